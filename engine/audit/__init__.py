@@ -1,0 +1,1 @@
+"""The append-only, hash-chained case event log, its verification and replay."""

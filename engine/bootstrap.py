@@ -1,0 +1,20 @@
+"""Create or migrate a database and load the seed process versions (``casegrid init``)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bpmn import seed_files
+from engine.clock import SystemClock
+from engine.db import Database
+from engine.schema import upgrade
+from engine.specs.models import ProcessVersion
+from engine.specs.operations import load_seed_files
+
+
+def init_database(url: str, at: datetime | None = None) -> tuple[Database, list[ProcessVersion]]:
+    """The database at ``url`` with the newest schema and every seed diagram published as version 1."""
+    db = Database(url)
+    upgrade(db.engine)
+    with db.transaction() as session:
+        loaded = load_seed_files(session, seed_files(), by="casegrid init", at=at or SystemClock().now())
+    return db, loaded

@@ -1,0 +1,55 @@
+"""The inputs of one engine step that SpiffWorkflow would otherwise take from the world.
+
+SpiffWorkflow reads the wall clock (task timestamps, timers) and draws random
+task ids. Replay must rebuild a case byte for byte from its events, so while a
+step runs those come from the active :class:`StepContext` instead: the event's
+time and a per-case id sequence. Outside a step SpiffWorkflow behaves as usual.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.calendar import WorkCalendar
+
+
+@dataclass
+class TaskIds:
+    """Deterministic task ids: the n-th task a case ever creates always gets the same UUID."""
+
+    namespace: uuid.UUID
+    issued: int = 0
+
+    def next(self) -> uuid.UUID:
+        self.issued += 1
+        return uuid.uuid5(self.namespace, str(self.issued))
+
+
+@dataclass
+class StepContext:
+    now: datetime
+    ids: TaskIds
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+
+_current: ContextVar[StepContext | None] = ContextVar("casegrid_step", default=None)
+
+
+def current() -> StepContext | None:
+    return _current.get()
+
+
+@contextmanager
+def step_context(ctx: StepContext) -> Iterator[StepContext]:
+    # Imported here for its side effect: install the hooks before the first step runs.
+    from engine.bpmn import determinism  # noqa: F401
+
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)

@@ -1,0 +1,104 @@
+"""Workflow snapshots that store the spec by reference.
+
+SpiffWorkflow's serializer embeds the whole process spec in every serialized
+instance. Published specs never change, so casegrid stores each version once
+(``process_version``) and a snapshot holds only the instance state plus the
+count of task ids issued (see :class:`engine.bpmn.context.TaskIds`). The
+converter for ``BpmnWorkflow`` is replaced by registration, the way
+SpiffWorkflow's own configs extend the serializer.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+from engine.bpmn.expressions import restricted_script_engine
+from engine.bpmn.parser import ParsedProcess
+
+#: Version of the snapshot envelope; bump it and add a migration when its shape changes.
+SNAPSHOT_FORMAT = 1
+
+
+def _task_order(workflow: Any) -> list[str]:
+    # Snapshots are written with sorted keys, but SpiffWorkflow rebuilds each task's data
+    # from its parent's, so parents must be restored first: keep the creation order.
+    return [str(task_id) for task_id in workflow.tasks]
+
+
+def _restore_tasks(converter: Any, dct: dict[str, Any], workflow: Any) -> dict[UUID, Any]:
+    tasks = dct["tasks"]
+    return {UUID(task_id): converter.registry.restore(tasks[task_id], workflow=workflow)
+            for task_id in dct["task_order"]}
+
+
+class OrderedSubWorkflowConverter(BpmnSubWorkflowConverter):
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        return {**super().to_dict(workflow), "task_order": _task_order(workflow)}
+
+    def from_dict(self, dct: dict[str, Any], task: Any, top_workflow: Any) -> Any:
+        spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = _restore_tasks(self, dct, subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
+
+class SpecByReferenceConverter(BpmnWorkflowConverter):
+    """Leaves the spec out of the dict; restores around a spec the caller already parsed."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["task_order"] = _task_order(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], process: ParsedProcess | None = None) -> BpmnWorkflow:
+        if process is None:
+            raise ValueError("a casegrid snapshot needs its process spec to be restored")
+        workflow = BpmnWorkflow(process.spec, process.subprocess_specs, deserializing=True,
+                                script_engine=restricted_script_engine())
+        workflow.tasks = _restore_tasks(self, dct, workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(CAMUNDA_CONFIG)
+_config[BpmnWorkflow] = SpecByReferenceConverter
+_config[BpmnSubWorkflow] = OrderedSubWorkflowConverter
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+def canonical_json(value: Any) -> str:
+    """One text per value: sorted keys, no spaces, UTF-8 kept — what hashes and comparisons use."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def dump_snapshot(workflow: BpmnWorkflow, ids_issued: int) -> str:
+    return canonical_json({
+        "format": SNAPSHOT_FORMAT,
+        "serializer_version": _serializer.VERSION,
+        "ids_issued": ids_issued,
+        "workflow": _serializer.to_dict(workflow),
+    })
+
+
+def load_snapshot(snapshot: str, process: ParsedProcess) -> tuple[BpmnWorkflow, int]:
+    """The workflow and its ids-issued count, rebuilt around the already-parsed spec."""
+    envelope = json.loads(snapshot)
+    if envelope.get("format") != SNAPSHOT_FORMAT or envelope.get("serializer_version") != _serializer.VERSION:
+        raise ValueError(f"snapshot format {envelope.get('format')!r}/{envelope.get('serializer_version')!r}"
+                         " is not the one this engine writes")
+    workflow = _serializer.from_dict(envelope["workflow"], process=process)
+    return workflow, int(envelope["ids_issued"])

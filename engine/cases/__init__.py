@@ -1,0 +1,1 @@
+"""Cases, their work items, and the operations that move them."""

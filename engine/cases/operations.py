@@ -1,0 +1,189 @@
+"""State changes of cases. Each runs inside the caller's transaction and never commits.
+
+Every function locks the case first, checks the actor against the object, and
+writes its events in the same transaction as the change it records.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.audit.chain import GENESIS, append_event
+from engine.bpmn.forms import validate_form
+from engine.cases.access import check_may_act
+from engine.cases.hooks import HookRegistry
+from engine.cases.intake import Intake, check_intake, default_title, new_tracking_code
+from engine.cases.models import Case, Notification, WorkItem
+from engine.cases.queries import lock_case
+from engine.cases.steps import StepResult, run_engine_event
+from engine.civic.models import ReporterContact
+from engine.clock import to_db
+from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from engine.people.actor import SYSTEM, Actor
+from engine.people.queries import option_values, user_by_name
+from engine.people.roles import Role
+from engine.specs.queries import current_version, version_by_id
+from engine.specs.registry import parsed
+
+
+def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, hooks: HookRegistry,
+              process_key: str = "civic_loop") -> StepResult:
+    """Register an issue as a new case on the current version of ``process_key``."""
+    grid = check_intake(session, intake)
+    version = current_version(session, process_key)
+    case = Case(
+        tracking_code=new_tracking_code(session, at), uuid=str(uuid.uuid4()), process_key=version.key,
+        process_version_id=version.id, status="open", phase="collect", title=default_title(intake),
+        category=intake.category, grid_code=intake.grid_code, community=grid.community if grid else None,
+        address=intake.address, description=intake.description.strip(), channel=intake.channel,
+        opened_at=to_db(at), opened_by=actor.username, snapshot="", version=0, last_seq=0, head_hash=GENESIS,
+    )
+    session.add(case)
+    session.flush()
+    if intake.reporter_name or intake.reporter_phone:
+        session.add(ReporterContact(case_id=case.id, name=intake.reporter_name,
+                                    phone=(intake.reporter_phone or "").strip() or None))
+    data = {
+        "title": case.title, "category": case.category, "grid": case.grid_code, "community": case.community,
+        "address": case.address, "description": case.description, "channel": case.channel,
+    }
+    payload = {
+        "case_uuid": case.uuid, "tracking_code": case.tracking_code,
+        "process": {"key": version.key, "version": version.version, "sha256": version.sha256},
+        "data": data,
+    }
+    return run_engine_event(session, case, event_type="case_opened", payload=payload, actor=actor, at=at,
+                            hooks=hooks)
+
+
+def _locked_item(session: Session, work_item_id: int) -> tuple[Case, WorkItem]:
+    item = session.get(WorkItem, work_item_id)
+    if item is None:
+        raise NotFound("任务不存在")
+    case = lock_case(session, item.case_id)
+    session.refresh(item)  # re-read under the lock: another transaction may have just finished it
+    return case, item
+
+
+def _require_open(item: WorkItem) -> None:
+    if item.state == "completed":
+        when = item.finished_at.strftime("%Y-%m-%d %H:%M") if item.finished_at else ""
+        raise ConflictError(f"该任务已由 {item.completed_by} 于 {when} 办理完成")
+    if item.state == "cancelled":
+        raise ConflictError("该任务已取消（可能已超时上报或被改派）")
+
+
+def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], *, actor: Actor,
+                  at: datetime, hooks: HookRegistry,
+                  expected_version: int | None = None) -> StepResult:
+    """Complete a human task with the submitted form data.
+
+    Raises :class:`ConflictError` when the task was completed meanwhile or the case
+    moved past ``expected_version``; :class:`ValidationError` naming the bad fields.
+    """
+    case, item = _locked_item(session, work_item_id)
+    check_may_act(actor, item, case)
+    _require_open(item)
+    if expected_version is not None and case.version != expected_version:
+        raise ConflictError("案件已被他人更新，请刷新后重试")
+    human = parsed(version_by_id(session, case.process_version_id)).human_tasks[item.bpmn_id]
+    data = validate_form(human.form, form, option_values(session))
+    if (validate := hooks.get(item.form_key).validate) is not None:
+        validate(session, case, data, at)
+    payload = {"task_id": item.task_id, "bpmn_id": item.bpmn_id, "data": data}
+    return run_engine_event(session, case, event_type="task_completed", payload=payload, actor=actor,
+                            at=at, hooks=hooks, completed_item=item, completed_data=data)
+
+
+def claim(session: Session, work_item_id: int, *, actor: Actor, at: datetime) -> WorkItem:
+    """Take an item from the team queue so that colleagues see it is being handled."""
+    case, item = _locked_item(session, work_item_id)
+    check_may_act(actor, item, case)
+    _require_open(item)
+    if item.assignee == actor.username:
+        return item
+    item.assignee, item.state, item.claimed_at = actor.username, "claimed", to_db(at)
+    case.version += 1
+    append_event(session, case, type="claimed", actor=actor.username, role=actor.role, at=at,
+                 payload={"work_item": item.bpmn_id, "task_id": item.task_id})
+    return item
+
+
+def release(session: Session, work_item_id: int, *, actor: Actor, at: datetime) -> WorkItem:
+    """Put a claimed item back into the team queue."""
+    case, item = _locked_item(session, work_item_id)
+    _require_open(item)
+    if item.assignee != actor.username and actor.role != Role.SUPERVISOR.value:
+        raise PermissionDenied("只能退回自己认领的任务")
+    item.assignee, item.state, item.claimed_at = None, "ready", None
+    case.version += 1
+    append_event(session, case, type="released", actor=actor.username, role=actor.role, at=at,
+                 payload={"work_item": item.bpmn_id, "task_id": item.task_id})
+    return item
+
+
+def reassign(session: Session, work_item_id: int, *, actor: Actor, at: datetime, reason: str,
+             hooks: HookRegistry, department: str | None = None,
+             assignee: str | None = None) -> WorkItem:
+    """A supervisor moves an open item to another department and/or person (改派)."""
+    if actor.role != Role.SUPERVISOR.value:
+        raise PermissionDenied("只有街道督办可以改派任务")
+    if not (reason or "").strip():
+        raise ValidationError("改派信息有误", {"reason": "改派必须说明理由"})
+    if not department and not assignee:
+        raise ValidationError("改派信息有误", {"department": "请选择改派的部门或人员"})
+    case, item = _locked_item(session, work_item_id)
+    _require_open(item)
+    errors = {}
+    if department and (item.role != Role.DEPARTMENT.value or department not in option_values(session)["departments"]):
+        errors["department"] = "只能把职能部门的任务改派给有效的部门"
+    target = user_by_name(session, assignee) if assignee else None
+    if assignee and (target is None or target.role != item.role):
+        errors["assignee"] = f"{assignee} 不是可以办理此任务的用户"
+    if errors:
+        raise ValidationError("改派信息有误", errors)
+    if department:
+        # The department lives in the process data too, so later tasks of this assignment follow it.
+        run_engine_event(session, case, event_type="task_data_set", actor=actor, at=at, hooks=hooks,
+                         payload={"task_id": item.task_id, "data": {"responsible_department": department}})
+        item.department_code = case.department_code = department
+    if target is not None:
+        item.assignee, item.state, item.claimed_at = target.username, "claimed", to_db(at)
+    else:
+        item.assignee, item.state = None, "ready"
+    case.version += 1
+    append_event(session, case, type="reassigned", actor=actor.username, role=actor.role, at=at,
+                 payload={"work_item": item.bpmn_id, "department": department, "assignee": assignee,
+                          "reason": reason.strip()})
+    return item
+
+
+def escalate(session: Session, work_item_id: int, *, actor: Actor, at: datetime, reason: str) -> WorkItem:
+    """Blow the whistle (吹哨) on an open item before its deadline: the supervisors are told at once."""
+    if not (reason or "").strip():
+        raise ValidationError("吹哨信息有误", {"reason": "请说明需要协调的问题"})
+    case, item = _locked_item(session, work_item_id)
+    _require_open(item)
+    if actor.role != Role.SUPERVISOR.value:
+        check_may_act(actor, item, case)
+    item.escalated_at = to_db(at)
+    case.version += 1
+    append_event(session, case, type="escalated", actor=actor.username, role=actor.role, at=at,
+                 payload={"work_item": item.bpmn_id, "reason": reason.strip(), "manual": True, "to": "supervisor"})
+    session.add(Notification(case_id=case.id, recipient="supervisor", kind="escalated", created_at=to_db(at),
+                             message=f"案件 {case.tracking_code} 吹哨：{reason.strip()}"))
+    return item
+
+
+def fire_case_timers(session: Session, case_id: int, *, at: datetime, hooks: HookRegistry) -> StepResult | None:
+    """Fire the case's due timers; None when another sweep got there first (idempotent)."""
+    case = lock_case(session, case_id)
+    due = case.next_timer_at
+    if due is None or due >= to_db(at):
+        return None
+    return run_engine_event(session, case, event_type="timers_fired", actor=SYSTEM, at=at, hooks=hooks,
+                            payload={"due": due.isoformat(timespec="microseconds") + "Z"})

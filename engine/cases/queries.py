@@ -1,0 +1,76 @@
+"""Reading cases and work items. Inbox queries read ``work_item`` rows only."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from engine.cases.models import Case, WorkItem
+from engine.clock import to_db
+from engine.errors import NotFound
+from engine.people.actor import Actor
+from engine.people.roles import Role
+
+
+def lock_case(session: Session, case_id: int) -> Case:
+    """The case, locked for this transaction (row lock on PostgreSQL; SQLite holds the write lock already)."""
+    stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    case = session.scalar(stmt)
+    if case is None:
+        raise NotFound(f"案件 {case_id} 不存在")
+    return case
+
+
+def find_case(session: Session, ref: str | int) -> Case:
+    """A case by database id or tracking code."""
+    case = None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        case = session.get(Case, int(ref))
+    if case is None and isinstance(ref, str):
+        case = session.scalar(select(Case).where(Case.tracking_code == ref.strip().upper()))
+    if case is None:
+        raise NotFound(f"案件 {ref} 不存在")
+    return case
+
+
+def list_cases(session: Session, *, process_key: str | None = None, status: str | None = None,
+               limit: int | None = None) -> list[Case]:
+    stmt = select(Case).order_by(Case.id)
+    if process_key:
+        stmt = stmt.where(Case.process_key == process_key)
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _inbox_filter(stmt: Select, actor: Actor) -> Select:
+    stmt = stmt.where(WorkItem.state.in_(WorkItem.OPEN_STATES), WorkItem.role == actor.role)
+    if actor.role == Role.DEPARTMENT.value:
+        stmt = stmt.where(WorkItem.department_code == actor.department_code)
+    if actor.role == Role.GRID_WORKER.value and actor.grid_code:
+        stmt = stmt.where(or_(WorkItem.grid_code == actor.grid_code, WorkItem.grid_code.is_(None)))
+    return stmt.where(or_(WorkItem.assignee.is_(None), WorkItem.assignee == actor.username))
+
+
+def inbox(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[WorkItem]:
+    """The actor's claimed items and their team's unclaimed ones, overdue (earliest deadline) first."""
+    stmt = _inbox_filter(select(WorkItem), actor)
+    stmt = stmt.order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def open_work_items(session: Session, case_id: int) -> list[WorkItem]:
+    return list(session.scalars(select(WorkItem).where(
+        WorkItem.case_id == case_id, WorkItem.state.in_(WorkItem.OPEN_STATES)).order_by(WorkItem.id)))
+
+
+def due_case_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Cases with a timer due strictly before ``now`` (SpiffWorkflow fires a timer once its time has passed)."""
+    return list(session.scalars(
+        select(Case.id).where(Case.next_timer_at < to_db(now)).order_by(Case.next_timer_at).limit(limit)
+    ))

@@ -1,0 +1,95 @@
+"""Run one engine event on a locked case and save everything it changed, in the caller's transaction.
+
+This is the only place a case's snapshot is written: the event, the snapshot,
+the work items, the domain rows and the version counter move together.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.audit.chain import append_event
+from engine.audit.models import CaseEvent
+from engine.bpmn.serializer import canonical_json
+from engine.calendar.store import load_calendar
+from engine.cases.hooks import HookRegistry, Record
+from engine.cases.models import Case, Notification, WorkItem
+from engine.cases.routing import phase_for
+from engine.cases.work_items import sync_work_items
+from engine.clock import to_db
+from engine.people.actor import Actor
+from engine.runtime import Instance, apply_event, load, new_context
+from engine.specs.queries import version_by_id
+from engine.specs.registry import parsed
+
+
+@dataclass
+class StepResult:
+    case: Case
+    event: CaseEvent
+    opened: list[WorkItem] = field(default_factory=list)
+    closed: list[WorkItem] = field(default_factory=list)
+    records: list[CaseEvent] = field(default_factory=list)
+    fired_timers: list[str] = field(default_factory=list)
+
+
+def load_instance(session: Session, case: Case) -> Instance:
+    return load(parsed(version_by_id(session, case.process_version_id)), case.snapshot, case.uuid)
+
+
+def run_engine_event(session: Session, case: Case, *, event_type: str, payload: dict[str, Any],
+                     actor: Actor, at: datetime, hooks: HookRegistry,
+                     completed_item: WorkItem | None = None,
+                     completed_data: Mapping[str, Any] | None = None) -> StepResult:
+    # Apply exactly what the log will hold (key order included), so replay repeats this very step.
+    payload = json.loads(canonical_json(payload))
+    process = parsed(version_by_id(session, case.process_version_id))
+    instance = None if event_type == "case_opened" else load(process, case.snapshot, case.uuid)
+    issued = instance.ids.issued if instance else 0
+    instance = apply_event(instance, process, event_type, payload,
+                           new_context(case.uuid, issued, at, load_calendar(session, at)))
+    event = append_event(session, case, type=event_type, actor=actor.username, role=actor.role,
+                         at=at, payload=payload)
+    records: list[Record] = []
+    if completed_item is not None:
+        on_completed = hooks.get(completed_item.form_key).completed
+        if on_completed is not None:
+            records += on_completed(session, case, completed_item, completed_data or {}, at, actor)
+    changes = sync_work_items(session, case, instance, at, hooks,
+                              completed_task_id=completed_item.task_id if completed_item else None,
+                              completed_by=actor.username, timers_fired=bool(instance.fired_timers))
+    records += changes.records
+    save_instance(case, instance, at)
+    result = StepResult(case, event, changes.opened, changes.closed, fired_timers=list(instance.fired_timers))
+    result.records = append_records(session, case, records, at)
+    return result
+
+
+def append_records(session: Session, case: Case, records: list[Record], at: datetime) -> list[CaseEvent]:
+    """Log what the step meant in domain terms; escalations also go to the supervisors' outbox."""
+    written = []
+    for record_type, record_payload in records:
+        written.append(append_event(session, case, type=record_type, actor="system", role="system",
+                                    at=at, payload=record_payload))
+        if record_type == "escalated":
+            session.add(Notification(case_id=case.id, recipient=str(record_payload.get("to", "supervisor")),
+                                     kind="escalated", created_at=to_db(at),
+                                     message=f"案件 {case.tracking_code} 超时未办（{record_payload.get('work_item')}），已吹哨上报"))
+    return written
+
+
+def save_instance(case: Case, instance: Instance, at: datetime) -> None:
+    case.snapshot = instance.snapshot()
+    case.version += 1
+    case.next_timer_at = to_db(instance.next_timer_at())
+    roles = [t.human.role.value for t in instance.ready_tasks()]
+    case.phase = phase_for(roles, instance.completed)
+    if instance.completed:
+        case.status = "closed"
+        case.outcome = str(instance.data.get("outcome") or "completed")
+        case.closed_at = to_db(at)

@@ -1,0 +1,1 @@
+"""The civic loop's domain records: reporter contact, resolutions, assignments, ratings."""

@@ -1,0 +1,86 @@
+"""What the civic loop's forms must say beyond their field types (DESIGN.md §2.1)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.calendar import china_date
+from engine.cases.models import Case
+from engine.civic.models import Assignment
+from engine.errors import ValidationError
+
+
+def _fail(**errors: str) -> None:
+    raise ValidationError("表单填写有误", errors)
+
+
+def vote_passes(votes_for: int, votes_against: int, votes_abstain: int, major: bool) -> bool:
+    """Major matters need two thirds of the members voting (重大事项需经2/3以上成员同意); others a majority."""
+    total = votes_for + votes_against + votes_abstain
+    if total <= 0:
+        return False
+    return votes_for * 3 >= total * 2 if major else votes_for * 2 > total
+
+
+def validate_triage(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
+    if data.get("triage_decision") != "duplicate":
+        return
+    code = data.get("duplicate_of")
+    if not code:
+        _fail(duplicate_of="合并重复件时必须填写原案件编号")
+    if code == case.tracking_code:
+        _fail(duplicate_of="不能与本案件合并")
+    if session.scalar(select(Case.id).where(Case.tracking_code == code)) is None:
+        _fail(duplicate_of=f"案件 {code} 不存在")
+
+
+def validate_resolution(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
+    decision = data.get("decision")
+    if decision == "adopt":
+        errors = {}
+        if not data.get("responsible_department"):
+            errors["responsible_department"] = "通过的决议必须明确责任部门"
+        if not data.get("deadline"):
+            errors["deadline"] = "通过的决议必须明确完成时限"
+        elif date.fromisoformat(data["deadline"]) < china_date(at):
+            errors["deadline"] = "完成时限不能早于今天"
+        if not vote_passes(data["votes_for"], data["votes_against"], data["votes_abstain"],
+                           bool(data.get("major_matter"))):
+            errors["votes_for"] = ("重大事项需经三分之二以上成员同意" if data.get("major_matter")
+                                   else "赞成票未过半数，不能通过")
+        if errors:
+            _fail(**errors)
+    elif decision == "reject" and not data.get("reason"):
+        _fail(reason="不予采纳时必须说明理由（将向反映人公示）")
+
+
+def validate_acceptance(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
+    if data.get("accept_decision") != "return":
+        return
+    if not data.get("return_reason"):
+        _fail(return_reason="退回时必须说明理由")
+    returned = session.scalar(select(func.count(Assignment.id)).where(
+        Assignment.case_id == case.id, Assignment.state == "returned"))
+    if returned:
+        _fail(accept_decision="本案已退回过一次，不能再次退回；如有困难请联系街道督办")
+
+
+def _require_department_on_reassign(action_field: str, action: str = "reassign"):
+    def validate(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
+        if data.get(action_field) == action and not data.get("new_department"):
+            _fail(new_department="改派时必须选择部门")
+    return validate
+
+
+def validate_escalation(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
+    _require_department_on_reassign("escalation_action")(session, case, data, at)
+    if data.get("escalation_action") in ("extend", "escalate") and not data.get("extend_days"):
+        _fail(extend_days="延期或上报时必须填写延长的工作日数")
+
+
+validate_return_review = _require_department_on_reassign("review_action")
+validate_final_decision = _require_department_on_reassign("final_action")

@@ -1,0 +1,148 @@
+"""The ``casegrid`` command. Each command prints a clear error and exits non-zero on bad input."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from engine.bootstrap import init_database
+from engine.config import database_url
+from engine.db import Database
+from engine.errors import CasegridError
+from engine.service import CaseService
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CasegridError as exc:
+            click.echo(f"错误：{exc.message}", err=True)
+            sys.exit(1)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # never a traceback to the user; the type says where to look
+            click.echo(f"错误：{type(exc).__name__}: {exc}", err=True)
+            sys.exit(2)
+    return wrapper  # type: ignore[return-value]
+
+
+db_option = click.option("--db", "db_url", metavar="URL", default=None,
+                         help="Database URL (default: $CASEGRID_DATABASE_URL or instance/casegrid.db).")
+
+
+def _database(db_url: str | None) -> Database:
+    """Open the configured database, creating or migrating it first (every command can run first)."""
+    return init_database(database_url(db_url))[0]
+
+
+@click.group()
+def main() -> None:
+    """casegrid — 社区治理案件管理（case management for community governance)."""
+
+
+@main.command()
+@db_option
+@_friendly_errors
+def init(db_url: str | None) -> None:
+    """Create or migrate the database and load the seed process diagrams."""
+    url = database_url(db_url)
+    _, loaded = init_database(url)
+    click.echo(f"database ready: {url}")
+    for version in loaded:
+        click.echo(f"loaded {version.key} v{version.version} ({version.sha256[:12]})")
+
+
+@main.command()
+@db_option
+@click.option("--rounds", default=2, show_default=True, type=click.IntRange(1, 1000),
+              help="How many times to run every scenario.")
+@click.option("--no-serve", is_flag=True, help="Only seed the demo data (the web UI is not served yet either way).")
+@_friendly_errors
+def demo(db_url: str | None, rounds: int, no_serve: bool) -> None:
+    """Seed a demo street office and drive cases through every path of the civic loop."""
+    from tqdm import tqdm
+
+    from engine.demo.run import run_demo
+    from engine.demo.scenarios import SCENARIOS
+
+    db = _database(db_url)
+    with tqdm(total=rounds * len(SCENARIOS), desc="demo cases", unit="case", file=sys.stderr) as bar:
+        summary = run_demo(db, rounds=rounds, progress=bar.update)
+    click.echo(f"demo: {len(summary.cases)} cases in {db.url}")
+    click.echo("  by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items())))
+    click.echo("  by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_outcome.items())))
+    click.echo("next: casegrid cases | casegrid show CODE | casegrid verify")
+
+
+@main.command()
+@db_option
+@click.option("--process", "process_key", default=None, help="Only this process (e.g. civic_loop).")
+@click.option("--status", type=click.Choice(["open", "closed"]), default=None)
+@_friendly_errors
+def cases(db_url: str | None, process_key: str | None, status: str | None) -> None:
+    """List cases: tracking code, process, status, phase, outcome, title."""
+    from engine.cases.queries import list_cases
+
+    with _database(db_url).reading() as s:
+        for case in list_cases(s, process_key=process_key, status=status):
+            click.echo(f"{case.tracking_code}  {case.process_key}  {case.status:6}  {case.phase:9}  "
+                       f"{case.outcome or '-':20}  {case.title}")
+
+
+@main.command()
+@db_option
+@click.argument("case_ref")
+@_friendly_errors
+def show(db_url: str | None, case_ref: str) -> None:
+    """Print a case (by tracking code or id) with its open work and its events."""
+    from engine.cli_format import format_case
+
+    service = CaseService(_database(db_url))
+    click.echo(format_case(service.case(case_ref), service.work_items(case_ref), service.events(case_ref)))
+
+
+@main.command()
+@db_option
+@click.argument("case_ref")
+@click.option("--upto", "upto_seq", type=click.IntRange(1), default=None, help="Stop after this event seq.")
+@_friendly_errors
+def replay(db_url: str | None, case_ref: str, upto_seq: int | None) -> None:
+    """Rebuild a case from its events alone and print the state after event SEQ."""
+    from engine.cli_format import format_replay
+
+    replayed = CaseService(_database(db_url)).replay(case_ref, upto_seq)
+    click.echo(format_replay(replayed))
+
+
+@main.command()
+@db_option
+@click.argument("case_ref", required=False)
+@_friendly_errors
+def verify(db_url: str | None, case_ref: str | None) -> None:
+    """Check every hash chain and that every case replays to its snapshot."""
+    checks = CaseService(_database(db_url)).verify(case_ref)
+    bad = [c for c in checks if not c.ok]
+    if bad:
+        first = bad[0]
+        click.echo(f"FAILED: case {first.tracking_code} (id {first.case_id}) at seq {first.bad_seq}: {first.problem}")
+        if len(bad) > 1:
+            click.echo(f"{len(bad) - 1} more case(s) failed")
+        sys.exit(1)
+    click.echo(f"verified {len(checks)} cases, {sum(c.events for c in checks)} events")
+
+
+@main.command()
+@db_option
+@_friendly_errors
+def tick(db_url: str | None) -> None:
+    """Fire every due timer now (what the scheduled SLA sweep calls)."""
+    fired = CaseService(_database(db_url)).tick()
+    timers = sum(len(r.fired_timers) for r in fired)
+    click.echo(f"fired {timers} timer(s) in {len(fired)} case(s)")

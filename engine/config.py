@@ -1,0 +1,24 @@
+"""Where the database lives. Passed in by the caller; the engine reads no globals."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATABASE_URL_ENV = "CASEGRID_DATABASE_URL"
+INSTANCE_ENV = "CASEGRID_INSTANCE"
+
+
+def instance_path() -> Path:
+    """The instance folder: ``$CASEGRID_INSTANCE`` or ``./instance``."""
+    return Path(os.environ.get(INSTANCE_ENV) or Path.cwd() / "instance").resolve()
+
+
+def database_url(explicit: str | None = None) -> str:
+    """An explicit URL, else ``$CASEGRID_DATABASE_URL``, else an SQLite file in the instance folder."""
+    if explicit:
+        return explicit
+    if url := os.environ.get(DATABASE_URL_ENV):
+        return url
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'casegrid.db'}"

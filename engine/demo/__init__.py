@@ -1,0 +1,1 @@
+"""Demo data: the organisation of a small street office and cases on every path of the loop."""

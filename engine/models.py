@@ -1,0 +1,15 @@
+"""Every table, imported in one place so ``Base.metadata`` (and Alembic) sees the whole schema."""
+from __future__ import annotations
+
+from engine.audit.models import CaseEvent
+from engine.calendar.models import CalendarDay
+from engine.cases.models import Case, Notification, WorkItem
+from engine.civic.models import Assignment, Rating, ReporterContact, Resolution
+from engine.db import Base
+from engine.people.models import Department, Grid, User
+from engine.specs.models import ProcessVersion
+
+__all__ = [
+    "Assignment", "Base", "CalendarDay", "Case", "CaseEvent", "Department", "Grid", "Notification",
+    "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User", "WorkItem",
+]

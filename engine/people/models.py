@@ -1,0 +1,54 @@
+"""People and the organisation they belong to."""
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+
+class Department(Base):
+    """A functional department (职能部门) that receives assignments."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short stable code used in forms and diagrams, e.g. ``chengguan``.
+    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    active: Mapped[bool] = mapped_column(default=True, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.code} {self.name}>"
+
+
+class Grid(Base):
+    """A grid (网格): the smallest unit of a community a grid worker looks after."""
+
+    __tablename__ = "grid"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    community: Mapped[str] = mapped_column(String(100), nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<Grid {self.code} {self.community}/{self.name}>"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: One of :class:`engine.people.roles.Role`.
+    role: Mapped[str] = mapped_column(String(30), nullable=False, index=True)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("department.code"), nullable=True)
+    grid_code: Mapped[str | None] = mapped_column(ForeignKey("grid.code"), nullable=True)
+    #: Set by the web layer's password hashing; None means the account cannot log in.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    active: Mapped[bool] = mapped_column(default=True, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

@@ -1,0 +1,44 @@
+"""Creating the organisation: departments, grids, users."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import ValidationError
+from engine.people.models import Department, Grid, User
+from engine.people.roles import Role
+
+
+def ensure_department(session: Session, code: str, name: str) -> Department:
+    department = session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        department = Department(code=code, name=name, active=True)
+        session.add(department)
+        session.flush()
+    return department
+
+
+def ensure_grid(session: Session, code: str, name: str, community: str) -> Grid:
+    grid = session.scalar(select(Grid).where(Grid.code == code))
+    if grid is None:
+        grid = Grid(code=code, name=name, community=community)
+        session.add(grid)
+        session.flush()
+    return grid
+
+
+def ensure_user(session: Session, username: str, display_name: str, role: str, *,
+                department_code: str | None = None, grid_code: str | None = None,
+                password_hash: str | None = None) -> User:
+    """Create the user unless one with this name exists (then it is returned unchanged)."""
+    if role not in {r.value for r in Role}:
+        raise ValidationError("用户信息有误", {"role": f"未知角色 {role}"})
+    if role == Role.DEPARTMENT.value and not department_code:
+        raise ValidationError("用户信息有误", {"department_code": "职能部门用户必须属于一个部门"})
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, display_name=display_name, role=role, department_code=department_code,
+                    grid_code=grid_code, password_hash=password_hash, active=True)
+        session.add(user)
+        session.flush()
+    return user

@@ -1,0 +1,188 @@
+"""Load → step → save one process instance. No domain rules live here.
+
+Every change to a workflow is an *engine event* — ``case_opened``,
+``task_completed``, ``timers_fired``, ``task_data_set`` — applied by
+:func:`apply_event`. Live operations and replay call the same function with
+the same payload under a :class:`~engine.bpmn.context.StepContext` built from
+the event's time, which is why replaying the log reproduces the snapshot.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.context import StepContext, TaskIds, step_context
+from engine.bpmn.expressions import ExpressionError, restricted_script_engine
+from engine.bpmn.parser import HumanTask, ParsedProcess
+from engine.bpmn.serializer import dump_snapshot, load_snapshot
+from engine.calendar import WorkCalendar
+from engine.clock import as_utc
+from engine.errors import CaseStepError, ConflictError
+
+#: Events that change the workflow; every other event type is a record only.
+ENGINE_EVENTS = frozenset({"case_opened", "task_completed", "timers_fired", "task_data_set"})
+
+#: Upper bound of engine passes per step: a diagram that loops on itself stops here.
+MAX_ENGINE_PASSES = 200
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A human task the workflow waits for, in terms the case store understands."""
+
+    task_id: str
+    human: HumanTask
+    due_at: datetime | None
+    data: Mapping[str, Any]
+
+
+@dataclass
+class Instance:
+    """A workflow in memory together with what is needed to save it."""
+
+    process: ParsedProcess
+    workflow: BpmnWorkflow
+    ids: TaskIds
+    fired_timers: list[str] = field(default_factory=list)
+
+    def snapshot(self) -> str:
+        return dump_snapshot(self.workflow, self.ids.issued)
+
+    @property
+    def completed(self) -> bool:
+        return self.workflow.is_completed()
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The process data as of the end event, or of the most recent task while running."""
+        if self.workflow.is_completed():
+            return self.workflow.data
+        last = self.workflow.last_task
+        return last.data if last is not None else self.workflow.data
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        ready = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            human = self.process.human_tasks.get(task.task_spec.bpmn_id)
+            if human is not None:
+                ready.append(ReadyTask(str(task.id), human, _due_at(task), task.data))
+        return ready
+
+    def next_timer_at(self) -> datetime | None:
+        due = [_parse_time(e.value) for e in self.workflow.waiting_events()]
+        due = [d for d in due if d is not None]
+        return min(due) if due else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _due_at(task: Task) -> datetime | None:
+    """The earliest waiting timer attached to the task as a boundary event."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    due = [
+        _parse_time(sibling.internal_data.get("event_value"))
+        for sibling in parent.children
+        if sibling is not task and sibling.state == TaskState.WAITING
+        and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
+    ]
+    due = [d for d in due if d is not None]
+    return min(due) if due else None
+
+
+def new_context(case_uuid: str, ids_issued: int, at: datetime, calendar: WorkCalendar) -> StepContext:
+    return StepContext(now=as_utc(at), ids=TaskIds(UUID(case_uuid), ids_issued), calendar=calendar)
+
+
+def load(process: ParsedProcess, snapshot: str, case_uuid: str) -> Instance:
+    workflow, issued = load_snapshot(snapshot, process)
+    return Instance(process, workflow, TaskIds(UUID(case_uuid), issued))
+
+
+def _settle(instance: Instance) -> None:
+    """Run engine tasks until only human tasks and unexpired timers are left."""
+
+    def note_timer(task: Task) -> None:
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            instance.fired_timers.append(task.task_spec.bpmn_id)
+
+    wf = instance.workflow
+    for _ in range(MAX_ENGINE_PASSES):
+        wf.do_engine_steps(did_complete_task=note_timer)
+        if not any(not t.task_spec.manual for t in wf.get_tasks(state=TaskState.READY)):
+            return
+    raise CaseStepError(f"流程在 {MAX_ENGINE_PASSES} 轮引擎步骤后仍未停止，可能存在无限循环")
+
+
+def _apply(instance: Instance | None, process: ParsedProcess, event_type: str,
+           payload: Mapping[str, Any], ctx: StepContext) -> Instance:
+    if event_type == "case_opened":
+        workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
+                                script_engine=restricted_script_engine())
+        instance = Instance(process, workflow, ctx.ids)
+        for start in workflow.get_tasks(state=TaskState.READY):
+            start.data.update(payload.get("data", {}))
+        _settle(instance)
+        return instance
+    if instance is None:
+        raise CaseStepError(f"事件 {event_type} 之前没有 case_opened")
+    instance.ids = ctx.ids
+    if event_type == "task_completed":
+        task = _ready_task(instance, payload["task_id"])
+        task.data.update(payload.get("data", {}))
+        task.run()
+        _settle(instance)
+    elif event_type == "task_data_set":
+        _ready_task(instance, payload["task_id"]).data.update(payload.get("data", {}))
+    elif event_type == "timers_fired":
+        instance.workflow.refresh_timers()
+        _settle(instance)
+    else:
+        raise CaseStepError(f"未知的引擎事件类型 {event_type}")
+    return instance
+
+
+def _ready_task(instance: Instance, task_id: str) -> Task:
+    task = instance.workflow.get_task_from_id(UUID(task_id))
+    if task is None or task.state != TaskState.READY:
+        raise ConflictError("该任务已不在待办状态（可能已被他人办理）")
+    return task
+
+
+def apply_event(instance: Instance | None, process: ParsedProcess, event_type: str,
+                payload: Mapping[str, Any], ctx: StepContext) -> Instance:
+    """Apply one engine event under ``ctx``; expression and engine failures become :class:`CaseStepError`.
+
+    On error the instance must be discarded: SpiffWorkflow may have changed it half-way.
+    """
+    try:
+        with step_context(ctx):
+            instance = _apply(instance, process, event_type, payload, ctx)
+            instance.ids = ctx.ids
+            return instance
+    except (CaseStepError, ConflictError):
+        raise
+    except ExpressionError as exc:
+        raise CaseStepError(f"流程表达式出错，案件保持原状：{exc}") from None
+    except SpiffWorkflowException as exc:
+        where = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+        prefix = f"{where}: " if where else ""
+        raise CaseStepError(f"流程执行出错，案件保持原状：{prefix}{exc}") from None

@@ -1,0 +1,114 @@
+"""The engine's services: each call is one transaction with its events.
+
+``web/`` and ``workflows/`` use this class (or the operations beneath it inside a
+transaction of their own); they never touch SpiffWorkflow or the tables directly.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.audit.replay import Replayed, replay_events
+from engine.audit.models import CaseEvent
+from engine.audit.verify import CaseCheck, verify_case, verify_cases
+from engine.calendar.store import load_calendar
+from engine.cases import operations, queries
+from engine.cases.hooks import HookRegistry
+from engine.cases.intake import Intake
+from engine.cases.models import Case, WorkItem
+from engine.cases.steps import StepResult
+from engine.civic.records import register as register_civic
+from engine.clock import Clock, SystemClock
+from engine.db import Database
+from engine.people.actor import Actor
+from engine.specs.queries import version_by_id
+from engine.specs.registry import parsed
+from sqlalchemy import select
+
+
+def default_hooks() -> HookRegistry:
+    """The form hooks of every process casegrid ships."""
+    registry = HookRegistry()
+    register_civic(registry)
+    return registry
+
+
+class CaseService:
+    def __init__(self, db: Database, clock: Clock | None = None, hooks: HookRegistry | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.hooks = hooks or default_hooks()
+
+    def open_case(self, intake: Intake, actor: Actor, process_key: str = "civic_loop") -> Case:
+        with self.db.transaction() as s:
+            return operations.open_case(s, intake, actor=actor, at=self.clock.now(), hooks=self.hooks,
+                                        process_key=process_key).case
+
+    def complete_task(self, work_item_id: int, form: Mapping[str, Any], actor: Actor,
+                      expected_version: int | None = None) -> StepResult:
+        with self.db.transaction() as s:
+            return operations.complete_task(s, work_item_id, form, actor=actor, at=self.clock.now(),
+                                            hooks=self.hooks, expected_version=expected_version)
+
+    def claim(self, work_item_id: int, actor: Actor) -> WorkItem:
+        with self.db.transaction() as s:
+            return operations.claim(s, work_item_id, actor=actor, at=self.clock.now())
+
+    def release(self, work_item_id: int, actor: Actor) -> WorkItem:
+        with self.db.transaction() as s:
+            return operations.release(s, work_item_id, actor=actor, at=self.clock.now())
+
+    def reassign(self, work_item_id: int, actor: Actor, reason: str, *, department: str | None = None,
+                 assignee: str | None = None) -> WorkItem:
+        with self.db.transaction() as s:
+            return operations.reassign(s, work_item_id, actor=actor, at=self.clock.now(), reason=reason,
+                                       hooks=self.hooks, department=department, assignee=assignee)
+
+    def escalate(self, work_item_id: int, actor: Actor, reason: str) -> WorkItem:
+        with self.db.transaction() as s:
+            return operations.escalate(s, work_item_id, actor=actor, at=self.clock.now(), reason=reason)
+
+    def tick(self, limit: int = 500) -> list[StepResult]:
+        """Fire every due timer now: one transaction per case, so one bad case cannot block the rest."""
+        now = self.clock.now()
+        with self.db.reading() as s:
+            due = queries.due_case_ids(s, now, limit)
+        fired = []
+        for case_id in due:
+            with self.db.transaction() as s:
+                result = operations.fire_case_timers(s, case_id, at=now, hooks=self.hooks)
+            if result is not None:
+                fired.append(result)
+        return fired
+
+    # -- reading -----------------------------------------------------------------
+
+    def inbox(self, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[WorkItem]:
+        with self.db.reading() as s:
+            return queries.inbox(s, actor, limit=limit, offset=offset)
+
+    def case(self, ref: str | int) -> Case:
+        with self.db.reading() as s:
+            return queries.find_case(s, ref)
+
+    def work_items(self, ref: str | int) -> list[WorkItem]:
+        with self.db.reading() as s:
+            return queries.open_work_items(s, queries.find_case(s, ref).id)
+
+    def events(self, ref: str | int) -> list[CaseEvent]:
+        with self.db.reading() as s:
+            case = queries.find_case(s, ref)
+            return list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+
+    def replay(self, ref: str | int, upto_seq: int | None = None) -> Replayed:
+        with self.db.reading() as s:
+            case = queries.find_case(s, ref)
+            events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+            process = parsed(version_by_id(s, case.process_version_id))
+            return replay_events(process, case.uuid, events, lambda at: load_calendar(s, at), upto_seq)
+
+    def verify(self, ref: str | int | None = None) -> list[CaseCheck]:
+        with self.db.reading() as s:
+            if ref is not None:
+                return [verify_case(s, queries.find_case(s, ref))]
+            return list(verify_cases(s))

@@ -1,0 +1,1 @@
+"""The registry of process diagrams and their versions."""

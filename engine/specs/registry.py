@@ -1,0 +1,40 @@
+"""Parsed specs, cached by content hash: a published version never changes, so parsing it once is enough."""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from threading import Lock
+
+from engine.bpmn.parser import ParsedProcess, parse_process
+from engine.specs.models import ProcessVersion
+
+#: How many parsed specs stay in memory per process.
+CACHE_SIZE = 64
+
+_cache: OrderedDict[str, ParsedProcess] = OrderedDict()
+_lock = Lock()
+
+
+def sha256_of(xml: str) -> str:
+    return hashlib.sha256(xml.encode("utf-8")).hexdigest()
+
+
+def parsed(version: ProcessVersion) -> ParsedProcess:
+    """The parsed spec of a stored version (parsed on first use, then from memory)."""
+    return parsed_xml(version.xml, version.key, version.sha256)
+
+
+def parsed_xml(xml: str, key: str | None = None, digest: str | None = None) -> ParsedProcess:
+    """Parse (or fetch from memory) process ``key`` of ``xml``; no key means the first executable process."""
+    cache_key = f"{key or ''}:{digest or sha256_of(xml)}"
+    with _lock:
+        hit = _cache.get(cache_key)
+        if hit is not None:
+            _cache.move_to_end(cache_key)
+            return hit
+    process = parse_process(xml, key)
+    with _lock:
+        _cache[cache_key] = process
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return process
