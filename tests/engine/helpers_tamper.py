@@ -1,0 +1,111 @@
+"""What a tamperer with database access would do: change stored rows directly, bypassing the services.
+
+The application never updates or deletes ``case_event`` rows; these helpers do, through
+plain SQL statements on ``db.engine`` (SQLAlchemy Core on the tables, so that column
+types such as timestamps read back the same on SQLite and PostgreSQL).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from engine.audit.chain import GENESIS, event_hash
+from engine.audit.models import CaseEvent
+from engine.bpmn.serializer import canonical_json
+from engine.cases.models import Case
+from engine.db import Database
+
+EVENTS = CaseEvent.__table__
+CASES = Case.__table__
+
+Payload = dict[str, Any]
+
+
+def _case_uuid(conn: Connection, case_id: int) -> str:
+    return conn.execute(select(CASES.c.uuid).where(CASES.c.id == case_id)).scalar_one()
+
+
+def _event(conn: Connection, case_id: int, seq: int) -> Any:
+    return conn.execute(select(EVENTS).where(EVENTS.c.case_id == case_id, EVENTS.c.seq == seq)).one()
+
+
+def _where(case_id: int, seq: int) -> Any:
+    return (EVENTS.c.case_id == case_id) & (EVENTS.c.seq == seq)
+
+
+def _rehash_row(conn: Connection, case_id: int, seq: int) -> str:
+    """Recompute one row's hash from its (edited) columns and its stored prev_hash, as an attacker could."""
+    row = _event(conn, case_id, seq)
+    digest = event_hash(row.prev_hash, case_uuid=_case_uuid(conn, case_id), seq=row.seq, type=row.type,
+                        actor=row.actor, role=row.role, at=row.at, payload=json.loads(row.payload))
+    conn.execute(update(EVENTS).where(_where(case_id, seq)).values(hash=digest))
+    return digest
+
+
+def edit_payload(db: Database, case_id: int, seq: int, change: Callable[[Payload], None], *,
+                 rehash: bool = False) -> None:
+    """Rewrite event ``seq``'s payload (kept canonical JSON); optionally recompute that row's hash too."""
+    with db.engine.begin() as conn:
+        payload = json.loads(_event(conn, case_id, seq).payload)
+        before = canonical_json(payload)
+        change(payload)
+        after = canonical_json(payload)
+        assert after != before, "the edit changed nothing"
+        conn.execute(update(EVENTS).where(_where(case_id, seq)).values(payload=after))
+        if rehash:
+            _rehash_row(conn, case_id, seq)
+
+
+def set_raw_payload(db: Database, case_id: int, seq: int, text: str) -> None:
+    """Store ``text`` as event ``seq``'s payload exactly as given."""
+    with db.engine.begin() as conn:
+        conn.execute(update(EVENTS).where(_where(case_id, seq)).values(payload=text))
+
+
+def set_event_columns(db: Database, case_id: int, seq: int, **values: Any) -> None:
+    """Overwrite columns of event ``seq`` (e.g. ``actor=``, ``at=``) and nothing else."""
+    with db.engine.begin() as conn:
+        conn.execute(update(EVENTS).where(_where(case_id, seq)).values(**values))
+
+
+def rechain(db: Database, case_id: int) -> None:
+    """Recompute every prev_hash and hash of the case in seq order, and the case's chain head.
+
+    After this the hash chain is internally consistent whatever was edited before.
+    """
+    with db.engine.begin() as conn:
+        case_uuid = _case_uuid(conn, case_id)
+        rows = conn.execute(select(EVENTS).where(EVENTS.c.case_id == case_id).order_by(EVENTS.c.seq)).all()
+        prev = GENESIS
+        for row in rows:
+            digest = event_hash(prev, case_uuid=case_uuid, seq=row.seq, type=row.type, actor=row.actor,
+                                role=row.role, at=row.at, payload=json.loads(row.payload))
+            conn.execute(update(EVENTS).where(EVENTS.c.id == row.id).values(prev_hash=prev, hash=digest))
+            prev = digest
+        conn.execute(update(CASES).where(CASES.c.id == case_id)
+                     .values(head_hash=prev, last_seq=rows[-1].seq if rows else 0))
+
+
+def delete_event(db: Database, case_id: int, seq: int) -> None:
+    with db.engine.begin() as conn:
+        assert conn.execute(delete(EVENTS).where(_where(case_id, seq))).rowcount == 1
+
+
+def swap_seqs(db: Database, case_id: int, a: int, b: int) -> None:
+    """Exchange the seq numbers of two events (through a free number: (case_id, seq) is unique)."""
+    with db.engine.begin() as conn:
+        parked = -1_000_000
+        conn.execute(update(EVENTS).where(_where(case_id, a)).values(seq=parked))
+        conn.execute(update(EVENTS).where(_where(case_id, b)).values(seq=a))
+        conn.execute(update(EVENTS).where(_where(case_id, parked)).values(seq=b))
+
+
+def edit_snapshot(db: Database, case_id: int, change: Callable[[str], str]) -> None:
+    with db.engine.begin() as conn:
+        snapshot = conn.execute(select(CASES.c.snapshot).where(CASES.c.id == case_id)).scalar_one()
+        edited = change(snapshot)
+        assert edited != snapshot, "the edit changed nothing"
+        conn.execute(update(CASES).where(CASES.c.id == case_id).values(snapshot=edited))
