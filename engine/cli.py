@@ -7,10 +7,15 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
+from tqdm import tqdm
 
 from engine.bootstrap import init_database
+from engine.cases.queries import list_cases
+from engine.cli_format import format_case, format_replay
 from engine.config import database_url
 from engine.db import Database
+from engine.demo.run import run_demo
+from engine.demo.scenarios import SCENARIOS
 from engine.errors import CasegridError
 from engine.service import CaseService
 
@@ -27,6 +32,9 @@ def _friendly_errors(func: F) -> F:
             sys.exit(1)
         except click.exceptions.Exit:
             raise
+        except BrokenPipeError:  # `casegrid cases | head`: the reader has all it wanted
+            sys.stderr.close()
+            sys.exit(0)
         except Exception as exc:  # never a traceback to the user; the type says where to look
             click.echo(f"错误：{type(exc).__name__}: {exc}", err=True)
             sys.exit(2)
@@ -67,11 +75,6 @@ def init(db_url: str | None) -> None:
 @_friendly_errors
 def demo(db_url: str | None, rounds: int, no_serve: bool) -> None:
     """Seed a demo street office and drive cases through every path of the civic loop."""
-    from tqdm import tqdm
-
-    from engine.demo.run import run_demo
-    from engine.demo.scenarios import SCENARIOS
-
     db = _database(db_url)
     with tqdm(total=rounds * len(SCENARIOS), desc="demo cases", unit="case", file=sys.stderr) as bar:
         summary = run_demo(db, rounds=rounds, progress=bar.update)
@@ -88,8 +91,6 @@ def demo(db_url: str | None, rounds: int, no_serve: bool) -> None:
 @_friendly_errors
 def cases(db_url: str | None, process_key: str | None, status: str | None) -> None:
     """List cases: tracking code, process, status, phase, outcome, title."""
-    from engine.cases.queries import list_cases
-
     with _database(db_url).reading() as s:
         for case in list_cases(s, process_key=process_key, status=status):
             click.echo(f"{case.tracking_code}  {case.process_key}  {case.status:6}  {case.phase:9}  "
@@ -102,8 +103,6 @@ def cases(db_url: str | None, process_key: str | None, status: str | None) -> No
 @_friendly_errors
 def show(db_url: str | None, case_ref: str) -> None:
     """Print a case (by tracking code or id) with its open work and its events."""
-    from engine.cli_format import format_case
-
     service = CaseService(_database(db_url))
     click.echo(format_case(service.case(case_ref), service.work_items(case_ref), service.events(case_ref)))
 
@@ -115,8 +114,6 @@ def show(db_url: str | None, case_ref: str) -> None:
 @_friendly_errors
 def replay(db_url: str | None, case_ref: str, upto_seq: int | None) -> None:
     """Rebuild a case from its events alone and print the state after event SEQ."""
-    from engine.cli_format import format_replay
-
     replayed = CaseService(_database(db_url)).replay(case_ref, upto_seq)
     click.echo(format_replay(replayed))
 

@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn import determinism  # noqa: F401  (routes SpiffWorkflow's clock and ids through the step)
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import ExpressionError, restricted_script_engine
 from engine.bpmn.parser import HumanTask, ParsedProcess

@@ -45,9 +45,6 @@ def current() -> StepContext | None:
 
 @contextmanager
 def step_context(ctx: StepContext) -> Iterator[StepContext]:
-    # Imported here for its side effect: install the hooks before the first step runs.
-    from engine.bpmn import determinism  # noqa: F401
-
     token = _current.set(ctx)
     try:
         yield ctx

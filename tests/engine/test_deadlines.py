@@ -119,3 +119,12 @@ def test_each_later_deadline_escalates_too(driver: Driver, service: CaseService,
     [fired] = driver.deadline_passes(case, phase)
     assert fired.fired_timers == [f"timer_{phase}"]
     assert driver.open_ids(case) == ["handle_escalation"]
+
+
+def test_extending_acceptance_also_moves_an_earlier_on_site_deadline(driver: Driver) -> None:
+    case = _adopted(driver)
+    driver.deadline_passes(case, "accept")
+    driver.do(case, "handle_escalation", escalation_action="extend", extend_days=5, escalation_reason="部门整改")
+    accept_due = driver.item(case, "accept").due_at
+    driver.do(case, "accept", accept_decision="accepted")
+    assert driver.item(case, "on_site").due_at > accept_due
