@@ -47,7 +47,9 @@ db_option = click.option("--db", "db_url", metavar="URL", default=None,
 
 def _database(db_url: str | None) -> Database:
     """Open the configured database, creating or migrating it first (every command can run first)."""
-    return init_database(database_url(db_url))[0]
+    db = init_database(database_url(db_url))[0]
+    click.get_current_context().call_on_close(db.dispose)
+    return db
 
 
 @click.group()
@@ -61,7 +63,8 @@ def main() -> None:
 def init(db_url: str | None) -> None:
     """Create or migrate the database and load the seed process diagrams."""
     url = database_url(db_url)
-    _, loaded = init_database(url)
+    db, loaded = init_database(url)
+    db.dispose()
     click.echo(f"database ready: {url}")
     for version in loaded:
         click.echo(f"loaded {version.key} v{version.version} ({version.sha256[:12]})")

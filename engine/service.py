@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.audit.replay import Replayed, replay_events
+from sqlalchemy import select
+
 from engine.audit.models import CaseEvent
+from engine.audit.replay import Replayed, replay_events
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
 from engine.calendar.store import load_calendar
 from engine.cases import operations, queries
@@ -23,7 +25,6 @@ from engine.db import Database
 from engine.people.actor import Actor
 from engine.specs.queries import version_by_id
 from engine.specs.registry import parsed
-from sqlalchemy import select
 
 
 def default_hooks() -> HookRegistry:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -29,3 +30,9 @@ class CaseEvent(Base):
 
     def __repr__(self) -> str:
         return f"<CaseEvent case={self.case_id} #{self.seq} {self.type}>"
+
+
+@event.listens_for(CaseEvent, "before_update")
+@event.listens_for(CaseEvent, "before_delete")
+def _refuse_rewrite(_mapper: Any, _connection: Any, target: CaseEvent) -> None:
+    raise RuntimeError(f"case_event is append-only: refused to change {target!r}")

@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from engine.audit.chain import GENESIS, row_hash
 from engine.audit.models import CaseEvent
-from engine.audit.replay import replay_events
+from engine.audit.replay import ReplayFailed, replay_events
 from engine.bpmn.serializer import canonical_json
 from engine.calendar.store import load_calendar
 from engine.cases.models import Case
-from engine.errors import CasegridError
 from engine.specs.queries import version_by_id
 from engine.specs.registry import parsed
 
@@ -40,7 +39,11 @@ def _chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | Non
             return expected_seq, f"序号不连续：应为 {expected_seq}，实际为 {event.seq}（事件缺失或顺序被改）"
         if event.prev_hash != prev:
             return event.seq, "prev_hash 与上一事件的哈希不符（事件被删除、插入或交换）"
-        if canonical_json(json.loads(event.payload)) != event.payload:
+        try:
+            canonical = canonical_json(json.loads(event.payload))
+        except ValueError:
+            return event.seq, "payload 不是合法 JSON（被改写过）"
+        if canonical != event.payload:
             return event.seq, "payload 不是规范 JSON（被改写过）"
         if row_hash(event, case.uuid) != event.hash:
             return event.seq, "哈希不符：事件内容被修改"
@@ -58,8 +61,8 @@ def verify_case(session: Session, case: Case) -> CaseCheck:
     process = parsed(version_by_id(session, case.process_version_id))
     try:
         replayed = replay_events(process, case.uuid, events, lambda at: load_calendar(session, at))
-    except CasegridError as exc:
-        return CaseCheck(case.id, case.tracking_code, len(events), len(events), f"重放失败：{exc.message}")
+    except ReplayFailed as exc:
+        return CaseCheck(case.id, case.tracking_code, len(events), exc.seq, f"重放失败：{exc.message}")
     if replayed.snapshot() != case.snapshot:
         return CaseCheck(case.id, case.tracking_code, len(events), len(events),
                          "重放结果与保存的快照不一致（快照或事件被改写）")

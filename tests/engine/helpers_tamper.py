@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from engine.audit.chain import GENESIS, event_hash
 from engine.audit.models import CaseEvent
 from engine.bpmn.serializer import canonical_json
 from engine.cases.models import Case
+from engine.clock import to_db
 from engine.db import Database
 
-EVENTS = CaseEvent.__table__
-CASES = Case.__table__
+EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
+CASES: Table = Case.__table__  # type: ignore[assignment]
 
 Payload = dict[str, Any]
 
@@ -109,3 +111,21 @@ def edit_snapshot(db: Database, case_id: int, change: Callable[[str], str]) -> N
         edited = change(snapshot)
         assert edited != snapshot, "the edit changed nothing"
         conn.execute(update(CASES).where(CASES.c.id == case_id).values(snapshot=edited))
+
+
+def append_event(db: Database, case_id: int, *, type: str, actor: str, role: str, at: datetime,
+                 payload: Payload) -> int:
+    """Insert a forged event after the last stored one, chained and hashed exactly as the engine would.
+
+    The case row (last_seq, head_hash) is left alone. Returns the new event's seq.
+    """
+    with db.engine.begin() as conn:
+        last = conn.execute(select(EVENTS).where(EVENTS.c.case_id == case_id)
+                            .order_by(EVENTS.c.seq.desc()).limit(1)).one()
+        seq = last.seq + 1
+        digest = event_hash(last.hash, case_uuid=_case_uuid(conn, case_id), seq=seq, type=type, actor=actor,
+                            role=role, at=at, payload=payload)
+        conn.execute(insert(EVENTS).values(case_id=case_id, seq=seq, type=type, actor=actor, role=role,
+                                           at=to_db(at), payload=canonical_json(payload),
+                                           prev_hash=last.hash, hash=digest))
+    return seq
