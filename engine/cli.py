@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from importlib.metadata import entry_points
 
 import click
 from tqdm import tqdm
@@ -12,37 +10,13 @@ from tqdm import tqdm
 from engine.bootstrap import init_database
 from engine.cases.queries import list_cases
 from engine.cli_format import format_case, format_replay
+from engine.cli_support import db_option, friendly_errors
 from engine.config import database_url
 from engine.db import Database
+from engine.demo.organisation import DEMO_PASSWORD, USERS
 from engine.demo.run import run_demo
 from engine.demo.scenarios import SCENARIOS
-from engine.errors import CasegridError
 from engine.service import CaseService
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly_errors(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CasegridError as exc:
-            click.echo(f"错误：{exc.message}", err=True)
-            sys.exit(1)
-        except click.exceptions.Exit:
-            raise
-        except BrokenPipeError:  # `casegrid cases | head`: the reader has all it wanted
-            sys.stderr.close()
-            sys.exit(0)
-        except Exception as exc:  # never a traceback to the user; the type says where to look
-            click.echo(f"错误：{type(exc).__name__}: {exc}", err=True)
-            sys.exit(2)
-    return wrapper  # type: ignore[return-value]
-
-
-db_option = click.option("--db", "db_url", metavar="URL", default=None,
-                         help="Database URL (default: $CASEGRID_DATABASE_URL or instance/casegrid.db).")
 
 
 def _database(db_url: str | None) -> Database:
@@ -59,7 +33,7 @@ def main() -> None:
 
 @main.command()
 @db_option
-@_friendly_errors
+@friendly_errors
 def init(db_url: str | None) -> None:
     """Create or migrate the database and load the seed process diagrams."""
     url = database_url(db_url)
@@ -74,10 +48,12 @@ def init(db_url: str | None) -> None:
 @db_option
 @click.option("--rounds", default=2, show_default=True, type=click.IntRange(1, 1000),
               help="How many times to run every scenario.")
-@click.option("--no-serve", is_flag=True, help="Only seed the demo data (the web UI is not served yet either way).")
-@_friendly_errors
-def demo(db_url: str | None, rounds: int, no_serve: bool) -> None:
-    """Seed a demo street office and drive cases through every path of the civic loop."""
+@click.option("--no-serve", is_flag=True, help="Only seed the demo data; do not start the web UI.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port of the web UI.")
+@click.pass_context
+@friendly_errors
+def demo(ctx: click.Context, db_url: str | None, rounds: int, no_serve: bool, port: int) -> None:
+    """Seed a demo street office, drive cases through every path of the civic loop, then serve the UI."""
     db = _database(db_url)
     with tqdm(total=rounds * len(SCENARIOS), desc="demo cases", unit="case", file=sys.stderr) as bar:
         summary = run_demo(db, rounds=rounds, progress=bar.update)
@@ -85,13 +61,20 @@ def demo(db_url: str | None, rounds: int, no_serve: bool) -> None:
     click.echo("  by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items())))
     click.echo("  by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_outcome.items())))
     click.echo("next: casegrid cases | casegrid show CODE | casegrid verify")
+    serve = main.get_command(ctx, "serve")
+    if no_serve or serve is None:
+        return
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+    for username, (display, role, *_rest) in USERS.items():
+        click.echo(f"  {username:10} {role:12} {display}")
+    ctx.invoke(serve, db_url=db.url, host="127.0.0.1", port=port)
 
 
 @main.command()
 @db_option
 @click.option("--process", "process_key", default=None, help="Only this process (e.g. civic_loop).")
 @click.option("--status", type=click.Choice(["open", "closed"]), default=None)
-@_friendly_errors
+@friendly_errors
 def cases(db_url: str | None, process_key: str | None, status: str | None) -> None:
     """List cases: tracking code, process, status, phase, outcome, title."""
     with _database(db_url).reading() as s:
@@ -103,7 +86,7 @@ def cases(db_url: str | None, process_key: str | None, status: str | None) -> No
 @main.command()
 @db_option
 @click.argument("case_ref")
-@_friendly_errors
+@friendly_errors
 def show(db_url: str | None, case_ref: str) -> None:
     """Print a case (by tracking code or id) with its open work and its events."""
     service = CaseService(_database(db_url))
@@ -114,7 +97,7 @@ def show(db_url: str | None, case_ref: str) -> None:
 @db_option
 @click.argument("case_ref")
 @click.option("--upto", "upto_seq", type=click.IntRange(1), default=None, help="Stop after this event seq.")
-@_friendly_errors
+@friendly_errors
 def replay(db_url: str | None, case_ref: str, upto_seq: int | None) -> None:
     """Rebuild a case from its events alone and print the state after event SEQ."""
     replayed = CaseService(_database(db_url)).replay(case_ref, upto_seq)
@@ -124,7 +107,7 @@ def replay(db_url: str | None, case_ref: str, upto_seq: int | None) -> None:
 @main.command()
 @db_option
 @click.argument("case_ref", required=False)
-@_friendly_errors
+@friendly_errors
 def verify(db_url: str | None, case_ref: str | None) -> None:
     """Check every hash chain and that every case replays to its snapshot."""
     checks = CaseService(_database(db_url)).verify(case_ref)
@@ -140,9 +123,21 @@ def verify(db_url: str | None, case_ref: str | None) -> None:
 
 @main.command()
 @db_option
-@_friendly_errors
+@friendly_errors
 def tick(db_url: str | None) -> None:
     """Fire every due timer now (what the scheduled SLA sweep calls)."""
     fired = CaseService(_database(db_url)).tick()
     timers = sum(len(r.fired_timers) for r in fired)
     click.echo(f"fired {timers} timer(s) in {len(fired)} case(s)")
+
+
+def _load_plugins() -> None:
+    """Commands contributed by the other parts (web, workflows) through the ``casegrid.cli`` entry points.
+
+    The engine never imports them by name: the dependency stays one-way.
+    """
+    for entry_point in entry_points(group="casegrid.cli"):
+        entry_point.load()(main)
+
+
+_load_plugins()

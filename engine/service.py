@@ -22,6 +22,9 @@ from engine.cases.steps import StepResult
 from engine.civic.records import register as register_civic
 from engine.clock import Clock, SystemClock
 from engine.db import Database
+from engine.people import accounts
+from engine.people import queries as people_queries
+from engine.people.accounts import Account
 from engine.people.actor import Actor
 from engine.specs.queries import version_by_id
 from engine.specs.registry import parsed
@@ -113,3 +116,42 @@ class CaseService:
             if ref is not None:
                 return [verify_case(s, queries.find_case(s, ref))]
             return list(verify_cases(s))
+
+
+class PeopleService:
+    """Accounts and the organisation (departments, grids) for the interfaces."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def authenticate(self, username: str, password: str) -> Account | None:
+        with self.db.reading() as s:
+            return accounts.authenticate(s, username, password)
+
+    def account(self, user_id: int) -> Account | None:
+        with self.db.reading() as s:
+            return accounts.account_by_id(s, user_id)
+
+    def accounts(self) -> list[Account]:
+        with self.db.reading() as s:
+            return accounts.list_accounts(s)
+
+    def add_account(self, username: str, display_name: str, role: str, password: str, *,
+                    department_code: str | None = None, grid_code: str | None = None) -> Account:
+        with self.db.transaction() as s:
+            return accounts.add_account(s, username, display_name, role, password,
+                                        department_code=department_code, grid_code=grid_code)
+
+    def set_password(self, username: str, password: str) -> Account:
+        with self.db.transaction() as s:
+            return accounts.set_password(s, username, password)
+
+    def departments(self) -> dict[str, str]:
+        """Active departments, code → name."""
+        with self.db.reading() as s:
+            return people_queries.department_names(s)
+
+    def grids(self) -> dict[str, str]:
+        """Grids, code → "community / name"."""
+        with self.db.reading() as s:
+            return people_queries.grid_names(s)

@@ -1,9 +1,15 @@
 """The demo street office: departments, grids and one user per role."""
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy.orm import Session
 
 from engine.people.operations import ensure_department, ensure_grid, ensure_user
+from engine.people.passwords import hash_password
+
+#: Password of every demo account (printed by ``casegrid demo``).
+DEMO_PASSWORD = "casegrid-demo"
 
 DEPARTMENTS = {
     "chengguan": "城管执法中队",
@@ -36,10 +42,17 @@ USERS = {
 }
 
 
+@cache
+def _demo_password_hash() -> str:
+    # One salted hash shared by the demo accounts: scrypt is slow on purpose, the demo need not be.
+    return hash_password(DEMO_PASSWORD)
+
+
 def seed_organisation(session: Session) -> None:
     for code, name in DEPARTMENTS.items():
         ensure_department(session, code, name)
     for code, (name, community) in GRIDS.items():
         ensure_grid(session, code, name, community)
     for username, (display, role, department, grid) in USERS.items():
-        ensure_user(session, username, display, role, department_code=department, grid_code=grid)
+        ensure_user(session, username, display, role, department_code=department, grid_code=grid,
+                    password_hash=_demo_password_hash())

@@ -21,3 +21,13 @@ def option_values(session: Session) -> dict[str, set[str]]:
 
 def user_by_name(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+def department_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Department.code, Department.name)
+                                .where(Department.active.is_(True)).order_by(Department.code)).tuples())
+
+
+def grid_names(session: Session) -> dict[str, str]:
+    rows = session.execute(select(Grid.code, Grid.community, Grid.name).order_by(Grid.code))
+    return {code: f"{community} / {name}" for code, community, name in rows}

@@ -1,0 +1,38 @@
+"""casegrid's web UI: server-rendered Flask, Chinese first. Build it only through :func:`create_app`."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from engine import CaseService, Clock, Database, SystemClock
+from engine.bootstrap import init_database
+from engine.service import PeopleService
+from web import auth, errors, i18n, navigation
+from web.config import defaults
+from web.extensions import babel, csrf, limiter, login_manager
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The WSGI app. ``test_config`` may carry ``DATABASE_URL``, a ready ``DATABASE`` and a ``CLOCK``."""
+    app = Flask(__name__)
+    app.config.from_mapping(defaults())
+    app.config.from_prefixed_env("CASEGRID")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db: Database = app.config.get("DATABASE") or init_database(app.config["DATABASE_URL"])[0]
+    clock: Clock = app.config.get("CLOCK") or SystemClock()
+    app.extensions["casegrid.cases"] = CaseService(db, clock)
+    app.extensions["casegrid.people"] = PeopleService(db)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=i18n.init_app(app))
+
+    errors.init_app(app)
+    navigation.init_app(app)
+    auth.init_app(app)
+    return app

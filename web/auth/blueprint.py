@@ -1,0 +1,73 @@
+"""Login, logout, language and the home page that sends each role to its workspace."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from web import services
+from web.access import login_required, public
+from web.auth.forms import EmptyForm, LoginForm
+from web.auth.user import WebUser
+from web.extensions import limiter
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+#: Where each role starts; roles whose workspace does not exist yet land on the home page.
+ROLE_HOME = {
+    "grid_worker": "inbox.index", "council": "inbox.index", "department": "inbox.index",
+    "mediator": "inbox.index", "supervisor": "inbox.index", "auditor": "cases.search",
+    "admin": "admin.users",
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
+
+
+@bp.route("/")
+@public
+def home() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        endpoint = ROLE_HOME.get(current_user.role)
+        if endpoint and endpoint in current_app.view_functions:
+            return redirect(url_for(endpoint))
+    return render_template("auth/home.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        account = services.people().authenticate(form.username.data or "", form.password.data or "")
+        if account is not None:
+            login_user(WebUser(account))
+            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+        form.password.errors = [_("用户名或密码不正确")]
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("auth.home"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def language(code: str) -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit() and code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        flash(_("语言已切换"))
+    return redirect(_safe_next(request.form.get("next")) or url_for("auth.home"))

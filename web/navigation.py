@@ -1,0 +1,48 @@
+"""Links each role sees in the top bar; a link appears once its blueprint exists."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from engine.people.roles import ROLE_LABELS, Role
+
+_WORKERS = {"grid_worker", "council", "department", "mediator", "supervisor"}
+
+#: (endpoint, label, roles that see it)
+NAV = [
+    ("inbox.index", _l("我的待办"), _WORKERS),
+    ("cases.search", _l("案件查询"), _WORKERS | {"auditor"}),
+    ("public.report", _l("代居民登记"), {"grid_worker"}),
+    ("admin.users", _l("用户管理"), {"admin"}),
+    ("admin.organisation", _l("部门与网格"), {"admin"}),
+]
+
+PUBLIC = [
+    ("public.report", _l("我要反映问题")),
+    ("public.track", _l("查询办理进度")),
+]
+
+
+def nav_links() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, str(label)) for endpoint, label, who in NAV
+            if current_user.role in who and endpoint in current_app.view_functions]
+
+
+def public_links() -> list[tuple[str, str]]:
+    return [(endpoint, str(label)) for endpoint, label in PUBLIC if endpoint in current_app.view_functions]
+
+
+def role_label(role: str) -> str:
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return role
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(nav_links=nav_links, public_links=public_links, role_label=role_label,
+                                 get_locale=get_locale)

@@ -1,0 +1,15 @@
+"""The engine services bound to the current app (one per app, stateless across requests)."""
+from __future__ import annotations
+
+from flask import current_app
+
+from engine import CaseService
+from engine.service import PeopleService
+
+
+def cases() -> CaseService:
+    return current_app.extensions["casegrid.cases"]
+
+
+def people() -> PeopleService:
+    return current_app.extensions["casegrid.people"]
