@@ -22,6 +22,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import determinism  # noqa: F401  (routes SpiffWorkflow's clock and ids through the step)
+from engine.bpmn.compaction import compact, completed_elements
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import ExpressionError, restricted_script_engine
 from engine.bpmn.parser import HumanTask, ParsedProcess
@@ -54,10 +55,13 @@ class Instance:
     process: ParsedProcess
     workflow: BpmnWorkflow
     ids: TaskIds
+    #: BPMN ids of every element the case has completed, including those compacted away.
+    visited: set[str] = field(default_factory=set)
     fired_timers: list[str] = field(default_factory=list)
+    _ready: list[ReadyTask] | None = field(default=None, repr=False)
 
     def snapshot(self) -> str:
-        return dump_snapshot(self.workflow, self.ids.issued)
+        return dump_snapshot(self.workflow, self.ids.issued, self.visited)
 
     @property
     def completed(self) -> bool:
@@ -72,11 +76,15 @@ class Instance:
         return last.data if last is not None else self.workflow.data
 
     def ready_tasks(self) -> list[ReadyTask]:
+        """The human tasks waiting now (computed once per step: the instance is not changed after it)."""
+        if self._ready is not None:
+            return self._ready
         ready = []
         for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
             human = self.process.human_tasks.get(task.task_spec.bpmn_id)
             if human is not None:
                 ready.append(ReadyTask(str(task.id), human, _due_at(task), task.data))
+        self._ready = ready
         return ready
 
     def next_timer_at(self) -> datetime | None:
@@ -114,8 +122,8 @@ def new_context(case_uuid: str, ids_issued: int, at: datetime, calendar: WorkCal
 
 
 def load(process: ParsedProcess, snapshot: str, case_uuid: str) -> Instance:
-    workflow, issued = load_snapshot(snapshot, process)
-    return Instance(process, workflow, TaskIds(UUID(case_uuid), issued))
+    workflow, issued, visited = load_snapshot(snapshot, process)
+    return Instance(process, workflow, TaskIds(UUID(case_uuid), issued), visited)
 
 
 def _settle(instance: Instance) -> None:
@@ -135,6 +143,14 @@ def _settle(instance: Instance) -> None:
 
 def _apply(instance: Instance | None, process: ParsedProcess, event_type: str,
            payload: Mapping[str, Any], ctx: StepContext) -> Instance:
+    instance = _run(instance, process, event_type, payload, ctx)
+    instance.visited |= completed_elements(instance.workflow)
+    compact(instance.workflow)
+    return instance
+
+
+def _run(instance: Instance | None, process: ParsedProcess, event_type: str,
+         payload: Mapping[str, Any], ctx: StepContext) -> Instance:
     if event_type == "case_opened":
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
                                 script_engine=restricted_script_engine())
@@ -176,6 +192,8 @@ def apply_event(instance: Instance | None, process: ParsedProcess, event_type: s
     """
     try:
         with step_context(ctx):
+            if instance is not None:
+                instance._ready = None
             instance = _apply(instance, process, event_type, payload, ctx)
             instance.ids = ctx.ids
             return instance

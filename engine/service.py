@@ -26,8 +26,7 @@ from engine.people import accounts
 from engine.people import queries as people_queries
 from engine.people.accounts import Account
 from engine.people.actor import Actor
-from engine.specs.queries import version_by_id
-from engine.specs.registry import parsed
+from engine.specs.registry import process_of
 
 
 def default_hooks() -> HookRegistry:
@@ -108,7 +107,7 @@ class CaseService:
         with self.db.reading() as s:
             case = queries.find_case(s, ref)
             events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
-            process = parsed(version_by_id(s, case.process_version_id))
+            process = process_of(s, case.process_version_id)
             return replay_events(process, case.uuid, events, lambda at: load_calendar(s, at), upto_seq)
 
     def verify(self, ref: str | int | None = None) -> list[CaseCheck]:

@@ -14,8 +14,7 @@ from engine.audit.replay import ReplayFailed, replay_events
 from engine.bpmn.serializer import canonical_json
 from engine.calendar.store import load_calendar
 from engine.cases.models import Case
-from engine.specs.queries import version_by_id
-from engine.specs.registry import parsed
+from engine.specs.registry import process_of
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def verify_case(session: Session, case: Case) -> CaseCheck:
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
     if (problem := _chain_problem(case, events)) is not None:
         return CaseCheck(case.id, case.tracking_code, len(events), *problem)
-    process = parsed(version_by_id(session, case.process_version_id))
+    process = process_of(session, case.process_version_id)
     try:
         replayed = replay_events(process, case.uuid, events, lambda at: load_calendar(session, at))
     except ReplayFailed as exc:

@@ -85,20 +85,21 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def dump_snapshot(workflow: BpmnWorkflow, ids_issued: int) -> str:
+def dump_snapshot(workflow: BpmnWorkflow, ids_issued: int, visited: set[str]) -> str:
     return canonical_json({
         "format": SNAPSHOT_FORMAT,
         "serializer_version": _serializer.VERSION,
         "ids_issued": ids_issued,
+        "visited": sorted(visited),
         "workflow": _serializer.to_dict(workflow),
     })
 
 
-def load_snapshot(snapshot: str, process: ParsedProcess) -> tuple[BpmnWorkflow, int]:
-    """The workflow and its ids-issued count, rebuilt around the already-parsed spec."""
+def load_snapshot(snapshot: str, process: ParsedProcess) -> tuple[BpmnWorkflow, int, set[str]]:
+    """The workflow, its ids-issued count and the elements it completed, rebuilt around the parsed spec."""
     envelope = json.loads(snapshot)
     if envelope.get("format") != SNAPSHOT_FORMAT or envelope.get("serializer_version") != _serializer.VERSION:
         raise ValueError(f"snapshot format {envelope.get('format')!r}/{envelope.get('serializer_version')!r}"
                          " is not the one this engine writes")
     workflow = _serializer.from_dict(envelope["workflow"], process=process)
-    return workflow, int(envelope["ids_issued"])
+    return workflow, int(envelope["ids_issued"]), set(envelope["visited"])

@@ -26,8 +26,8 @@ from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationE
 from engine.people.actor import SYSTEM, Actor
 from engine.people.queries import option_values, user_by_name
 from engine.people.roles import Role
-from engine.specs.queries import current_version, version_by_id
-from engine.specs.registry import parsed
+from engine.specs.queries import current_version
+from engine.specs.registry import process_of
 
 
 def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, hooks: HookRegistry,
@@ -90,8 +90,9 @@ def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], 
     _require_open(item)
     if expected_version is not None and case.version != expected_version:
         raise ConflictError("案件已被他人更新，请刷新后重试")
-    human = parsed(version_by_id(session, case.process_version_id)).human_tasks[item.bpmn_id]
-    data = validate_form(human.form, form, option_values(session))
+    human = process_of(session, case.process_version_id).human_tasks[item.bpmn_id]
+    needs_options = any(f.options_source for f in human.form.fields)
+    data = validate_form(human.form, form, option_values(session) if needs_options else None)
     if (validate := hooks.get(item.form_key).validate) is not None:
         validate(session, case, data, at)
     payload = {"task_id": item.task_id, "bpmn_id": item.bpmn_id, "data": data}

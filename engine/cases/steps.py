@@ -24,8 +24,7 @@ from engine.cases.work_items import sync_work_items
 from engine.clock import to_db
 from engine.people.actor import Actor
 from engine.runtime import Instance, apply_event, load, new_context
-from engine.specs.queries import version_by_id
-from engine.specs.registry import parsed
+from engine.specs.registry import process_of
 
 
 @dataclass
@@ -39,7 +38,7 @@ class StepResult:
 
 
 def load_instance(session: Session, case: Case) -> Instance:
-    return load(parsed(version_by_id(session, case.process_version_id)), case.snapshot, case.uuid)
+    return load(process_of(session, case.process_version_id), case.snapshot, case.uuid)
 
 
 def run_engine_event(session: Session, case: Case, *, event_type: str, payload: dict[str, Any],
@@ -48,7 +47,7 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
                      completed_data: Mapping[str, Any] | None = None) -> StepResult:
     # Apply exactly what the log will hold (key order included), so replay repeats this very step.
     payload = json.loads(canonical_json(payload))
-    process = parsed(version_by_id(session, case.process_version_id))
+    process = process_of(session, case.process_version_id)
     instance = None if event_type == "case_opened" else load(process, case.snapshot, case.uuid)
     issued = instance.ids.issued if instance else 0
     instance = apply_event(instance, process, event_type, payload,

@@ -5,7 +5,11 @@ import hashlib
 from collections import OrderedDict
 from threading import Lock
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from engine.bpmn.parser import ParsedProcess, parse_process
+from engine.errors import NotFound
 from engine.specs.models import ProcessVersion
 
 #: How many parsed specs stay in memory per process.
@@ -22,6 +26,21 @@ def sha256_of(xml: str) -> str:
 def parsed(version: ProcessVersion) -> ParsedProcess:
     """The parsed spec of a stored version (parsed on first use, then from memory)."""
     return parsed_xml(version.xml, version.key, version.sha256)
+
+
+def process_of(session: Session, version_id: int) -> ParsedProcess:
+    """The parsed spec of version ``version_id``; the XML is read only when the spec is not in memory yet."""
+    row = session.execute(select(ProcessVersion.key, ProcessVersion.sha256)
+                          .where(ProcessVersion.id == version_id)).first()
+    if row is None:
+        raise NotFound(f"流程版本 {version_id} 不存在")
+    key, digest = row
+    with _lock:
+        hit = _cache.get(f"{key}:{digest}")
+    if hit is not None:
+        return hit
+    xml = session.scalar(select(ProcessVersion.xml).where(ProcessVersion.id == version_id))
+    return parsed_xml(xml, key, digest)
 
 
 def parsed_xml(xml: str, key: str | None = None, digest: str | None = None) -> ParsedProcess:
