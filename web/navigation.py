@@ -36,6 +36,14 @@ def public_links() -> list[tuple[str, str]]:
     return [(endpoint, str(label)) for endpoint, label in PUBLIC if endpoint in current_app.view_functions]
 
 
+def current_language() -> str:
+    """The key of ``LANGUAGES`` being shown (Babel may spell zh_CN as zh_Hans_CN)."""
+    shown = get_locale()
+    languages = current_app.config["LANGUAGES"]
+    return next((code for code in languages if shown is not None and code.split("_")[0] == shown.language),
+                "zh_CN")
+
+
 def role_label(role: str) -> str:
     try:
         return ROLE_LABELS[Role(role)]
@@ -45,4 +53,4 @@ def role_label(role: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(nav_links=nav_links, public_links=public_links, role_label=role_label,
-                                 get_locale=get_locale)
+                                 current_language=current_language)
