@@ -6,10 +6,11 @@ from engine.calendar.models import CalendarDay
 from engine.cases.models import Case, Notification, WorkItem
 from engine.civic.models import Assignment, Rating, ReporterContact, Resolution
 from engine.db import Base
+from engine.people.category import Category
 from engine.people.models import Department, Grid, User
 from engine.specs.models import ProcessVersion
 
 __all__ = [
-    "Assignment", "Base", "CalendarDay", "Case", "CaseEvent", "Department", "Grid", "Notification",
+    "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent", "Department", "Grid", "Notification",
     "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User", "WorkItem",
 ]

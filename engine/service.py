@@ -14,7 +14,7 @@ from engine.audit.models import CaseEvent
 from engine.audit.replay import Replayed, replay_events
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
 from engine.calendar.store import load_calendar
-from engine.cases import operations, queries
+from engine.cases import inbox_query, operations, queries, views
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake
 from engine.cases.models import Case, WorkItem
@@ -22,7 +22,7 @@ from engine.cases.steps import StepResult
 from engine.civic.records import register as register_civic
 from engine.clock import Clock, SystemClock
 from engine.db import Database
-from engine.people import accounts
+from engine.people import accounts, directory
 from engine.people import queries as people_queries
 from engine.people.accounts import Account
 from engine.people.actor import Actor
@@ -116,6 +116,39 @@ class CaseService:
                 return [verify_case(s, queries.find_case(s, ref))]
             return list(verify_cases(s))
 
+    # -- read models for the people working cases (engine.cases.inbox_query, engine.cases.views) --
+
+    def inbox_page(self, actor: Actor, flt: inbox_query.InboxFilter | None = None, *, page: int = 1,
+                   page_size: int = 25) -> inbox_query.InboxPage:
+        """One page of the actor's inbox with deadlines in working days (reads ``work_item`` rows only)."""
+        now = self.clock.now()
+        with self.db.reading() as s:
+            return inbox_query.inbox_page(s, actor, flt or inbox_query.InboxFilter(), now=now,
+                                          calendar=load_calendar(s, now), page=page, page_size=page_size)
+
+    def task(self, work_item_id: int, actor: Actor) -> views.TaskView:
+        """A work item with its form and case, if ``actor`` may open it (404 for another unit's item)."""
+        now = self.clock.now()
+        with self.db.reading() as s:
+            return views.task_view(s, work_item_id, actor, now=now, calendar=load_calendar(s, now))
+
+    def case_page(self, ref: str, actor: Actor) -> views.CasePage:
+        """Summary, masked parties, current work, timeline and diagram state of a case ``actor`` may see."""
+        now = self.clock.now()
+        with self.db.reading() as s:
+            return views.case_page(s, ref, actor, now=now, calendar=load_calendar(s, now))
+
+    def case_diagram_xml(self, ref: str, actor: Actor) -> str:
+        """The BPMN XML of the process version the case is pinned to."""
+        with self.db.reading() as s:
+            return views.case_diagram_xml(s, ref, actor)
+
+    def search_cases(self, actor: Actor, *, text: str | None = None, status: str = "all", page: int = 1,
+                     page_size: int = 25) -> views.CaseSearchPage:
+        """Cases ``actor`` may see, by tracking code or title, newest first."""
+        with self.db.reading() as s:
+            return views.search_cases(s, actor, text=text, status=status, page=page, page_size=page_size)
+
 
 class PeopleService:
     """Accounts and the organisation (departments, grids) for the interfaces."""
@@ -154,3 +187,77 @@ class PeopleService:
         """Grids, code → "community / name"."""
         with self.db.reading() as s:
             return people_queries.grid_names(s)
+
+    def categories(self) -> list[str]:
+        """Active issue categories, in the order forms list them."""
+        with self.db.reading() as s:
+            return directory.active_categories(s)
+
+    # -- administration (engine.people.directory); ``by`` is who did it, for the admin log ----------
+
+    def organisation(self) -> directory.Organisation:
+        """Departments, grids and categories, inactive ones included."""
+        with self.db.reading() as s:
+            return directory.organisation(s)
+
+    def find_account(self, username: str) -> Account:
+        """The account, disabled or not; :class:`NotFound` if there is none."""
+        with self.db.reading() as s:
+            return directory.find_account(s, username)
+
+    def create_account(self, username: str, display_name: str, role: str, password: str, *,
+                       department_code: str | None = None, grid_code: str | None = None, by: str) -> Account:
+        with self.db.transaction() as s:
+            return directory.create_account(s, username, display_name, role, password,
+                                            department_code=department_code, grid_code=grid_code, by=by)
+
+    def update_account(self, username: str, *, display_name: str, role: str, department_code: str | None = None,
+                       grid_code: str | None = None, by: str) -> Account:
+        with self.db.transaction() as s:
+            return directory.update_account(s, username, display_name=display_name, role=role,
+                                            department_code=department_code, grid_code=grid_code, by=by)
+
+    def set_account_active(self, username: str, active: bool, *, by: str) -> Account:
+        with self.db.transaction() as s:
+            return directory.set_account_active(s, username, active, by=by)
+
+    def reset_password(self, username: str, password: str, *, by: str) -> Account:
+        with self.db.transaction() as s:
+            return directory.reset_password(s, username, password, by=by)
+
+    def held_work_items(self, username: str) -> int:
+        """How many open work items the user has claimed (they wait for them, or for a reassignment)."""
+        with self.db.reading() as s:
+            return directory.held_work_items(s, username)
+
+    def add_department(self, code: str, name: str, *, by: str) -> directory.DepartmentEntry:
+        with self.db.transaction() as s:
+            return directory.add_department(s, code, name, by=by)
+
+    def rename_department(self, code: str, name: str, *, by: str) -> directory.DepartmentEntry:
+        with self.db.transaction() as s:
+            return directory.rename_department(s, code, name, by=by)
+
+    def set_department_active(self, code: str, active: bool, *, by: str) -> directory.DepartmentEntry:
+        with self.db.transaction() as s:
+            return directory.set_department_active(s, code, active, by=by)
+
+    def add_grid(self, code: str, name: str, community: str, *, by: str) -> directory.GridEntry:
+        with self.db.transaction() as s:
+            return directory.add_grid(s, code, name, community, by=by)
+
+    def update_grid(self, code: str, name: str, community: str, *, by: str) -> directory.GridEntry:
+        with self.db.transaction() as s:
+            return directory.update_grid(s, code, name, community, by=by)
+
+    def add_category(self, name: str, *, by: str) -> directory.CategoryEntry:
+        with self.db.transaction() as s:
+            return directory.add_category(s, name, by=by)
+
+    def set_category_active(self, name: str, active: bool, *, by: str) -> directory.CategoryEntry:
+        with self.db.transaction() as s:
+            return directory.set_category_active(s, name, active, by=by)
+
+    def move_category(self, name: str, step: int, *, by: str) -> None:
+        with self.db.transaction() as s:
+            directory.move_category(s, name, step, by=by)

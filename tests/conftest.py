@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import text
 
 from engine.bootstrap import init_database
+from engine.cases.intake import CATEGORIES
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.organisation import seed_organisation
 from engine.models import Base
+from engine.people.directory import seed_categories
 from engine.service import CaseService
 
 PG_URL_ENV = "CASEGRID_TEST_PG_URL"
@@ -61,6 +63,7 @@ def _reset_postgres(db: Database) -> None:
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     with db.transaction() as s:
+        seed_categories(s, CATEGORIES)  # seeded by migration 0002, emptied by the TRUNCATE above
         seed_organisation(s)
 
 

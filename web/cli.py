@@ -1,12 +1,18 @@
 """Commands the web part adds to ``casegrid`` (registered through the ``casegrid.cli`` entry point)."""
 from __future__ import annotations
 
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from waitress import serve as waitress_serve
 
 from engine.bootstrap import init_database
 from engine.cli_support import db_option, friendly_errors
 from engine.config import database_url
+from engine.errors import ValidationError
 from engine.people.roles import Role
 from engine.service import PeopleService
 from web import create_app
@@ -35,24 +41,48 @@ def users() -> None:
     """Manage user accounts."""
 
 
+#: Engine field names → the option or argument a user of the command typed.
+_FIELDS = {"username": "USERNAME", "display_name": "--name", "role": "--role", "department_code": "--department",
+           "grid_code": "--grid", "password": "--password", "active": "USERNAME"}
+
+
+@contextmanager
+def _people(db_url: str | None) -> Iterator[PeopleService]:
+    """The accounts of the configured database; field errors are printed per option, exit status 1."""
+    db, _ = init_database(database_url(db_url))
+    try:
+        yield PeopleService(db)
+    except ValidationError as exc:
+        for name, message in exc.field_errors.items() or [("", exc.message)]:
+            click.echo(f"错误：{_FIELDS.get(name, name)}：{message}" if name else f"错误：{message}", err=True)
+        sys.exit(1)
+    finally:
+        db.dispose()
+
+
+def _by() -> str:
+    """Who ran the command, for the admin log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry for the uid, e.g. in a container
+        return "cli"
+
+
 @users.command("add")
 @db_option
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Display name, e.g. 李网格员.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--department", "department_code", default=None, help="Department code (role department).")
-@click.option("--grid", "grid_code", default=None, help="Grid code (role grid_worker).")
-@click.password_option(help="Password (asked for when not given).")
+@click.option("--department", "department_code", default=None, help="Department code (required for role department).")
+@click.option("--grid", "grid_code", default=None, help="Grid code (required for role grid_worker).")
+@click.password_option(help="Password, at least 8 characters (asked for when not given).")
 @friendly_errors
 def users_add(db_url: str | None, username: str, display_name: str, role: str, department_code: str | None,
               grid_code: str | None, password: str) -> None:
     """Create a user account."""
-    db, _ = init_database(database_url(db_url))
-    try:
-        account = PeopleService(db).add_account(username, display_name, role, password,
-                                                department_code=department_code, grid_code=grid_code)
-    finally:
-        db.dispose()
+    with _people(db_url) as people:
+        account = people.create_account(username, display_name, role, password, department_code=department_code,
+                                        grid_code=grid_code, by=_by())
     click.echo(f"created {account.username} ({account.role})")
 
 
@@ -61,10 +91,41 @@ def users_add(db_url: str | None, username: str, display_name: str, role: str, d
 @friendly_errors
 def users_list(db_url: str | None) -> None:
     """List user accounts: username, role, department, grid, name."""
-    db, _ = init_database(database_url(db_url))
-    try:
-        for a in PeopleService(db).accounts():
+    with _people(db_url) as people:
+        for a in people.accounts():
             click.echo(f"{a.username:16} {a.role:12} {a.department_code or '-':12} {a.grid_code or '-':8} "
                        f"{a.display_name}{'' if a.active else ' (disabled)'}")
-    finally:
-        db.dispose()
+
+
+@users.command("passwd")
+@db_option
+@click.argument("username")
+@click.password_option(help="The new password, at least 8 characters (asked for when not given).")
+@friendly_errors
+def users_passwd(db_url: str | None, username: str, password: str) -> None:
+    """Set a new password for an account."""
+    with _people(db_url) as people:
+        account = people.reset_password(username, password, by=_by())
+    click.echo(f"password of {account.username} changed")
+
+
+@users.command("disable")
+@db_option
+@click.argument("username")
+@friendly_errors
+def users_disable(db_url: str | None, username: str) -> None:
+    """Disable an account: it can no longer log in; its history stays (accounts are never deleted)."""
+    with _people(db_url) as people:
+        account = people.set_account_active(username, False, by=_by())
+    click.echo(f"disabled {account.username}")
+
+
+@users.command("enable")
+@db_option
+@click.argument("username")
+@friendly_errors
+def users_enable(db_url: str | None, username: str) -> None:
+    """Enable a disabled account again."""
+    with _people(db_url) as people:
+        account = people.set_account_active(username, True, by=_by())
+    click.echo(f"enabled {account.username}")

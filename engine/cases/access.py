@@ -1,10 +1,19 @@
 """May this actor act on this work item? Checked by every operation, whatever the interface."""
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
 from engine.cases.models import Case, WorkItem
+from engine.civic.models import Assignment
 from engine.errors import NotFound, PermissionDenied
 from engine.people.actor import Actor
 from engine.people.roles import Role
+
+#: Roles that see every case page.
+SEES_ALL_CASES = frozenset({Role.SUPERVISOR.value, Role.COUNCIL.value, Role.AUDITOR.value})
+#: Roles that see the case pages of their own unit's cases.
+SEES_OWN_CASES = frozenset({Role.GRID_WORKER.value, Role.DEPARTMENT.value, Role.MEDIATOR.value})
 
 
 def check_may_act(actor: Actor, item: WorkItem, case: Case) -> None:
@@ -24,3 +33,64 @@ def check_may_act(actor: Actor, item: WorkItem, case: Case) -> None:
         raise PermissionDenied("此任务属于其他网格")
     if item.assignee and item.assignee != actor.username:
         raise PermissionDenied(f"此任务已由 {item.assignee} 认领")
+
+
+def check_may_see_item(actor: Actor, item: WorkItem, case: Case) -> None:
+    """Raise unless ``item`` is one ``actor`` may open: its team's, whoever holds it.
+
+    Another department's or grid's item is :class:`NotFound` (ids cannot be probed);
+    an item of another role is :class:`PermissionDenied`. Whether the actor may *act*
+    on it (claimed by someone else, already done) is :func:`check_may_act`'s question.
+    """
+    if actor.role == Role.RESIDENT.value and actor.tracking_code != case.tracking_code:
+        raise NotFound("任务不存在")
+    if actor.role == Role.DEPARTMENT.value and item.department_code \
+            and actor.department_code != item.department_code:
+        raise NotFound("任务不存在")
+    if actor.role == Role.GRID_WORKER.value and item.grid_code and actor.grid_code \
+            and actor.grid_code != item.grid_code:
+        raise NotFound("任务不存在")
+    if actor.role != item.role:
+        raise PermissionDenied(f"此任务由{item.role}办理，当前角色无权操作")
+
+
+def visible_cases(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition on ``case``: the cases whose page ``actor`` may see.
+
+    Supervisors, the council and auditors see every case; a grid worker the cases of
+    their grid and those they registered; a department the cases ever routed to it
+    (a work item or an assignment, even after a reassignment took it away); a
+    mediator the cases that had mediation work. Nobody else sees case pages.
+    """
+    if actor.role in SEES_ALL_CASES:
+        return true()
+    if actor.role == Role.GRID_WORKER.value:
+        clauses = [Case.opened_by == actor.username]
+        if actor.grid_code:
+            clauses.append(Case.grid_code == actor.grid_code)
+        return or_(*clauses)
+    if actor.role == Role.DEPARTMENT.value and actor.department_code:
+        code = actor.department_code
+        return or_(
+            Case.department_code == code,
+            exists().where(WorkItem.case_id == Case.id, WorkItem.department_code == code),
+            exists().where(Assignment.case_id == Case.id, Assignment.department_code == code),
+        )
+    if actor.role == Role.MEDIATOR.value:
+        return exists().where(WorkItem.case_id == Case.id, WorkItem.role == Role.MEDIATOR.value)
+    return false()
+
+
+def check_may_view(session: Session, actor: Actor, case: Case) -> None:
+    """Raise unless ``actor`` may see ``case``'s page (the rule of :func:`visible_cases`).
+
+    Roles that never see case pages get :class:`PermissionDenied`; a worker asking
+    for a case outside their unit gets :class:`NotFound`, so tracking codes cannot
+    be probed.
+    """
+    if actor.role not in SEES_ALL_CASES | SEES_OWN_CASES:
+        raise PermissionDenied("当前角色无权查看案件")
+    if actor.role in SEES_ALL_CASES:
+        return
+    if session.scalar(select(Case.id).where(Case.id == case.id, visible_cases(actor))) is None:
+        raise NotFound(f"案件 {case.tracking_code} 不存在")

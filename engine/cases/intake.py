@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 from engine.calendar import china_date
 from engine.cases.models import Case
 from engine.errors import ValidationError
+from engine.people.directory import active_categories, is_active_category
 from engine.people.models import Grid
 
+#: The categories a fresh database starts with (migration 0002 seeds the ``category`` table with them);
+#: the admin maintains the live list, which :func:`check_intake` reads.
 CATEGORIES = ("物业管理", "环境卫生", "公共设施", "停车交通", "噪音扰民", "养老服务", "安全隐患", "邻里纠纷", "其他")
 CHANNELS = ("grid_visit", "hotline", "web", "open311", "council")
 
@@ -42,8 +45,8 @@ def check_intake(session: Session, intake: Intake) -> Grid | None:
         errors["description"] = "请描述问题"
     elif len(description) > 4000:
         errors["description"] = "问题描述最多 4000 字"
-    if intake.category not in CATEGORIES:
-        errors["category"] = f"类别应为：{'、'.join(CATEGORIES)}"
+    if not is_active_category(session, intake.category):
+        errors["category"] = f"类别应为：{'、'.join(active_categories(session))}"
     if intake.channel not in CHANNELS:
         errors["channel"] = f"来源渠道应为：{', '.join(CHANNELS)}"
     if intake.title is not None and len(intake.title) > 200:

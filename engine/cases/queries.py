@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from engine.cases.models import Case, WorkItem
@@ -48,18 +49,31 @@ def list_cases(session: Session, *, process_key: str | None = None, status: str 
     return list(session.scalars(stmt))
 
 
-def _inbox_filter(stmt: Select, actor: Actor) -> Select:
+def not_indexed(column: SQLColumnExpression[Any]) -> ColumnElement[str]:
+    """``column`` with NULL as ``''``, written so that no index on it can drive the query."""
+    return func.coalesce(column, "")
+
+
+def inbox_filter(stmt: Select, actor: Actor) -> Select:
+    """Open items of the actor's role and unit that are unclaimed or claimed by the actor.
+
+    Only the ``(role, state, due_at)`` index may drive this: a role's *open* items
+    are few however many cases were closed, while a department's or a person's
+    items pile up for ever. SQLite's planner, which has no histograms, would
+    otherwise read every item a department ever had through its index, so the
+    unit and assignee terms are wrapped to keep those indexes out of the plan.
+    """
     stmt = stmt.where(WorkItem.state.in_(WorkItem.OPEN_STATES), WorkItem.role == actor.role)
     if actor.role == Role.DEPARTMENT.value:
-        stmt = stmt.where(WorkItem.department_code == actor.department_code)
+        stmt = stmt.where(not_indexed(WorkItem.department_code) == (actor.department_code or ""))
     if actor.role == Role.GRID_WORKER.value and actor.grid_code:
-        stmt = stmt.where(or_(WorkItem.grid_code == actor.grid_code, WorkItem.grid_code.is_(None)))
-    return stmt.where(or_(WorkItem.assignee.is_(None), WorkItem.assignee == actor.username))
+        stmt = stmt.where(not_indexed(WorkItem.grid_code).in_(("", actor.grid_code)))
+    return stmt.where(not_indexed(WorkItem.assignee).in_(("", actor.username)))
 
 
 def inbox(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[WorkItem]:
     """The actor's claimed items and their team's unclaimed ones, overdue (earliest deadline) first."""
-    stmt = _inbox_filter(select(WorkItem), actor)
+    stmt = inbox_filter(select(WorkItem), actor)
     stmt = stmt.order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id).limit(limit).offset(offset)
     return list(session.scalars(stmt))
 

@@ -25,7 +25,7 @@ def user_by_name(session: Session, username: str) -> User | None:
 
 def department_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Department.code, Department.name)
-                                .where(Department.active.is_(True)).order_by(Department.code)).tuples())
+                                .where(Department.active.is_(True)).order_by(Department.code)).tuples().all())
 
 
 def grid_names(session: Session) -> dict[str, str]:

@@ -1,8 +1,9 @@
-"""The JSON API for the same operations, described by an OpenAPI document."""
+"""The JSON API for the same operations as the UI, described by an OpenAPI document (``/api/openapi.json``)."""
 from __future__ import annotations
 
 from flask import Flask
 
+from web.api import openapi, views  # noqa: F401  (they register their views on bp)
 from web.api.blueprint import bp
 
 

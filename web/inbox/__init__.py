@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web.inbox import views  # noqa: F401  (registers the routes on the blueprint)
 from web.inbox.blueprint import bp
 
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from engine.public import PublicService
+from web.public import report, track  # noqa: F401  (importing them adds their routes to ``bp``)
 from web.public.blueprint import bp
 
 
 def init_app(app: Flask) -> None:
+    cases = app.extensions["casegrid.cases"]
+    app.extensions["casegrid.public"] = PublicService(cases.db, cases.clock)
     app.register_blueprint(bp)

@@ -1,0 +1,29 @@
+"""Issue categories (物业管理, 环境卫生 …) that an intake must name: data an admin maintains."""
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+
+class Category(Base):
+    """One category residents and grid workers can choose when reporting an issue.
+
+    The name is the category's identity: cases store it verbatim, and the
+    assessments group by it, so a category is never renamed or deleted — an admin
+    deactivates it (old cases keep it) and adds a new one.
+    """
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The name stored on cases (``case.category``), e.g. ``物业管理``.
+    name: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    #: Position in pick lists (ascending).
+    sort_order: Mapped[int] = mapped_column(nullable=False, default=0)
+    #: Inactive categories are refused for new cases and hidden from forms.
+    active: Mapped[bool] = mapped_column(default=True, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.name}{'' if self.active else ' (inactive)'}>"

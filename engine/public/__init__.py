@@ -1,0 +1,12 @@
+"""What residents see without logging in: a case's progress and published outcome by tracking code.
+
+Nothing here shows personal data: no names, phones or staff accounts, nothing from
+other cases. Labels are codes; the interface turns them into words.
+"""
+from __future__ import annotations
+
+from engine.public.privacy import normalise_code as normalise_code
+from engine.public.service import PublicService as PublicService
+from engine.public.views import Outcome as Outcome
+from engine.public.views import PublicCase as PublicCase
+from engine.public.views import Step as Step

@@ -1,0 +1,71 @@
+"""Who calls the API: HTTP Basic with a casegrid account on every request (or the browser's login session).
+
+:func:`api_roles` is the API's counterpart of :func:`web.access.roles`: it sets
+the same :data:`~web.access.ACCESS_ATTR` so the route-access test sees every API
+view's roles, and answers in JSON — 401 with ``WWW-Authenticate`` instead of a
+redirect to the login page.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import Actor
+from engine.people.accounts import Account
+from web import services
+from web.access import ACCESS_ATTR
+from web.api.blueprint import api_error
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REALM = 'Basic realm="casegrid", charset="UTF-8"'
+
+
+def _caller() -> Account | None:
+    """The account behind this request: Basic credentials if sent (and only them), else the login session."""
+    auth = request.authorization
+    if auth is not None:
+        if auth.type != "basic" or not auth.username or auth.password is None:
+            return None
+        return services.people().authenticate(auth.username, auth.password)
+    if current_user.is_authenticated:
+        account: Account = current_user.account
+        return account
+    return None
+
+
+def api_roles(*allowed: str) -> Callable[[F], F]:
+    """Only accounts whose role is one of ``allowed``: 401 without valid credentials, 403 for another role,
+    415 for a POST whose body is not JSON. The caller's actor is :func:`api_actor` inside the view."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            account = _caller()
+            if account is None:
+                response, status = api_error(401, _("请提供有效的用户名和密码（HTTP Basic 认证）"))
+                response.headers["WWW-Authenticate"] = REALM
+                return response, status
+            if account.role not in allowed:
+                return api_error(403, _("当前角色无权调用此接口"))
+            if request.method == "POST" and not request.is_json:
+                return api_error(415, _("请求体必须是 JSON（Content-Type: application/json）"),
+                                 error=_("不支持的内容类型"))
+            g.api_account = account
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTR, frozenset(allowed))
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def api_actor() -> Actor:
+    """The calling account as the engine's actor (set by :func:`api_roles`)."""
+    account: Account = g.api_account
+    return account.actor

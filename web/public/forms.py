@@ -1,0 +1,97 @@
+"""One small form per screen; each is validated on the server and shows its errors next to the field."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from engine.public import normalise_code
+
+#: Kept short enough that all answers fit the signed session cookie (4 KB) between screens.
+DESCRIPTION_MAX = 600
+ADDRESS_MAX = 100
+NAME_MAX = 40
+COMMENT_MAX = 1000  # the rating task's ``rating_comment`` maxlength in bpmn/civic_loop.bpmn
+
+#: Same rule as the engine's intake check, so a bad number is refused on its own screen.
+PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
+
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class CategoryForm(FlaskForm):
+    category = RadioField(_l("问题类别"), validators=[InputRequired(message=_l("请点选一个类别"))])
+
+    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Category names are data (the admin keeps the list); the shipped ones have translations.
+        self.category.choices = [SelectChoice(c, _l(c)) for c in categories]
+
+
+class WhereForm(FlaskForm):
+    grid_code = SelectField(_l("所在网格（小区）"), validators=[Optional()],
+                            description=_l("不清楚可以不选"))
+    address = StringField(_l("具体位置"), filters=[_strip],
+                          validators=[Optional(), Length(max=ADDRESS_MAX, message=_l("最多 %(max)d 字"))],
+                          description=_l("例如：幸福里 3 号楼 2 单元门口（可以不填）"))
+
+    def __init__(self, *args: Any, grids: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grid_code.choices = [SelectChoice("", _l("不清楚 / 不选"))] + [
+            SelectChoice(code, name) for code, name in grids.items()]
+
+
+class WhatForm(FlaskForm):
+    description = TextAreaField(_l("发生了什么？"), filters=[_strip], validators=[
+        DataRequired(message=_l("请写下发生了什么")),
+        Length(max=DESCRIPTION_MAX, message=_l("请简短一些，最多 %(max)d 字")),
+    ], description=_l("说清楚是什么问题、什么时候开始的就可以，最多 600 字。"))
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("怎么称呼您"), filters=[_strip],
+                       validators=[Optional(), Length(max=NAME_MAX, message=_l("最多 %(max)d 字"))])
+    phone = StringField(_l("联系电话"), filters=[_strip], render_kw={"type": "tel", "inputmode": "tel"},
+                        validators=[Optional(), Regexp(PHONE, message=_l("电话号码格式不对，请只填数字"))])
+
+
+class SubmitForm(FlaskForm):
+    """The review screen's confirm button (CSRF only)."""
+
+
+class TrackForm(FlaskForm):
+    code = StringField(_l("查询码"), filters=[_strip], render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+                       validators=[DataRequired(message=_l("请输入查询码"))],
+                       description=_l("登记后拿到的查询码，例如 260302-ABC234"))
+
+    def validate_code(self, field: StringField) -> None:
+        if normalise_code(field.data) is None:
+            raise ValidationError(_l("查询码格式不对：前 6 位是数字，后 6 位是字母或数字，例如 260302-ABC234"))
+
+
+class RatingForm(FlaskForm):
+    item = HiddenField(validators=[DataRequired()])
+    rating_comment = TextAreaField(_l("还想说点什么（可以不填）"), filters=[_strip], validators=[
+        Optional(), Length(max=COMMENT_MAX, message=_l("最多 %(max)d 字"))])
+    rating = RadioField(_l("您对处理结果满意吗？"), validators=[InputRequired(message=_l("请点选一项"))],
+                        choices=[SelectChoice("satisfied", _l("满意")), SelectChoice("basically", _l("基本满意")),
+                                 SelectChoice("dissatisfied", _l("不满意"))])
+
+    def item_id(self) -> int | None:
+        return int(self.item.data) if str(self.item.data or "").isdigit() else None
+

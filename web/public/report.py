@@ -1,0 +1,145 @@
+"""Report an issue, one question per screen: category → where → what → contact → review → tracking code.
+
+The answers wait in the signed session cookie between screens, so the browser's
+back and forward buttons work and nothing is written before the last screen.
+A logged-in grid worker uses the same screens to file on a resident's behalf.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from engine import Actor, Intake, ValidationError
+from web import services
+from web.access import public
+from web.public.blueprint import bp
+from web.public.forms import CategoryForm, ContactForm, SubmitForm, WhatForm, WhereForm
+from web.public.limits import form_post_limit
+
+DRAFT = "public_report"
+DONE = "public_report_code"
+
+#: The screens in order; ``review`` submits.
+STEPS = ("category", "where", "what", "contact", "review")
+FORMS: dict[str, type[FlaskForm]] = {"category": CategoryForm, "where": WhereForm, "what": WhatForm,
+                                     "contact": ContactForm}
+#: Which screen asks for each field (to send the resident back to the one the engine refused).
+FIELD_STEP = {"category": "category", "grid_code": "where", "address": "where", "description": "what",
+              "reporter_name": "contact", "reporter_phone": "contact", "channel": "category"}
+
+#: Who files an anonymous web report.
+WEB_REPORTER = Actor("resident:web", "resident")
+
+
+def _for_resident() -> bool:
+    """True unless a grid worker is filing on a resident's behalf."""
+    return not (current_user.is_authenticated and current_user.role == "grid_worker")
+
+
+def _draft() -> dict[str, Any]:
+    return dict(session.get(DRAFT) or {})
+
+
+def _save(draft: dict[str, Any]) -> None:
+    session[DRAFT] = draft
+
+
+def _url(step: str, **args: Any) -> str:
+    return url_for("public.report", **args) if step == "category" else url_for("public.report_step", step=step, **args)
+
+
+def _first_missing(step: str, draft: dict[str, Any]) -> str | None:
+    """The first earlier screen not yet answered (screens cannot be skipped by typing a URL)."""
+    done = set(draft.get("done", ()))
+    return next((s for s in STEPS[:STEPS.index(step)] if s not in done), None)
+
+
+def _form(step: str, draft: dict[str, Any]) -> FlaskForm:
+    data = dict(draft)
+    if step == "where":
+        if "grid_code" not in data and not _for_resident():
+            data["grid_code"] = current_user.actor.grid_code or ""
+        return WhereForm(data=data, grids=services.people().grids())
+    if step == "category":
+        return CategoryForm(data=data, categories=services.people().categories())
+    return FORMS[step](data=data)
+
+
+def _screen(step: str) -> ResponseReturnValue:
+    draft = _draft()
+    if (missing := _first_missing(step, draft)) is not None:
+        return redirect(_url(missing))
+    form = _form(step, draft)
+    if form.validate_on_submit():
+        draft.update({name: field.data for name, field in form._fields.items() if name != "csrf_token"})
+        draft["done"] = sorted(set(draft.get("done", ())) | {step})
+        _save(draft)
+        following = "review" if request.args.get("edit") else STEPS[STEPS.index(step) + 1]
+        return redirect(_url(following))
+    back = None if step == "category" else _url(STEPS[STEPS.index(step) - 1])
+    return render_template(f"public/report_{step}.html", form=form, step=STEPS.index(step) + 1,
+                           steps=len(STEPS), back=back, for_resident=_for_resident()), 400 if form.errors else 200
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@public
+def report() -> ResponseReturnValue:
+    if request.method == "GET" and request.args.get("new"):
+        session.pop(DRAFT, None)
+    return _screen("category")
+
+
+@bp.route("/report/<step>", methods=["GET", "POST"])
+@public
+def report_step(step: str) -> ResponseReturnValue:
+    if step not in FORMS or step == "category":
+        abort(404)
+    return _screen(step)
+
+
+def _intake(draft: dict[str, Any]) -> Intake:
+    return Intake(
+        description=draft.get("description") or "", category=draft.get("category") or "",
+        channel="web" if _for_resident() else "grid_visit", grid_code=draft.get("grid_code") or None,
+        address=draft.get("address") or None, reporter_name=draft.get("name") or None,
+        reporter_phone=draft.get("phone") or None,
+    )
+
+
+@bp.route("/report/review", methods=["GET", "POST"])
+@public
+@form_post_limit()
+def review() -> ResponseReturnValue:
+    draft = _draft()
+    if (missing := _first_missing("review", draft)) is not None:
+        if request.method == "POST" and session.get(DONE):
+            return redirect(url_for("public.report_done"))  # a second click on 提交: show the code again
+        return redirect(_url(missing))
+    form, problems = SubmitForm(), {}
+    if form.validate_on_submit():
+        actor = WEB_REPORTER if _for_resident() else current_user.actor
+        try:
+            case = services.cases().open_case(_intake(draft), actor)
+        except ValidationError as error:
+            problems = {FIELD_STEP.get(name, "category"): message for name, message in error.field_errors.items()}
+        else:
+            session.pop(DRAFT, None)
+            session[DONE] = case.tracking_code
+            return redirect(url_for("public.report_done"))
+    grids = services.people().grids()
+    return render_template("public/report_review.html", form=form, draft=draft, problems=problems,
+                           grid=grids.get(draft.get("grid_code") or ""), step=len(STEPS), steps=len(STEPS),
+                           back=_url("contact"), for_resident=_for_resident()), 400 if problems or form.errors else 200
+
+
+@bp.route("/report/done")
+@public
+def report_done() -> ResponseReturnValue:
+    code = session.get(DONE)
+    if not code:
+        return redirect(url_for("public.report"))
+    return render_template("public/report_done.html", code=code, for_resident=_for_resident())
