@@ -1,6 +1,7 @@
 """Every table, imported in one place so ``Base.metadata`` (and Alembic) sees the whole schema."""
 from __future__ import annotations
 
+from engine.assessments.models import AssessmentResult, AssessmentRun
 from engine.audit.models import CaseEvent
 from engine.calendar.models import CalendarDay
 from engine.cases.models import Case, Notification, WorkItem
@@ -11,6 +12,7 @@ from engine.people.models import Department, Grid, User
 from engine.specs.models import ProcessVersion
 
 __all__ = [
-    "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent", "Department", "Grid", "Notification",
-    "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User", "WorkItem",
+    "AssessmentResult", "AssessmentRun", "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent",
+    "Department", "Grid", "Notification", "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User",
+    "WorkItem",
 ]

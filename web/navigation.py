@@ -15,6 +15,7 @@ NAV = [
     ("inbox.index", _l("我的待办"), _WORKERS),
     ("cases.search", _l("案件查询"), _WORKERS | {"auditor"}),
     ("public.report", _l("代居民登记"), {"grid_worker"}),
+    ("mediation.index", _l("我的调解"), {"mediator"}),
     ("assessments.index", _l("考核评估"), {"supervisor", "auditor", "council"}),
     ("processes.index", _l("流程管理"), {"supervisor"}),
     ("audit.index", _l("审计回放"), {"auditor", "supervisor"}),

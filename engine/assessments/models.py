@@ -1,0 +1,79 @@
+"""Stored assessments: one row per run, one row per (unit, indicator) figure of the run.
+
+The web UI and the exports read these rows only; nothing recomputes a published figure.
+A run is written in one transaction with all its results, so a half-finished run never shows.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+
+class AssessmentRun(Base):
+    """One run of the weekly dispatch, monthly analysis or quarterly assessment for one period."""
+
+    __tablename__ = "assessment_run"
+    __table_args__ = (Index("ix_assessment_run_kind_period", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``weekly``, ``monthly`` or ``quarterly``.
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    #: The period's label: ``2026-W44``, ``2026-10`` or ``2026Q3``.
+    period: Mapped[str] = mapped_column(String(20), nullable=False)
+    #: Period bounds, naive UTC (the period is defined in Asia/Shanghai): start inclusive, end exclusive.
+    period_start: Mapped[datetime] = mapped_column(nullable=False)
+    period_end: Mapped[datetime] = mapped_column(nullable=False)
+    #: The moment the figures describe: the period's end, or the run's time for a period still running.
+    as_of: Mapped[datetime] = mapped_column(nullable=False)
+    started_at: Mapped[datetime] = mapped_column(nullable=False)
+    finished_at: Mapped[datetime] = mapped_column(nullable=False)
+    #: ``cli``, ``prefect`` or ``test``: who asked for the run.
+    triggered_by: Mapped[str] = mapped_column(String(40), nullable=False)
+    #: The stored run of the previous period the trend and the exit rule compared with, if there was one
+    #: (otherwise the previous period was computed on the fly and not stored).
+    previous_run_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_run.id"), nullable=True)
+    #: How many units are flagged by the exit rule (quarterly) or have overdue work (weekly).
+    flagged_units: Mapped[int] = mapped_column(nullable=False, default=0)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<AssessmentRun {self.id} {self.kind} {self.period}>"
+
+
+class AssessmentResult(Base):
+    """One figure: a unit's value of one indicator, its target, status, trend and exit-rule flag."""
+
+    __tablename__ = "assessment_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("assessment_run.id"), nullable=False, index=True)
+    #: ``department``, ``community``, ``grid``, ``street`` (the whole street office), ``hotspot``,
+    #: ``repeat`` or ``dispute``.
+    unit_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    unit_code: Mapped[str] = mapped_column(String(400), nullable=False)
+    unit_name: Mapped[str] = mapped_column(String(400), nullable=False)
+    #: Key of :data:`engine.assessments.indicators.INDICATORS`.
+    indicator: Mapped[str] = mapped_column(String(40), nullable=False)
+    #: A rate as a fraction (0.93), a count, or working days; None when there was nothing to measure.
+    value: Mapped[float | None] = mapped_column(nullable=True)
+    numerator: Mapped[int | None] = mapped_column(nullable=True)
+    denominator: Mapped[int | None] = mapped_column(nullable=True)
+    target: Mapped[float | None] = mapped_column(nullable=True)
+    #: ``met``, ``below``, ``na`` (nothing to measure) or ``info`` (no target).
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    previous_value: Mapped[float | None] = mapped_column(nullable=True)
+    #: ``up``, ``down``, ``flat`` or None when either value is missing.
+    trend: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    #: Consecutive assessments below target, this one included (0 unless ``below``).
+    streak: Mapped[int] = mapped_column(nullable=False, default=0)
+    #: The exit rule (项目退出机制): below target in this and the previous assessment.
+    flagged: Mapped[bool] = mapped_column(nullable=False, default=False)
+    #: JSON with what names the figure: the oldest open items, the repeated cases …
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<AssessmentResult run={self.run_id} {self.unit_type}:{self.unit_code} {self.indicator}={self.value}>"
