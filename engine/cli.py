@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 import click
 from tqdm import tqdm
 
+from engine.audit.cli import COMMANDS as AUDIT_COMMANDS
 from engine.bootstrap import init_database
 from engine.cases.queries import list_cases
 from engine.cli_format import format_case, format_replay
@@ -17,6 +18,7 @@ from engine.demo.organisation import DEMO_PASSWORD, USERS
 from engine.demo.run import run_demo
 from engine.demo.scenarios import SCENARIOS
 from engine.service import CaseService
+from engine.specs.cli import process as process_command
 
 
 def _database(db_url: str | None) -> Database:
@@ -129,6 +131,11 @@ def tick(db_url: str | None) -> None:
     fired = CaseService(_database(db_url)).tick()
     timers = sum(len(r.fired_timers) for r in fired)
     click.echo(f"fired {timers} timer(s) in {len(fired)} case(s)")
+
+
+main.add_command(process_command)
+for _command in AUDIT_COMMANDS:
+    main.add_command(_command)
 
 
 def _load_plugins() -> None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from engine.assessments.models import AssessmentResult, AssessmentRun
+from engine.audit.access_log import AccessLogEntry
+from engine.audit.checkpoints import AuditCheckpoint, CheckpointHead
 from engine.audit.models import CaseEvent
 from engine.calendar.models import CalendarDay
 from engine.cases.models import Case, Notification, WorkItem
@@ -12,6 +14,7 @@ from engine.people.models import Department, Grid, User
 from engine.specs.models import ProcessVersion
 
 __all__ = [
+    "AccessLogEntry", "AuditCheckpoint", "CheckpointHead",
     "AssessmentResult", "AssessmentRun", "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent",
     "Department", "Grid", "Notification", "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User",
     "WorkItem",

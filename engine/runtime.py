@@ -1,7 +1,7 @@
 """Load → step → save one process instance. No domain rules live here.
 
 Every change to a workflow is an *engine event* — ``case_opened``,
-``task_completed``, ``timers_fired``, ``task_data_set`` — applied by
+``task_completed``, ``timers_fired``, ``task_data_set``, ``spec_migrated`` — applied by
 :func:`apply_event`. Live operations and replay call the same function with
 the same payload under a :class:`~engine.bpmn.context.StepContext` built from
 the event's time, which is why replaying the log reproduces the snapshot.
@@ -30,9 +30,10 @@ from engine.bpmn.serializer import dump_snapshot, load_snapshot
 from engine.calendar import WorkCalendar
 from engine.clock import as_utc
 from engine.errors import CaseStepError, ConflictError
+from engine.specs.rehang import rehang
 
 #: Events that change the workflow; every other event type is a record only.
-ENGINE_EVENTS = frozenset({"case_opened", "task_completed", "timers_fired", "task_data_set"})
+ENGINE_EVENTS = frozenset({"case_opened", "task_completed", "timers_fired", "task_data_set", "spec_migrated"})
 
 #: Upper bound of engine passes per step: a diagram that loops on itself stops here.
 MAX_ENGINE_PASSES = 200
@@ -172,6 +173,10 @@ def _run(instance: Instance | None, process: ParsedProcess, event_type: str,
     elif event_type == "timers_fired":
         instance.workflow.refresh_timers()
         _settle(instance)
+    elif event_type == "spec_migrated":
+        # ``process`` is the version migrated to: the same tasks, re-hung on its spec.
+        workflow, _issued, visited = rehang(instance.snapshot(), process)
+        instance = Instance(process, workflow, ctx.ids, instance.visited | visited)
     else:
         raise CaseStepError(f"未知的引擎事件类型 {event_type}")
     return instance

@@ -6,14 +6,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
+
 from engine.audit.models import CaseEvent
 from engine.bpmn.parser import ParsedProcess
 from engine.calendar import WorkCalendar
 from engine.errors import CasegridError
 from engine.runtime import ENGINE_EVENTS, Instance, apply_event, load, new_context
+from engine.specs.registry import process_of
 
 #: The calendar a step at a given time used (see :func:`engine.calendar.store.load_calendar`).
 CalendarAt = Callable[[datetime], WorkCalendar]
+#: Called after each replayed event with the workflow as it stands then (None before ``case_opened``).
+OnEvent = Callable[[CaseEvent, Instance | None], None]
+#: The parsed spec of a process version by id (a ``spec_migrated`` event names the version it moved to).
+ProcessFor = Callable[[int], ParsedProcess]
 
 
 class ReplayFailed(CasegridError):
@@ -36,30 +43,67 @@ class Replayed:
         return self.instance.snapshot() if self.instance else None
 
 
+def _stored_lookup(events: list[CaseEvent]) -> ProcessFor:
+    """Versions read through the session the events were loaded with (for callers that pass no lookup)."""
+    session = object_session(events[0]) if events else None
+
+    def lookup(version_id: int) -> ParsedProcess:
+        if session is None:
+            raise ValueError(f"no session to read process version {version_id}")
+        return process_of(session, version_id)
+    return lookup
+
+
 def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseEvent],
-                  calendar_at: CalendarAt, upto_seq: int | None = None) -> Replayed:
+                  calendar_at: CalendarAt, upto_seq: int | None = None,
+                  on_event: OnEvent | None = None, process_for: ProcessFor | None = None) -> Replayed:
     """Apply the engine events in order (records such as ``claimed`` change no workflow state).
 
     Between events the workflow goes through a snapshot, exactly as the live
     path stores and reloads it, so replay is the same computation as the
     original run and not merely an equivalent one.
+
+    ``on_event(event, instance)`` is called after every event, records included, with
+    the workflow as it stands then; the next engine event works on a fresh load of its
+    snapshot, so the instance passed is never changed afterwards (the auditor's
+    step-by-step view reads every step in this one pass).
+
+    ``process`` is the version the case is pinned to now. A migrated case (one with
+    ``spec_migrated`` events) is replayed from the version it started on and switches
+    version at each migration, exactly as it ran; versions are looked up with
+    ``process_for`` (by default through the session the events were loaded with).
     """
+    events = list(events)
     instance: Instance | None = None
     seq = 0
+    migrations = [e for e in events if e.type == "spec_migrated"]
+    lookup = process_for or _stored_lookup(events)
+    if migrations:
+        try:
+            process = lookup(int(json.loads(migrations[0].payload)["from_version_id"]))
+        except Exception as exc:
+            raise ReplayFailed(migrations[0].seq, f"迁移前的流程版本无法读取（{type(exc).__name__}: {exc}）") from None
     for event in events:
         if upto_seq is not None and event.seq > upto_seq:
             break
         seq = event.seq
         if event.type not in ENGINE_EVENTS:
+            if on_event is not None:
+                on_event(event, instance)
             continue
         try:
             if instance is not None:
                 instance = load(process, instance.snapshot(), case_uuid)
             issued = instance.ids.issued if instance else 0
             ctx = new_context(case_uuid, issued, event.at, calendar_at(event.at))
-            instance = apply_event(instance, process, event.type, json.loads(event.payload), ctx)
+            payload = json.loads(event.payload)
+            if event.type == "spec_migrated":
+                process = lookup(int(payload["to_version_id"]))
+            instance = apply_event(instance, process, event.type, payload, ctx)
         except CasegridError as exc:
             raise ReplayFailed(event.seq, exc.message) from None
         except Exception as exc:  # a malformed payload: report it as a finding, never crash the check
             raise ReplayFailed(event.seq, f"{type(exc).__name__}: {exc}") from None
+        if on_event is not None:
+            on_event(event, instance)
     return Replayed(instance, seq)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import GENESIS, row_hash
+from engine.audit.checkpoints import SignedHead, head_problem, signed_heads
 from engine.audit.models import CaseEvent
 from engine.audit.replay import ReplayFailed, replay_events
 from engine.bpmn.serializer import canonical_json
@@ -31,7 +32,11 @@ class CaseCheck:
         return self.problem is None
 
 
-def _chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | None:
+def chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | None:
+    """(seq, problem) of the first break in the case's hash chain, or None.
+
+    Also used on an exported bundle, with a transient ``Case`` holding its uuid and head.
+    """
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
@@ -53,9 +58,18 @@ def _chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | Non
     return None
 
 
-def verify_case(session: Session, case: Case) -> CaseCheck:
+#: ``verify_case``'s default: read the case's signed heads from the checkpoints.
+_LOOKUP: list[SignedHead] = []
+
+
+def verify_case(session: Session, case: Case, signed: list[SignedHead] | None = _LOOKUP) -> CaseCheck:
+    """The chain, then the heads signed by checkpoints (``signed``; read when not given), then replay."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
-    if (problem := _chain_problem(case, events)) is not None:
+    if (problem := chain_problem(case, events)) is not None:
+        return CaseCheck(case.id, case.tracking_code, len(events), *problem)
+    if signed is _LOOKUP:
+        signed = signed_heads(session, case.uuid).get(case.uuid)
+    if signed and (problem := head_problem([e.hash for e in events], signed)) is not None:
         return CaseCheck(case.id, case.tracking_code, len(events), *problem)
     process = process_of(session, case.process_version_id)
     try:
@@ -72,5 +86,6 @@ def verify_cases(session: Session, case_ids: list[int] | None = None) -> Iterato
     stmt = select(Case).order_by(Case.id)
     if case_ids is not None:
         stmt = stmt.where(Case.id.in_(case_ids))
+    heads = signed_heads(session)
     for case in session.scalars(stmt):
-        yield verify_case(session, case)
+        yield verify_case(session, case, heads.get(case.uuid))

@@ -7,19 +7,25 @@ reported as ``<element id>: <message>`` strings.
 """
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import defusedxml.ElementTree as defused_et
 from defusedxml import DefusedXmlException
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.bpmn.expressions import expression_problems, script_problems
+from engine.bpmn.expressions import HELPERS, expression_problems, script_problems
 from engine.bpmn.forms import FIELD_TYPES, FormSpec, form_from_spec
 from engine.errors import SpecError
 from engine.people.roles import Role, role_for_lane
@@ -28,6 +34,33 @@ from engine.people.roles import Role, role_for_lane
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 
 _NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+_CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+
+#: Elements that may stand directly in a process (or sub-process) and that casegrid can run or safely ignore.
+_RUNNABLE = frozenset(k.split("}")[1] for k in CamundaParser.PARSER_CLASSES)
+_HARMLESS = frozenset({
+    "laneSet", "sequenceFlow", "documentation", "extensionElements", "textAnnotation", "association",
+    "dataObject", "dataObjectReference", "dataStoreReference", "ioSpecification", "property", "group",
+    "incoming", "outgoing",
+})
+#: Elements SpiffWorkflow parses but casegrid cannot execute, with the reason shown to the modeller.
+_NOT_EXECUTABLE = {
+    "task": "未指定类型的任务（bpmn:task）没有人能办理，请改为用户任务（放在角色泳道中）或脚本任务",
+    "manualTask": "手工任务（manualTask）没有人能办理，请改为用户任务（放在角色泳道中）",
+    "serviceTask": "服务任务（serviceTask）不能在 casegrid 中执行（不调用外部系统），请改为用户任务或脚本任务",
+    "sendTask": "发送任务（sendTask）不能在 casegrid 中执行，请改为用户任务或脚本任务",
+    "receiveTask": "接收任务（receiveTask）不能在 casegrid 中执行，请改为用户任务",
+    "businessRuleTask": "业务规则任务（businessRuleTask / DMN）不受支持，请用网关条件表达规则",
+    "complexGateway": "复杂网关（complexGateway）不受支持，请改用排他网关或包容网关",
+    "transaction": "事务子流程（transaction）不受支持",
+    "adHocSubProcess": "自由子流程（adHocSubProcess）不受支持",
+}
+_TASKS = frozenset({"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+                    "businessRuleTask", "callActivity"})
+_ISO_DURATION = re.compile(r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?$")
+_ISO_LOOKING = re.compile(r"^(R\d*/)?(P[0-9TYMWDHS.,]*|\d{4}-\d{2}-\d{2}[0-9T:+\-.Z]*)(/.*)?$")
+#: Helpers that give a point in time: right for a timeDate, wrong for a timeDuration.
+_DEADLINE_HELPERS = frozenset({"workdays", "calendar_days", "end_of_day", "later"})
 
 
 @dataclass(frozen=True)
@@ -92,9 +125,141 @@ def _xml_problems(root: etree._Element) -> list[str]:
         if event.get("attachedToRef") not in ids:
             problems.append(f"{event.get('id')}: 边界事件附着的任务 {event.get('attachedToRef')} 不存在（第 {event.sourceline} 行）")
     for process in root.iterfind(".//bpmn:process", _NS):
-        if process.find("bpmn:startEvent", _NS) is None:
-            problems.append(f"{process.get('id')}: 流程没有开始事件")
+        if _executable(process) and process.find("bpmn:startEvent", _NS) is None:
+            problems.append(f"{process.get('id')}: 流程没有开始事件（第 {process.sourceline} 行）")
+    return problems + _element_problems(root, ids)
+
+
+def _executable(process: etree._Element) -> bool:
+    # SpiffWorkflow's own reading: a process without the attribute is executable.
+    return process.get("isExecutable", "true") == "true"
+
+
+def _document_problems(root: etree._Element) -> list[str]:
+    """Is this a BPMN 2.0 document with something casegrid could run at all?"""
+    qname = etree.QName(root)
+    if qname.namespace != _NS["bpmn"] or qname.localname != "definitions":
+        return [f"{root.get('id') or qname.localname}: 不是 BPMN 2.0 流程图（根元素是 {qname.localname}，"
+                f"命名空间 {qname.namespace or '无'}）"]
+    processes = root.findall("bpmn:process", _NS)
+    if not processes:
+        where = root.get("id") or "definitions"
+        return [f"{where}: 文档中没有流程（bpmn:process），可能只有协作图或选择了错误的文件"]
+    if not any(_executable(p) for p in processes):
+        return [f"{p.get('id')}: 流程未标记为可执行（isExecutable=\"false\"，第 {p.sourceline} 行）："
+                "在建模器中勾选“可执行”（Executable）后再发布" for p in processes]
+    return []
+
+
+def _element_problems(root: etree._Element, ids: set[str]) -> list[str]:
+    """Elements casegrid cannot run, and references SpiffWorkflow would crash on or silently ignore."""
+    problems: list[str] = []
+    containers = [*root.iterfind(".//bpmn:process", _NS), *root.iterfind(".//bpmn:subProcess", _NS)]
+    for container in containers:
+        for el in container:
+            if not isinstance(el.tag, str):
+                continue
+            qname = etree.QName(el)
+            where = el.get("id") or container.get("id")
+            line = f"（第 {el.sourceline} 行）"
+            if qname.namespace != _NS["bpmn"]:
+                problems.append(f"{where}: 未知元素 {qname.localname}（命名空间 {qname.namespace}）{line}："
+                                "扩展内容只能放在 extensionElements 中")
+            elif qname.localname in _NOT_EXECUTABLE:
+                problems.append(f"{where}: {_NOT_EXECUTABLE[qname.localname]}{line}")
+            elif qname.localname not in _RUNNABLE | _HARMLESS:
+                problems.append(f"{where}: 未知或不支持的 BPMN 元素 bpmn:{qname.localname}{line}")
+            elif qname.localname in _TASKS:
+                outgoing = [f for f in container.iterfind("bpmn:sequenceFlow", _NS)
+                            if f.get("sourceRef") == el.get("id")]
+                if len(outgoing) > 1:
+                    problems.append(f"{where}: 任务有 {len(outgoing)} 条出线{line}：请在任务后加一个网关，"
+                                    "由网关按条件分支")
+            if qname.localname == "callActivity" and el.get("calledElement") not in ids:
+                problems.append(f"{where}: 调用活动引用的流程 {el.get('calledElement')} 不在本图中{line}")
+    problems += _flow_and_task_problems(root)
+    messages = {m.get("id") for m in root.iterfind(".//bpmn:message", _NS)}
+    for definition in root.iterfind(".//bpmn:messageEventDefinition", _NS):
+        ref = definition.get("messageRef")
+        if ref is not None and ref not in messages:
+            owner = definition.getparent()
+            problems.append(f"{owner.get('id')}: 消息事件引用的消息 {ref} 不存在（第 {definition.sourceline} 行）")
     return problems
+
+
+def _flow_and_task_problems(root: etree._Element) -> list[str]:
+    """Conditions on the flows that carry them; scripts that are missing; Camunda assignment habits."""
+    problems: list[str] = []
+    for flow in root.iterfind(".//bpmn:sequenceFlow", _NS):
+        condition = flow.find("bpmn:conditionExpression", _NS)
+        if condition is not None:
+            text = "".join(condition.itertext()).strip()
+            # Named after the gateway that decides (where a modeller looks), the flow said in the message.
+            where = flow.get("sourceRef") or flow.get("id")
+            problems += [f"{where}: 连线 {flow.get('id')} 的条件：{p}（第 {condition.sourceline} 行）"
+                         for p in _condition_problems(text)]
+    for task in root.iterfind(".//bpmn:scriptTask", _NS):
+        if not "".join(task.findtext("bpmn:script", default="", namespaces=_NS)).strip():
+            problems.append(f"{task.get('id')}: 脚本任务没有脚本（bpmn:script）；Camunda 8 的 zeebe:script 不受支持"
+                            f"（第 {task.sourceline} 行）")
+    in_lanes = {(ref.text or "").strip() for ref in root.iterfind(".//bpmn:lane/bpmn:flowNodeRef", _NS)}
+    for task in root.iterfind(".//bpmn:userTask", _NS):
+        habits = [a for a in ("assignee", "candidateGroups", "candidateUsers") if task.get(f"{{{_CAMUNDA}}}{a}")]
+        if habits and task.get("id") not in in_lanes:
+            problems.append(f"{task.get('id')}: camunda:{'/'.join(habits)} 不被 casegrid 使用：办理人由任务所在的"
+                            f"泳道决定，请把任务放进以角色命名的泳道（第 {task.sourceline} 行）")
+    return problems
+
+
+def _condition_problems(condition: str) -> list[str]:
+    if condition.strip().startswith("="):
+        return [f"FEEL 表达式（Camunda 8 写法，以 = 开头）不受支持：{condition.strip()}；"
+                "请写 Python 表达式，例如 approved == True"]
+    return expression_problems(condition)
+
+
+def _timer_problems(definition: TimerEventDefinition) -> list[str]:
+    """A timer must be an ISO 8601 value in quotes, a helper call, or a process variable."""
+    expression = (definition.expression or "").strip()
+    kind = ("时长（timeDuration）" if isinstance(definition, DurationTimerEventDefinition)
+            else "周期（timeCycle）" if isinstance(definition, CycleTimerEventDefinition) else "日期（timeDate）")
+    if not expression:
+        return [f"定时器没有设置{kind}"]
+    if _ISO_LOOKING.match(expression):
+        return [f"定时器{kind} {expression} 要写成带引号的字符串，例如 \"{expression}\"（定时器的值是 Python 表达式）"]
+    problems = expression_problems(expression)
+    if problems:
+        return [f"定时器 {p}" for p in problems]
+    node = ast.parse(expression, mode="eval").body
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _timer_literal_problems(definition, node.value.strip(), kind)
+    if isinstance(node, ast.Constant):
+        return [f"定时器{kind} {expression} 不是 ISO 8601 值：请写成字符串（如 \"PT72H\"）或调用 workdays(n) 等函数"]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in HELPERS:
+        if node.func.id in _DEADLINE_HELPERS and not isinstance(definition, (DurationTimerEventDefinition,
+                                                                              CycleTimerEventDefinition)):
+            return []
+        if node.func.id in _DEADLINE_HELPERS:
+            return [f"定时器{kind}：{node.func.id}() 给出的是截止时间而不是时长，请把定时器类型改为日期（timeDate）"]
+        return [f"定时器{kind}：{node.func.id}() 不能给出定时器的时间"]
+    return []
+
+
+def _timer_literal_problems(definition: TimerEventDefinition, value: str, kind: str) -> list[str]:
+    if isinstance(definition, DurationTimerEventDefinition):
+        if not _ISO_DURATION.match(value.upper()):
+            return [f"定时器{kind} \"{value}\" 不是有效的 ISO 8601 时长（例如 \"PT72H\"、\"P3D\"）"]
+        return []
+    try:
+        if isinstance(definition, CycleTimerEventDefinition):
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+        elif value.upper().startswith("P"):
+            return [f"定时器{kind} \"{value}\" 是时长，不是日期：请把定时器类型改为时长（timeDuration）"]
+        else:
+            datetime.fromisoformat(value)
+    except Exception:  # SpiffWorkflow's parsers raise bare Exception on bad input
+        return [f"定时器{kind} \"{value}\" 不是有效的 ISO 8601 值"]
+    return []
 
 
 def _spec_problems(spec: Any) -> tuple[list[str], dict[str, HumanTask]]:
@@ -104,14 +269,12 @@ def _spec_problems(spec: Any) -> tuple[list[str], dict[str, HumanTask]]:
         bpmn_id = getattr(ts, "bpmn_id", None)
         if bpmn_id is None:
             continue
-        for condition, _target in getattr(ts, "cond_task_specs", []) or []:
-            if condition is not None:
-                problems += [f"{bpmn_id}: {p}" for p in expression_problems(str(condition.args[0]))]
+        # Conditions are checked on the flows that carry them (_element_problems), with their own ids.
         if script := getattr(ts, "script", None):
             problems += [f"{bpmn_id}: {p}" for p in script_problems(script)]
         definition = getattr(ts, "event_definition", None)
         if isinstance(definition, TimerEventDefinition):
-            problems += [f"{bpmn_id}: 定时器 {p}" for p in expression_problems(definition.expression)]
+            problems += [f"{bpmn_id}: {p}" for p in _timer_problems(definition)]
         if isinstance(ts, UserTask):
             role = role_for_lane(ts.lane)
             if ts.lane is None:
@@ -128,35 +291,73 @@ def _spec_problems(spec: Any) -> tuple[list[str], dict[str, HumanTask]]:
 
 
 def parse_process(data: bytes | str, key: str | None = None) -> ParsedProcess:
-    """Parse and check one BPMN document; raise :class:`SpecError` listing every problem."""
+    """Parse and check one BPMN document; raise :class:`SpecError` listing every problem.
+
+    Each problem reads ``<element id>: <message>``, with the line where the element
+    is written when it is known. Whatever the document, the only error raised is
+    :class:`SpecError`: diagrams from other modellers get a message, not a crash.
+    """
     root = read_xml(data)
-    problems = _xml_problems(root)
+    problems = _document_problems(root)
     if problems:
         raise SpecError("流程图无法发布", problems)
+    structural = _xml_problems(root)
+    try:
+        process = _parse_checked(root, key)
+    except _Unparseable as exc:
+        # Structural mistakes explain most parser failures: show them; else what the parser said.
+        raise SpecError("流程图无法解析", structural or exc.problems) from None
+    except SpecError as exc:
+        raise SpecError("流程图无法发布", structural + exc.problems) from None
+    if structural:
+        raise SpecError("流程图无法发布", structural)
+    return process
+
+
+class _Unparseable(SpecError):
+    """SpiffWorkflow could not read the document at all."""
+
+
+def _parse_checked(root: etree._Element, key: str | None) -> ParsedProcess:
+    """SpiffWorkflow's parse of a document that passed the document checks, then casegrid's own rules."""
     parser = CamundaParser()
     try:
         parser.add_bpmn_xml(root, filename=f"{key or 'diagram'}.bpmn")
         ids = parser.get_process_ids()
         if not ids:
-            raise SpecError("流程图中没有可执行的流程（isExecutable）")
+            where = root.get("id") or "definitions"
+            raise SpecError("流程图无法发布", [f"{where}: 流程图中没有可执行的流程（isExecutable）"])
         key = key or ids[0]
         if key not in ids:
-            raise SpecError(f"流程图中没有流程 {key}（有：{', '.join(ids)}）")
+            raise SpecError("流程图无法发布", [f"{key}: 流程图中没有流程 {key}（有：{', '.join(ids)}）"])
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+        problems, human = _spec_problems(spec)
+        for sub in subprocess_specs.values():
+            sub_problems, sub_human = _spec_problems(sub)
+            problems += sub_problems
+            human.update(sub_human)
+    except SpecError:
+        raise
     except ValidationException as exc:
         where = getattr(exc, "id", None) or "diagram"
-        line = getattr(exc, "line_number", None) or getattr(exc, "sourceline", None)
-        suffix = f"（第 {line} 行）" if line else ""
-        raise SpecError("流程图无法解析", [f"{where}: {exc}{suffix}"]) from None
-    except SpiffWorkflowException as exc:
-        raise SpecError("流程图无法解析", [str(exc)]) from None
-    problems, human = _spec_problems(spec)
-    for sub in subprocess_specs.values():
-        sub_problems, sub_human = _spec_problems(sub)
-        problems += sub_problems
-        human.update(sub_human)
+        raise _Unparseable("流程图无法解析", _with_lines([f"{where}: {exc}"], root)) from None
+    except Exception as exc:  # SpiffWorkflow trips over documents it does not expect: say so, never crash
+        where = getattr(exc, "id", None) or getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or "diagram"
+        raise _Unparseable("流程图无法解析", _with_lines(
+            [f"{where}: SpiffWorkflow 无法解析此图（{type(exc).__name__}: {exc}）"], root)) from None
     if problems:
-        raise SpecError("流程图无法发布", problems)
+        raise SpecError("流程图无法发布", _with_lines(problems, root))
     return ParsedProcess(key=key, name=spec.description or key, spec=spec,
                          subprocess_specs=subprocess_specs, human_tasks=human)
+
+
+def _with_lines(problems: list[str], root: etree._Element) -> list[str]:
+    """Add the line of the named element to each problem that does not say it yet."""
+    lines = {el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    shown = []
+    for problem in problems:
+        element_id, _, _ = problem.partition(": ")
+        line = lines.get(element_id)
+        shown.append(problem if line is None or "行）" in problem else f"{problem}（第 {line} 行）")
+    return shown

@@ -50,6 +50,9 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
     process = process_of(session, case.process_version_id)
     instance = None if event_type == "case_opened" else load(process, case.snapshot, case.uuid)
     issued = instance.ids.issued if instance else 0
+    if event_type == "spec_migrated":  # the case moves to another version of its process
+        process = process_of(session, int(payload["to_version_id"]))
+        case.process_version_id = int(payload["to_version_id"])
     instance = apply_event(instance, process, event_type, payload,
                            new_context(case.uuid, issued, at, load_calendar(session, at)))
     event = append_event(session, case, type=event_type, actor=actor.username, role=actor.role,

@@ -355,6 +355,11 @@ def _timeline(session: Session, case: Case, process: ParsedProcess, names: Names
     return entries
 
 
+def timeline_entries(session: Session, case: Case, names: Names | None = None) -> list[TimelineEntry]:
+    """Every event of the case in a person's terms (the case page's timeline; the auditor's step list)."""
+    return _timeline(session, case, parsed(version_by_id(session, case.process_version_id)), names or Names(session))
+
+
 def _waits_here(task: Any) -> bool:
     """A human task ready for someone, or a timer counting down (a deadline on it)."""
     if task.state == TaskState.READY:
@@ -365,7 +370,11 @@ def _waits_here(task: Any) -> bool:
 
 def diagram_state(session: Session, case: Case) -> DiagramState:
     """Completed and current elements from the case's snapshot (the one place this page reads the workflow)."""
-    instance = load_instance(session, case)
+    return diagram_of(load_instance(session, case))
+
+
+def diagram_of(instance: Any) -> DiagramState:
+    """Completed and current elements of a workflow instance (the case page's, or a replayed step's)."""
     # Elements completed before the task tree was compacted are remembered by the instance.
     completed = set(getattr(instance, "visited", set()))
     current = set()

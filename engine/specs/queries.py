@@ -1,9 +1,10 @@
 """Reading process versions."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.cases.models import Case
 from engine.errors import NotFound
 from engine.specs.models import ProcessVersion
 
@@ -26,3 +27,36 @@ def version_by_id(session: Session, version_id: int) -> ProcessVersion:
     if version is None:
         raise NotFound(f"流程版本 {version_id} 不存在")
     return version
+
+
+def versions_of(session: Session, key: str | None = None) -> list[ProcessVersion]:
+    """Every version (of ``key``, or of every process), by process and newest first."""
+    stmt = select(ProcessVersion).order_by(ProcessVersion.key, ProcessVersion.version.desc())
+    if key is not None:
+        stmt = stmt.where(ProcessVersion.key == key)
+    return list(session.scalars(stmt))
+
+
+def open_case_counts(session: Session) -> dict[int, int]:
+    """Open cases pinned to each version id (versions without open cases are absent)."""
+    rows = session.execute(
+        select(Case.process_version_id, func.count()).where(Case.status == "open")
+        .group_by(Case.process_version_id)
+    )
+    return {version_id: count for version_id, count in rows}
+
+
+def open_cases_on(session: Session, version_id: int) -> list[Case]:
+    """The open cases pinned to one version, oldest first."""
+    return list(session.scalars(
+        select(Case).where(Case.process_version_id == version_id, Case.status == "open").order_by(Case.id)
+    ))
+
+
+def published_count(session: Session, key: str) -> int:
+    return session.scalar(select(func.count()).select_from(ProcessVersion).where(
+        ProcessVersion.key == key, ProcessVersion.status == "published")) or 0
+
+
+def next_version_number(session: Session, key: str) -> int:
+    return (session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == key)) or 0) + 1

@@ -1,0 +1,129 @@
+"""The data-use log (数据使用备案): who saw which sensitive data or exported which case, when and why.
+
+Rows are only ever added (the ORM refuses updates and deletes, like the event log).
+Auditors read it; nobody edits it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, event, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from engine.cases.models import Case
+from engine.clock import as_utc, to_db
+from engine.db import Base
+from engine.errors import ValidationError
+from engine.people.actor import Actor
+from engine.people.models import User
+
+#: What an entry records: an unmasked view of sensitive fields, or a case exported as a bundle.
+KINDS = ("unmask", "export")
+#: A reason must say something: at least this many characters, at most ``MAX_REASON``.
+MIN_REASON = 4
+MAX_REASON = 500
+
+
+class AccessLogEntry(Base):
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(nullable=False, index=True)
+    username: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(30), nullable=False)
+    #: ``unmask`` or ``export``.
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), nullable=True, index=True)
+    #: What was shown: field names (``reporter_name,reporter_phone``) or ``bundle``.
+    what: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: Why, in the person's words (required).
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<AccessLogEntry {self.id} {self.username} {self.kind} case={self.case_id}>"
+
+
+@event.listens_for(AccessLogEntry, "before_update")
+@event.listens_for(AccessLogEntry, "before_delete")
+def _refuse_rewrite(_mapper: Any, _connection: Any, target: AccessLogEntry) -> None:
+    raise RuntimeError(f"access_log is append-only: refused to change {target!r}")
+
+
+def check_reason(reason: str | None) -> str:
+    """The reason, trimmed; :class:`ValidationError` on the ``reason`` field when it says too little."""
+    text = (reason or "").strip()
+    if len(text) < MIN_REASON:
+        raise ValidationError("请说明理由", {"reason": f"必须填写理由（至少 {MIN_REASON} 个字）"})
+    if len(text) > MAX_REASON:
+        raise ValidationError("理由太长", {"reason": f"理由最多 {MAX_REASON} 个字"})
+    return text
+
+
+def record_access(session: Session, actor: Actor, *, kind: str, case: Case | None, what: str, reason: str,
+                  at: datetime) -> AccessLogEntry:
+    """Write one entry (in the caller's transaction: the data is shown only if the entry is written)."""
+    assert kind in KINDS, kind
+    entry = AccessLogEntry(at=to_db(at), username=actor.username, role=actor.role, kind=kind,
+                           case_id=case.id if case is not None else None, what=what[:200],
+                           reason=check_reason(reason))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccessRow:
+    id: int
+    at: datetime
+    username: str
+    display_name: str | None
+    role: str
+    kind: str
+    tracking_code: str | None
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AccessLogPage:
+    rows: tuple[AccessRow, ...]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def access_log_page(session: Session, *, username: str | None = None, tracking_code: str | None = None,
+                    kind: str | None = None, page: int = 1, page_size: int = 50) -> AccessLogPage:
+    """Entries newest first, optionally of one user, one case or one kind."""
+    if kind and kind not in KINDS:
+        raise ValidationError("查询条件有误", {"kind": f"类型应为：{'、'.join(KINDS)}"})
+    if page < 1 or page_size < 1:
+        raise ValidationError("分页参数有误", {"page": "页码必须是正整数"})
+    conditions = []
+    if username := (username or "").strip():
+        conditions.append(AccessLogEntry.username == username)
+    if tracking_code := (tracking_code or "").strip().upper():
+        conditions.append(Case.tracking_code == tracking_code)
+    if kind:
+        conditions.append(AccessLogEntry.kind == kind)
+    base = select(AccessLogEntry.id).outerjoin(Case, Case.id == AccessLogEntry.case_id).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(
+        select(AccessLogEntry, Case.tracking_code, User.display_name)
+        .outerjoin(Case, Case.id == AccessLogEntry.case_id)
+        .outerjoin(User, User.username == AccessLogEntry.username)
+        .where(*conditions)
+        .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
+        .limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    return AccessLogPage(tuple(
+        AccessRow(e.id, as_utc(e.at), e.username, name, e.role, e.kind, code, e.what, e.reason)
+        for e, code, name in rows), page, page_size, total)

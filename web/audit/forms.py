@@ -1,0 +1,91 @@
+"""The audit workspace's forms: case search and access-log filters (GET), and the reason asked before
+unmasking or exporting (POST)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SearchField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
+
+from engine.audit.access_log import MAX_REASON, MIN_REASON
+from engine.audit.search import AuditFilter
+from web.cases.forms import MAX_PAGE, STATUS_CHOICES
+from web.cases.labels import OUTCOME, label
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _any(choices: list[tuple[str, Any]]) -> list[SelectChoice]:
+    return [SelectChoice("", _l("全部")), *(SelectChoice(value, label) for value, label in choices)]
+
+
+_PAGE = IntegerField(_l("页码"), default=1, validators=[
+    Optional(), NumberRange(min=1, max=MAX_PAGE, message=_l("页码应在 %(min)s 到 %(max)s 之间"))])
+
+
+class _GetForm(FlaskForm):
+    class Meta:
+        csrf = False  # GET filters: nothing changes
+
+    page = _PAGE
+
+    @property
+    def page_number(self) -> int:
+        return self.page.data or 1
+
+    def query_args(self, **changes: Any) -> dict[str, Any]:
+        args = {name: f.data for name, f in self._fields.items()}
+        args.update(changes)
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in args.items()
+                if v not in (None, "", "all") and not (k == "page" and v == 1)}
+
+
+class AuditSearchForm(_GetForm):
+    q = SearchField(_l("案件编号或标题"), filters=[_strip], validators=[
+        Optional(), Length(max=100, message=_l("最多 %(max)d 个字"))])
+    category = SelectField(_l("类别"), default="")
+    grid = SelectField(_l("网格"), default="")
+    department = SelectField(_l("部门"), default="")
+    opened_from = DateField(_l("登记日期（起）"), validators=[Optional()])
+    opened_to = DateField(_l("登记日期（止）"), validators=[Optional()])
+    status = SelectField(_l("状态"), choices=STATUS_CHOICES, default="all")
+    outcome = SelectField(_l("办理结果"), default="")
+
+    def __init__(self, *args: Any, categories: list[str], grids: dict[str, str], departments: dict[str, str],
+                 outcomes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.category.choices = _any([(c, c) for c in categories])
+        self.grid.choices = _any(list(grids.items()))
+        self.department.choices = _any(list(departments.items()))
+        self.outcome.choices = _any([(o, label(OUTCOME, o)) for o in sorted(set(outcomes) | set(OUTCOME))])
+
+    def validate_opened_to(self, field: DateField) -> None:
+        if field.data and self.opened_from.data and field.data < self.opened_from.data:
+            raise FieldError(_l("结束日期不能早于开始日期"))
+
+    def filters(self) -> AuditFilter:
+        return AuditFilter(text=self.q.data or None, category=self.category.data or None,
+                           grid=self.grid.data or None, department=self.department.data or None,
+                           opened_from=self.opened_from.data, opened_to=self.opened_to.data,
+                           status=self.status.data or "all", outcome=self.outcome.data or None)
+
+
+KIND_CHOICES = _any([("unmask", _l("查看敏感信息")), ("export", _l("导出记录"))])
+
+
+class AccessLogForm(_GetForm):
+    username = StringField(_l("用户名"), filters=[_strip], validators=[Optional(), Length(max=80)])
+    code = StringField(_l("案件编号"), filters=[_strip], validators=[Optional(), Length(max=20)])
+    kind = SelectField(_l("类型"), choices=KIND_CHOICES, default="")
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("理由"), filters=[_strip], validators=[
+        DataRequired(message=_l("必须填写理由")),
+        Length(min=MIN_REASON, max=MAX_REASON, message=_l("理由应为 %(min)d 到 %(max)d 个字")),
+    ], description=_l("例如：核实反映人身份以便回访。理由会记入数据使用记录，监督员可以查看。"))
