@@ -28,7 +28,9 @@ def _chromium() -> str | None:
     return os.environ.get("CASEGRID_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop current while it is open, and
+# Prefect's flow calls in later test modules would then return coroutines instead of running.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     executable = _chromium()
     if executable is None:
