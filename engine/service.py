@@ -21,7 +21,9 @@ from engine.cases.models import Case, WorkItem
 from engine.cases.steps import StepResult
 from engine.civic.records import register as register_civic
 from engine.clock import Clock, SystemClock
+from engine.council.records import register as register_council
 from engine.db import Database
+from engine.mediation.records import register as register_mediation
 from engine.people import accounts, directory
 from engine.people import queries as people_queries
 from engine.people.accounts import Account
@@ -33,6 +35,8 @@ def default_hooks() -> HookRegistry:
     """The form hooks of every process casegrid ships."""
     registry = HookRegistry()
     register_civic(registry)
+    register_council(registry)  # wraps the civic loop's resolution hooks
+    register_mediation(registry)
     return registry
 
 

@@ -8,7 +8,22 @@ from flask import Flask
 from engine import CaseService, Clock, Database, SystemClock
 from engine.bootstrap import init_database
 from engine.service import PeopleService
-from web import admin, api, assessments, audit, auth, cases, errors, i18n, inbox, navigation, processes, public
+from web import (
+    admin,
+    api,
+    assessments,
+    audit,
+    auth,
+    cases,
+    council,
+    errors,
+    i18n,
+    inbox,
+    mediation,
+    navigation,
+    processes,
+    public,
+)
 from web.config import defaults
 from web.extensions import babel, csrf, limiter, login_manager
 
@@ -34,6 +49,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     navigation.init_app(app)
-    for part in (auth, inbox, cases, public, admin, api, assessments, processes, audit):
+    for part in (auth, inbox, cases, public, admin, api, assessments, processes, audit, mediation, council):
         part.init_app(app)
     return app

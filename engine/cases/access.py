@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.cases.models import Case, WorkItem
 from engine.civic.models import Assignment
 from engine.errors import NotFound, PermissionDenied
+from engine.mediation.models import Mediation
 from engine.people.actor import Actor
 from engine.people.roles import Role
 
@@ -50,6 +51,8 @@ def check_may_see_item(actor: Actor, item: WorkItem, case: Case) -> None:
     if actor.role == Role.GRID_WORKER.value and item.grid_code and actor.grid_code \
             and actor.grid_code != item.grid_code:
         raise NotFound("任务不存在")
+    if actor.role == Role.MEDIATOR.value and item.assignee and item.assignee != actor.username:
+        raise NotFound("任务不存在")  # a mediation is another mediator's business, not a queue to browse
     if actor.role != item.role:
         raise PermissionDenied(f"此任务由{item.role}办理，当前角色无权操作")
 
@@ -60,7 +63,9 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     Supervisors, the council and auditors see every case; a grid worker the cases of
     their grid and those they registered; a department the cases ever routed to it
     (a work item or an assignment, even after a reassignment took it away); a
-    mediator the cases that had mediation work. Nobody else sees case pages.
+    mediator the mediations assigned to them (or whose task they hold) and the issues
+    those came from.
+    Nobody else sees case pages.
     """
     if actor.role in SEES_ALL_CASES:
         return true()
@@ -77,7 +82,13 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
             exists().where(Assignment.case_id == Case.id, Assignment.department_code == code),
         )
     if actor.role == Role.MEDIATOR.value:
-        return exists().where(WorkItem.case_id == Case.id, WorkItem.role == Role.MEDIATOR.value)
+        mediation = aliased(Mediation)  # a query may join the mediation table itself
+        return or_(
+            exists().where(mediation.case_id == Case.id, mediation.mediator == actor.username),
+            exists().where(mediation.source_case_id == Case.id, mediation.mediator == actor.username),
+            exists().where(WorkItem.case_id == Case.id, WorkItem.role == Role.MEDIATOR.value,
+                           WorkItem.assignee == actor.username, WorkItem.state.in_(WorkItem.OPEN_STATES)),
+        )
     return false()
 
 

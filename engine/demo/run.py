@@ -10,8 +10,11 @@ from datetime import timedelta
 from engine.cases.models import Case
 from engine.cases.queries import list_cases
 from engine.clock import FixedClock, SystemClock
+from engine.council.service import CouncilService
 from engine.db import Database
+from engine.demo.council_scenarios import run_council_demo
 from engine.demo.driver import Driver
+from engine.demo.mediation_scenarios import MEDIATION_SCENARIOS, seed_mediators
 from engine.demo.organisation import seed_organisation
 from engine.demo.scenarios import SCENARIOS
 from engine.service import CaseService
@@ -34,6 +37,7 @@ def run_demo(db: Database, rounds: int = 2, progress: Callable[[int], object] | 
     """
     with db.transaction() as session:
         seed_organisation(session)
+        seed_mediators(session)
     start = SystemClock().now() - timedelta(days=56)
     clock = FixedClock(start)
     driver = Driver(CaseService(db, clock), clock)
@@ -48,6 +52,17 @@ def run_demo(db: Database, rounds: int = 2, progress: Callable[[int], object] | 
         scenario(driver)
         if progress:
             progress(1)
+    # Mediations run over the first two weeks: a path may wait 30 days for its follow-up and still end in the past.
+    mediations = [name for _ in range(rounds) for name in MEDIATION_SCENARIOS]
+    rng.shuffle(mediations)
+    for i, name in enumerate(mediations):
+        clock.set(start + i * (timedelta(days=14) / max(len(mediations), 1)) + timedelta(minutes=rng.randint(0, 600)))
+        MEDIATION_SCENARIOS[name][0](driver)
+        if progress:
+            progress(1)
+    # The council's meetings and household votes run over the fifth and sixth weeks (see council_scenarios).
+    clock.set(start + timedelta(days=28))
+    run_council_demo(driver, CouncilService(db, clock, driver.service.hooks))
     with db.reading() as session:
         summary.cases = list_cases(session)
     for case in summary.cases:

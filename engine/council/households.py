@@ -1,0 +1,317 @@
+"""Household votes (户主表决): one ballot per household of the affected buildings, cast online or by proxy.
+
+Persistence is what keeps a 300-household vote cheap (DESIGN.md §4). Each household's ballot is the
+per-household "task" of the vote; it is a row, and casting it is one small transaction — the ballot row
+plus an informational ``household_vote_cast`` event in the case's hash chain — that never loads or
+serializes the workflow. The workflow moves once, when the window closes (or every household has voted):
+one ``task_completed`` event completes ``deliberate`` with the council's resolution and the tally, so a
+replay of the log reproduces the snapshot exactly, and the chain holds every single vote.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any, NoReturn, cast
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.audit.chain import append_event, event_hash
+from engine.audit.models import CaseEvent
+from engine.bpmn.forms import validate_form
+from engine.bpmn.serializer import canonical_json
+from engine.cases.hooks import HookRegistry
+from engine.cases.models import Case, WorkItem
+from engine.cases.queries import lock_case
+from engine.cases.steps import StepResult, run_engine_event
+from engine.civic.models import Resolution
+from engine.clock import as_utc, to_db
+from engine.council import rules
+from engine.council.models import AgendaItem, Household, HouseholdBallot, HouseholdVote
+from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from engine.people.actor import Actor
+from engine.people.queries import option_values
+from engine.specs.registry import process_of
+
+CHOICES = ("yes", "no", "abstain")
+CHOICE_LABELS = {"yes": "同意", "no": "反对", "abstain": "弃权"}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _fail(**errors: str) -> NoReturn:
+    raise ValidationError("户主表决设置有误", errors)
+
+
+def open_vote(session: Session, case: Case, *, agenda_item: AgendaItem | None, proposal: str, buildings: list[str],
+              responsible_department: str | None, deadline: str | None, council_votes: tuple[int, int, int],
+              days: int, actor: Actor, at: datetime,
+              settings: rules.CouncilSettings = rules.DEFAULT) -> tuple[HouseholdVote, dict[int, str]]:
+    """Open the vote: one ballot (with a fresh one-time token) per household of ``buildings``.
+
+    Returns the vote and the voting tokens by household id; only their hashes are stored.
+    """
+    buildings = sorted({b.strip() for b in buildings if b and b.strip()})
+    proposal = (proposal or "").strip()
+    closes_at = at + timedelta(days=days)
+    if not proposal:
+        _fail(resolution_text="请填写提交户主表决的方案内容")
+    if not buildings:
+        _fail(buildings="请填写涉及的楼栋")
+    if not responsible_department:
+        _fail(responsible_department="表决通过后由哪个部门落实：必须明确责任部门")
+    if responsible_department not in option_values(session).get("departments", set()):
+        _fail(responsible_department="责任部门不是有效的选项")
+    if not deadline:
+        _fail(deadline="表决通过后的完成时限必须填写")
+    try:
+        due = date.fromisoformat(deadline)
+    except ValueError:
+        _fail(deadline="日期格式应为 YYYY-MM-DD")
+    if due <= as_utc(closes_at).date():
+        _fail(deadline="完成时限必须晚于表决截止日期")
+    if not 1 <= days <= 60:
+        _fail(vote_days="表决期限应为1至60天")
+    community = case.community or ""
+    ids = list(session.scalars(select(Household.id).where(Household.community == community,
+                                                           Household.building.in_(buildings))
+                               .order_by(Household.id)))
+    if not ids:
+        _fail(buildings=f"{community}的所选楼栋没有登记住户")
+    vote = HouseholdVote(
+        case_id=case.id, agenda_item_id=agenda_item.id if agenda_item else None, proposal=proposal,
+        community=community, buildings=",".join(buildings), responsible_department=responsible_department,
+        deadline=due, council_for=council_votes[0], council_against=council_votes[1],
+        council_abstain=council_votes[2], threshold_num=settings.household_threshold.numerator,
+        threshold_den=settings.household_threshold.denominator, opens_at=to_db(at), closes_at=to_db(closes_at),
+        status="open", eligible=len(ids), voted=0, opened_by=actor.username)
+    session.add(vote)
+    session.flush()
+    tokens = {hid: secrets.token_urlsafe(18) for hid in ids}
+    # One multi-row INSERT for every household's ballot: linear, no workflow involved.
+    session.execute(insert(HouseholdBallot), [
+        {"vote_id": vote.id, "household_id": hid, "token_hash": token_hash(tok)} for hid, tok in tokens.items()])
+    append_event(session, case, type="household_vote_opened", actor=actor.username, role=actor.role, at=at,
+                 payload={"vote": vote.id, "households": len(ids), "buildings": buildings,
+                          "closes_at": vote.closes_at.isoformat() + "Z",
+                          "threshold": f"{vote.threshold_num}/{vote.threshold_den}"})
+    return vote, tokens
+
+
+def get_vote(session: Session, vote_id: int) -> HouseholdVote:
+    vote = session.get(HouseholdVote, vote_id)
+    if vote is None:
+        raise NotFound("户主表决不存在")
+    return vote
+
+
+def _ensure_open(vote: Any, at: datetime) -> None:
+    """``vote`` is a :class:`HouseholdVote` or a row with its ``status`` and ``closes_at``."""
+    if vote.status != "open" or to_db(at) >= vote.closes_at:
+        raise ConflictError(f"本次户主表决已于 {_local(vote.closes_at)} 截止，不能再投票")
+
+
+def _local(stored: datetime) -> str:
+    return (stored + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def _already(ballot: Any) -> ConflictError:
+    how = "由网格员代为" if ballot.channel == "proxy" else "在线"
+    return ConflictError(f"本户已于 {_local(ballot.cast_at)} {how}投票，每户只能投一次")
+
+
+# Casting a vote runs once per household, so its statements are Core statements over the tables,
+# built once with bound parameters: no ORM unit of work, no expression building per vote.
+_ballots, _votes, _homes = (cast(Table, m.__table__) for m in (HouseholdBallot, HouseholdVote, Household))
+_cases, _events = cast(Table, Case.__table__), cast(Table, CaseEvent.__table__)
+#: What casting a vote reads: the ballot, its vote's window and case, the household's grid.
+_BALLOT = (select(_ballots.c.id, _ballots.c.vote_id, _ballots.c.household_id, _ballots.c.choice, _ballots.c.channel,
+                  _ballots.c.cast_at, _votes.c.case_id, _votes.c.status, _votes.c.closes_at, _homes.c.grid_code)
+           .join_from(_ballots, _votes, _votes.c.id == _ballots.c.vote_id)
+           .join(_homes, _homes.c.id == _ballots.c.household_id))
+_BALLOT_BY_TOKEN = _BALLOT.where(_ballots.c.token_hash == bindparam("token_hash"))
+_BALLOT_BY_HOUSEHOLD = _BALLOT.where(_ballots.c.vote_id == bindparam("vote_id"),
+                                     _ballots.c.household_id == bindparam("household_id"))
+_BALLOT_BY_ID = _BALLOT.where(_ballots.c.id == bindparam("ballot_id"))
+_HEAD = select(_cases.c.uuid, _cases.c.last_seq, _cases.c.head_hash).where(_cases.c.id == bindparam("case_id"))
+_HEAD_LOCKED = _HEAD.with_for_update()
+_CAST = (update(_ballots).where(_ballots.c.id == bindparam("ballot_id"), _ballots.c.choice.is_(None))
+         .values(choice=bindparam("choice"), channel=bindparam("channel"), cast_at=bindparam("at"),
+                 cast_by=bindparam("cast_by")))
+_COUNT = (update(_votes).where(_votes.c.id == bindparam("vote_id"), _votes.c.status == "open",
+                               _votes.c.closes_at > bindparam("at"))
+          .values(voted=_votes.c.voted + 1).returning(_votes.c.voted, _votes.c.eligible))
+_EVENT = insert(_events)
+_MOVE_HEAD = update(_cases).where(_cases.c.id == bindparam("case_id")).values(
+    last_seq=bindparam("seq"), head_hash=bindparam("digest"))
+
+
+def _record(session: Session, row: Any, choice: str, channel: str, cast_by: str, role: str,
+            at: datetime) -> tuple[int, bool]:
+    """Cast the ballot of ``row`` and chain the event; returns (vote id, whether every household has voted).
+
+    No ORM unit of work and no workflow: this runs once per household. The conditional UPDATEs are
+    what make a ballot single-use and the window binding even when two requests race (the case row
+    lock orders them on PostgreSQL; SQLite has one writer).
+    """
+    if choice not in CHOICES:
+        raise ValidationError("请选择同意、反对或弃权", {"choice": "请选择同意、反对或弃权"})
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"  # SQLite's BEGIN IMMEDIATE holds the write lock already
+    case_uuid, last_seq, head_hash = conn.execute(_HEAD if sqlite else _HEAD_LOCKED, {"case_id": row.case_id}).one()
+    stored_at = to_db(at)
+    cast = conn.execute(_CAST, {"ballot_id": row.id, "choice": choice, "channel": channel, "at": stored_at,
+                                "cast_by": cast_by})
+    if cast.rowcount != 1:
+        raise _already(conn.execute(_BALLOT_BY_ID, {"ballot_id": row.id}).one())
+    counted = conn.execute(_COUNT, {"vote_id": row.vote_id, "at": stored_at}).one_or_none()
+    if counted is None:
+        raise ConflictError(f"本次户主表决已于 {_local(row.closes_at)} 截止，不能再投票")
+    payload = {"vote": row.vote_id, "household": row.household_id, "choice": choice, "channel": channel}
+    seq = last_seq + 1
+    text = canonical_json(payload)
+    digest = event_hash(head_hash, case_uuid=case_uuid, seq=seq, type="household_vote_cast", actor=cast_by,
+                        role=role, at=at, payload=json.loads(text))
+    conn.execute(_EVENT, {"case_id": row.case_id, "seq": seq, "type": "household_vote_cast", "actor": cast_by,
+                          "role": role, "at": stored_at, "payload": text, "prev_hash": head_hash, "hash": digest})
+    conn.execute(_MOVE_HEAD, {"case_id": row.case_id, "seq": seq, "digest": digest})
+    return row.vote_id, counted.voted >= counted.eligible
+
+
+def ballot_for_token(session: Session, token: str) -> HouseholdBallot:
+    ballot = session.scalar(select(HouseholdBallot).where(HouseholdBallot.token_hash == token_hash(token or "")))
+    if ballot is None:
+        raise NotFound("投票链接无效，请向网格员索取本户的投票链接")
+    return ballot
+
+
+def cast_online(session: Session, token: str, choice: str, *, at: datetime) -> tuple[int, bool]:
+    """The head of household votes through their personal link; the token works once.
+
+    Returns the vote's id and whether every household has now voted.
+    """
+    row = session.connection().execute(_BALLOT_BY_TOKEN, {"token_hash": token_hash(token or "")}).one_or_none()
+    if row is None:
+        raise NotFound("投票链接无效，请向网格员索取本户的投票链接")
+    if row.choice is not None:
+        raise _already(row)
+    _ensure_open(row, at)
+    return _record(session, row, choice, "online", f"household:{row.household_id}", "resident", at)
+
+
+def _check_grid_worker(actor: Actor, grid_code: str | None) -> None:
+    if actor.role != "grid_worker":
+        raise PermissionDenied("只有网格员可以代为投票")
+    if actor.grid_code and grid_code and actor.grid_code != grid_code:
+        raise PermissionDenied("该户不属于您的网格")
+
+
+def ballot_of(session: Session, vote: HouseholdVote, household_id: int) -> tuple[HouseholdBallot, Household]:
+    ballot = session.scalar(select(HouseholdBallot).where(HouseholdBallot.vote_id == vote.id,
+                                                          HouseholdBallot.household_id == household_id))
+    household = session.get(Household, household_id)
+    if ballot is None or household is None:
+        raise NotFound("该户不在本次表决范围内")
+    return ballot, household
+
+
+def cast_proxy(session: Session, vote_id: int, household_id: int, choice: str, *, actor: Actor,
+               at: datetime) -> tuple[int, bool]:
+    """A grid worker records the vote of a household that does not use a phone (代为投票), under their name."""
+    row = session.connection().execute(_BALLOT_BY_HOUSEHOLD,
+                                       {"vote_id": vote_id, "household_id": household_id}).one_or_none()
+    if row is None:
+        raise NotFound("该户不在本次表决范围内")
+    _check_grid_worker(actor, row.grid_code)
+    if row.choice is not None:
+        raise _already(row)
+    _ensure_open(row, at)
+    return _record(session, row, choice, "proxy", actor.username, actor.role, at)
+
+
+def reissue_token(session: Session, vote_id: int, household_id: int, *, actor: Actor, at: datetime) -> str:
+    """A new voting link for a household that lost theirs; the old link stops working."""
+    vote = get_vote(session, vote_id)
+    ballot, household = ballot_of(session, vote, household_id)
+    _check_grid_worker(actor, household.grid_code)
+    if ballot.choice is not None:
+        raise _already(ballot)
+    _ensure_open(vote, at)
+    token = secrets.token_urlsafe(18)
+    ballot.token_hash = token_hash(token)
+    return token
+
+
+def tally(session: Session, vote: HouseholdVote) -> dict[str, int]:
+    counts: dict[str | None, int] = dict(session.execute(select(HouseholdBallot.choice, func.count()).where(
+        HouseholdBallot.vote_id == vote.id, HouseholdBallot.choice.is_not(None))
+        .group_by(HouseholdBallot.choice)).tuples().all())
+    result = {c: int(counts.get(c, 0)) for c in CHOICES}
+    result["not_voted"] = vote.eligible - sum(result.values())
+    return result
+
+
+def _resolution_form(vote: HouseholdVote, counts: dict[str, int], passed: bool) -> dict[str, Any]:
+    summary = (f"户主表决（{vote.buildings}，共 {vote.eligible} 户）：同意 {counts['yes']} 户，反对 {counts['no']} 户，"
+               f"弃权 {counts['abstain']} 户，未投票 {counts['not_voted']} 户；"
+               f"通过门槛为全部户数的 {vote.threshold_num}/{vote.threshold_den}。")
+    return {
+        "decision": "adopt" if passed else "reject", "major_matter": True,
+        "responsible_department": vote.responsible_department if passed else None,
+        "deadline": vote.deadline.isoformat() if passed else None,
+        "votes_for": vote.council_for, "votes_against": vote.council_against, "votes_abstain": vote.council_abstain,
+        "resolution_text": (vote.proposal + "\n" + summary)[:2000],
+        "reason": None if passed else ("户主表决未通过。" + summary)[:1000],
+    }
+
+
+def close_vote(session: Session, vote_id: int, *, at: datetime, hooks: HookRegistry, actor: Actor,
+               early: bool = False) -> StepResult | None:
+    """Close the window, tally, record the tally on the resolution and move the case on in one engine step.
+
+    Before the deadline only when every household has voted (or ``early``: the council closes it).
+    """
+    vote = get_vote(session, vote_id)
+    case = lock_case(session, vote.case_id)
+    session.refresh(vote)
+    if vote.status != "open":
+        raise ConflictError("本次户主表决已经结束计票")
+    counts = tally(session, vote)
+    if at < as_utc(vote.closes_at) and counts["not_voted"] and not early:
+        raise ConflictError(f"表决尚未截止（{_local(vote.closes_at)}），还有 {counts['not_voted']} 户未投票")
+    passed = rules.households_pass(counts["yes"], vote.eligible, vote.threshold_num, vote.threshold_den)
+    vote.status, vote.closed_at, vote.passed = "closed", to_db(at), passed
+    vote.yes, vote.no, vote.abstain = counts["yes"], counts["no"], counts["abstain"]
+    append_event(session, case, type="household_vote_closed", actor=actor.username, role=actor.role, at=at,
+                 payload={"vote": vote.id, "eligible": vote.eligible, **counts, "passed": passed})
+    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.bpmn_id == "deliberate",
+                                                 WorkItem.state.in_(WorkItem.OPEN_STATES)).limit(1))
+    if item is None:  # someone resolved the issue by hand meanwhile: keep the tally, move nothing
+        return None
+    human = process_of(session, case.process_version_id).human_tasks[item.bpmn_id]
+    data = validate_form(human.form, _resolution_form(vote, counts, passed), option_values(session))
+    if (validate := hooks.get(item.form_key).validate) is not None:
+        validate(session, case, data, at)
+    # The one engine event of the whole vote: completes ``deliberate`` with the council's resolution.
+    step = run_engine_event(session, case, event_type="task_completed",
+                            payload={"task_id": item.task_id, "bpmn_id": item.bpmn_id, "data": data},
+                            actor=Actor(username=actor.username, role="council"), at=at, hooks=hooks,
+                            completed_item=item, completed_data=data)
+    vote.resolution_id = session.scalar(select(Resolution.id).where(Resolution.case_id == case.id)
+                                        .order_by(Resolution.id.desc()).limit(1))
+    if vote.agenda_item_id is not None:
+        agenda = session.get(AgendaItem, vote.agenda_item_id)
+        if agenda is not None:
+            agenda.event_seq = step.event.seq
+    return step
+
+
+def due_vote_ids(session: Session, at: datetime) -> list[int]:
+    return list(session.scalars(select(HouseholdVote.id).where(HouseholdVote.status == "open",
+                                                               HouseholdVote.closes_at <= to_db(at))))
+
+

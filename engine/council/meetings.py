@@ -1,0 +1,256 @@
+"""Council meetings: the agenda of issues waiting at ``deliberate``, the sitting, each issue's resolution.
+
+Each issue's resolution completes the case's ``deliberate`` task through the ordinary task path
+(:func:`engine.cases.operations.complete_task`), so the civic loop's own rules (department and deadline
+for an adopted resolution, the gateway, a deferral looping back to ``deliberate``) hold unchanged. A
+deferred issue opens a new ``deliberate`` task, which is what puts it on the next meeting's agenda.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.audit.chain import append_event
+from engine.cases import operations
+from engine.cases.hooks import HookRegistry
+from engine.cases.models import Case, WorkItem
+from engine.cases.queries import lock_case
+from engine.clock import to_db
+from engine.council import households, rules
+from engine.council.models import (
+    AgendaItem,
+    CouncilMeeting,
+    HouseholdVote,
+    MeetingMember,
+    MemberVote,
+)
+from engine.errors import (
+    CasegridError,
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from engine.people.actor import Actor
+
+DECISIONS = ("adopt", "reject", "defer", "household_vote")
+VOTES = ("for", "against", "abstain")
+
+
+@dataclass
+class ItemDecision:
+    """What the chair recorded for one agenda item."""
+
+    decision: str | None
+    votes: Mapping[int, str] = field(default_factory=dict)  # member id → for / against / abstain
+    major_matter: bool = False
+    responsible_department: str | None = None
+    deadline: str | None = None  # ISO date
+    resolution_text: str | None = None
+    reason: str | None = None
+    #: For a household vote: the affected buildings and how many days the vote stays open.
+    buildings: list[str] = field(default_factory=list)
+    vote_days: int | None = None
+
+
+@dataclass
+class SittingResult:
+    meeting: CouncilMeeting
+    #: Voting links issued for household votes opened at the sitting: vote id → {household id → token}.
+    tokens: dict[int, dict[int, str]] = field(default_factory=dict)
+
+
+def _require_council(actor: Actor) -> None:
+    if actor.role != "council":
+        raise PermissionDenied("只有社区治理委员会可以安排和记录议事会议")
+
+
+def pending_issues(session: Session) -> list[tuple[Case, WorkItem]]:
+    """Cases waiting at ``deliberate`` and not waiting for an open household vote, oldest first."""
+    in_vote = select(HouseholdVote.case_id).where(HouseholdVote.status == "open")
+    rows = session.execute(
+        select(Case, WorkItem).join(WorkItem, WorkItem.case_id == Case.id)
+        .where(WorkItem.bpmn_id == "deliberate", WorkItem.state.in_(WorkItem.OPEN_STATES),
+               Case.id.not_in(in_vote))
+        .order_by(WorkItem.created_at, WorkItem.id))
+    return [(case, item) for case, item in rows]
+
+
+def _scheduled_case_ids(session: Session) -> set[int]:
+    return set(session.scalars(
+        select(AgendaItem.case_id).join(CouncilMeeting, CouncilMeeting.id == AgendaItem.meeting_id)
+        .where(CouncilMeeting.status == "scheduled")))
+
+
+def _last_deferral(session: Session, case_id: int) -> AgendaItem | None:
+    return session.scalar(select(AgendaItem).where(AgendaItem.case_id == case_id, AgendaItem.outcome == "defer")
+                          .order_by(AgendaItem.id.desc()).limit(1))
+
+
+def schedule_meeting(session: Session, *, title: str, scheduled_for: datetime, members: list[str],
+                     location: str | None, actor: Actor, at: datetime,
+                     case_ids: list[int] | None = None,
+                     settings: rules.CouncilSettings = rules.DEFAULT) -> CouncilMeeting:
+    """Schedule a meeting for pending issues (all not yet on another meeting's agenda by default).
+
+    Issues deferred at an earlier meeting are always put on the agenda: a deferral comes back.
+    """
+    _require_council(actor)
+    errors = {}
+    title = (title or "").strip()
+    names = [n.strip() for n in members if n and n.strip()]
+    if not title:
+        errors["title"] = "请填写会议名称"
+    elif len(title) > 200:
+        errors["title"] = "会议名称不能超过200字"
+    if not names:
+        errors["members"] = "请至少填写一名议事成员"
+    elif len(set(names)) != len(names):
+        errors["members"] = "议事成员名单有重复"
+    elif any(len(n) > 100 for n in names):
+        errors["members"] = "成员姓名不能超过100字"
+    taken = _scheduled_case_ids(session)
+    pending = [case for case, _ in pending_issues(session) if case.id not in taken]
+    if case_ids is not None:
+        chosen = set(case_ids)
+        unknown = chosen - {c.id for c in pending}
+        if unknown:
+            errors["cases"] = "所选议题不在待议事项中（可能已上会或已议定）"
+        agenda = [c for c in pending if c.id in chosen or _last_deferral(session, c.id) is not None]
+    else:
+        agenda = pending
+    if not agenda and "cases" not in errors:
+        errors["cases"] = "没有待议事项，无需安排会议"
+    if errors:
+        raise ValidationError("会议安排有误", errors)
+    meeting = CouncilMeeting(title=title, scheduled_for=to_db(scheduled_for), location=(location or None),
+                             status="scheduled", quorum_num=settings.quorum.numerator,
+                             quorum_den=settings.quorum.denominator, major_num=settings.major.numerator,
+                             major_den=settings.major.denominator, created_at=to_db(at), created_by=actor.username)
+    session.add(meeting)
+    session.flush()
+    for i, name in enumerate(names):
+        session.add(MeetingMember(meeting_id=meeting.id, position=i, name=name))
+    for i, case in enumerate(agenda):
+        deferred = _last_deferral(session, case.id)
+        session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=i,
+                               carried_from_id=deferred.id if deferred else None, major_matter=False,
+                               votes_for=0, votes_against=0, votes_abstain=0))
+        locked = lock_case(session, case.id)
+        append_event(session, locked, type="council_scheduled", actor=actor.username, role=actor.role, at=at,
+                     payload={"meeting": meeting.id, "title": title,
+                              "scheduled_for": meeting.scheduled_for.isoformat() + "Z"})
+    session.flush()
+    return meeting
+
+
+def get_meeting(session: Session, meeting_id: int) -> CouncilMeeting:
+    meeting = session.get(CouncilMeeting, meeting_id)
+    if meeting is None:
+        raise NotFound("会议不存在")
+    return meeting
+
+
+def _open_deliberation(session: Session, case_id: int) -> WorkItem | None:
+    return session.scalar(select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.bpmn_id == "deliberate",
+                                                 WorkItem.state.in_(WorkItem.OPEN_STATES)).limit(1))
+
+
+def _count(votes: Mapping[int, str]) -> tuple[int, int, int]:
+    values = list(votes.values())
+    return values.count("for"), values.count("against"), values.count("abstain")
+
+
+def record_sitting(session: Session, meeting_id: int, *, present: set[int], decisions: Mapping[int, ItemDecision],
+                   actor: Actor, at: datetime, hooks: HookRegistry, minutes: str | None = None,
+                   settings: rules.CouncilSettings = rules.DEFAULT) -> SittingResult:
+    """Record the whole sitting at once: attendance, then each agenda item's votes and resolution.
+
+    All or nothing: any bad item raises one :class:`ValidationError` whose field names are
+    ``item-<agenda item id>-<field>`` (and ``present`` for the quorum), and nothing is written.
+    """
+    _require_council(actor)
+    meeting = get_meeting(session, meeting_id)
+    if meeting.status != "scheduled":
+        raise ConflictError("该会议已经记录，不能重复记录")
+    members = list(session.scalars(select(MeetingMember).where(MeetingMember.meeting_id == meeting.id)
+                                   .order_by(MeetingMember.position)))
+    member_ids = {m.id for m in members}
+    if present - member_ids:
+        raise ValidationError("会议记录有误", {"present": "出席名单中有不属于本次会议的成员"})
+    if not rules.quorum_met(len(present), len(members), meeting.quorum_num, meeting.quorum_den):
+        raise ValidationError("会议记录有误", {"present": (
+            f"出席 {len(present)} 人，未达到应到 {len(members)} 人的 {meeting.quorum_num}/{meeting.quorum_den}，"
+            "会议不能作出决议")})
+    items = list(session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                                 .order_by(AgendaItem.position)))
+    errors: dict[str, str] = {}
+    result = SittingResult(meeting)
+    for item in items:
+        key = f"item-{item.id}-"
+        work_item = _open_deliberation(session, item.case_id)
+        if work_item is None:  # resolved elsewhere since the meeting was scheduled: nothing left to decide
+            continue
+        d = decisions.get(item.id)
+        if d is None or d.decision not in DECISIONS:
+            errors[key + "decision"] = "请选择议定结果"
+            continue
+        votes = {int(m): v for m, v in d.votes.items() if v}
+        if set(votes) - present:
+            errors[key + "votes"] = "只有出席的成员可以表决"
+            continue
+        if set(votes) != present or any(v not in VOTES for v in votes.values()):
+            errors[key + "votes"] = "请记录每位出席成员的表决（赞成、反对或弃权）"
+            continue
+        votes_for, votes_against, votes_abstain = _count(votes)
+        major = d.major_matter or d.decision == "household_vote"
+        if d.decision in ("adopt", "household_vote") and not rules.council_passes(
+                votes_for, len(present), major, meeting.major_num, meeting.major_den):
+            errors[key + "votes_for"] = (
+                f"重大事项需经出席成员的 {meeting.major_num}/{meeting.major_den} 以上同意"
+                f"（出席 {len(present)} 人，赞成 {votes_for} 票）" if major
+                else f"赞成票未过出席成员半数（出席 {len(present)} 人，赞成 {votes_for} 票）")
+            continue
+        item.major_matter, item.votes_for, item.votes_against, item.votes_abstain = (
+            major, votes_for, votes_against, votes_abstain)
+        for member_id, vote in votes.items():
+            session.add(MemberVote(agenda_item_id=item.id, member_id=member_id, vote=vote))
+        try:
+            if d.decision == "household_vote":
+                case = lock_case(session, item.case_id)
+                opened, tokens = households.open_vote(
+                    session, case, agenda_item=item, proposal=d.resolution_text or "",
+                    buildings=d.buildings, responsible_department=d.responsible_department,
+                    deadline=d.deadline, council_votes=(votes_for, votes_against, votes_abstain),
+                    days=d.vote_days or settings.household_vote_days, actor=actor, at=at, settings=settings)
+                result.tokens[opened.id] = tokens
+            else:
+                form = {"decision": d.decision, "major_matter": major,
+                        "responsible_department": d.responsible_department or None,
+                        "deadline": d.deadline or None, "votes_for": votes_for, "votes_against": votes_against,
+                        "votes_abstain": votes_abstain, "resolution_text": d.resolution_text or None,
+                        "reason": d.reason or None}
+                step = operations.complete_task(session, work_item.id, form, actor=actor, at=at, hooks=hooks)
+                item.event_seq = step.event.seq
+        except ValidationError as exc:
+            for name, message in exc.field_errors.items():
+                errors[key + name] = message
+            if not exc.field_errors:
+                errors[key + "decision"] = exc.message
+            continue
+        except CasegridError as exc:
+            errors[key + "decision"] = exc.message
+            continue
+        item.outcome = d.decision
+    if errors:
+        raise ValidationError("会议记录有误", errors)
+    for m in members:
+        m.present = m.id in present
+    meeting.status, meeting.held_at, meeting.recorded_by = "held", to_db(at), actor.username
+    meeting.minutes = (minutes or "").strip() or None
+    session.flush()
+    return result

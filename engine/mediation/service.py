@@ -1,0 +1,89 @@
+"""The mediator's workspace service: each call is one transaction, like :class:`engine.service.CaseService`.
+
+``web/`` reaches it as ``app.extensions["casegrid.mediation"]``. Completing the mediation's tasks
+through the generic task form goes through :class:`~engine.service.CaseService`; this service adds
+what is particular to mediation: opening a dispute with its parties, the per-party consent and
+agreement forms, and the workspace's read models.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from engine.cases.access import check_may_view
+from engine.cases.hooks import HookRegistry
+from engine.cases.models import Case
+from engine.cases.queries import find_case
+from engine.cases.steps import StepResult
+from engine.clock import Clock, SystemClock
+from engine.db import Database
+from engine.mediation import operations, views
+from engine.mediation.intake import MediationIntake
+from engine.mediation.queries import active_mediators
+from engine.people.actor import Actor
+from engine.service import default_hooks
+
+
+class MediationService:
+    def __init__(self, db: Database, clock: Clock | None = None, hooks: HookRegistry | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.hooks = hooks or default_hooks()
+
+    # -- changes ---------------------------------------------------------------------------------
+
+    def open_mediation(self, intake: MediationIntake, actor: Actor, source_ref: str | None = None) -> Case:
+        """Register a dispute with its parties; ``source_ref`` links the neighbour-dispute issue it came from."""
+        with self.db.transaction() as s:
+            source = None
+            if source_ref:
+                source = find_case(s, source_ref)
+                check_may_view(s, actor, source)
+            return operations.open_mediation(s, intake, actor=actor, at=self.clock.now(), hooks=self.hooks,
+                                             source=source).case
+
+    def record_consent(self, work_item_id: int, answers: Mapping[int, str], actor: Actor, *,
+                       note: str | None = None, referral_channel: str | None = None,
+                       expected_version: int | None = None) -> StepResult:
+        """Each party's answer (``agreed`` / ``refused``, by party id), then the consent task."""
+        with self.db.transaction() as s:
+            return operations.record_consent(s, work_item_id, answers, actor=actor, at=self.clock.now(),
+                                             hooks=self.hooks, note=note, referral_channel=referral_channel,
+                                             expected_version=expected_version)
+
+    def record_agreement(self, work_item_id: int, terms: str, confirmations: Mapping[int, bool], actor: Actor, *,
+                         performance_deadline: date | None = None, note: str | None = None,
+                         expected_version: int | None = None) -> StepResult:
+        """The agreement's terms and each party's confirmation (by party id), then the agreement task."""
+        with self.db.transaction() as s:
+            return operations.record_agreement(s, work_item_id, terms=terms, confirmations=confirmations, actor=actor,
+                                               at=self.clock.now(), hooks=self.hooks,
+                                               performance_deadline=performance_deadline, note=note,
+                                               expected_version=expected_version)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def my_mediations(self, actor: Actor, status: str = "open") -> list[views.MediationRow]:
+        with self.db.reading() as s:
+            return views.my_mediations(s, actor, status=status)
+
+    def mediation_page(self, ref: str, actor: Actor) -> views.MediationPage:
+        """A mediation's workspace page; showing the parties' contacts in full is logged, hence a transaction."""
+        with self.db.transaction() as s:
+            return views.mediation_page(s, ref, actor, at=self.clock.now())
+
+    def agreement_document(self, ref: str, number: int, actor: Actor) -> views.AgreementDocument:
+        with self.db.transaction() as s:
+            return views.agreement_document(s, ref, number, actor, at=self.clock.now())
+
+    def case_links(self, ref: str, actor: Actor) -> views.CaseLinks:
+        """The mediation links of a case page ``actor`` may see (raises as the case page does)."""
+        with self.db.reading() as s:
+            case = find_case(s, ref)
+            check_may_view(s, actor, case)
+            return views.case_links(s, case, actor)
+
+    def mediators(self) -> dict[str, str]:
+        """Active mediator accounts, username → display name (the choices of 指派调解员)."""
+        with self.db.reading() as s:
+            return active_mediators(s)
