@@ -14,6 +14,7 @@ from engine.cli_format import format_case, format_replay
 from engine.cli_support import db_option, friendly_errors
 from engine.config import database_url
 from engine.db import Database
+from engine.demo.mediation_scenarios import MEDIATION_SCENARIOS
 from engine.demo.organisation import DEMO_PASSWORD, USERS
 from engine.demo.run import run_demo
 from engine.demo.scenarios import SCENARIOS
@@ -57,7 +58,8 @@ def init(db_url: str | None) -> None:
 def demo(ctx: click.Context, db_url: str | None, rounds: int, no_serve: bool, port: int) -> None:
     """Seed a demo street office, drive cases through every path of the civic loop, then serve the UI."""
     db = _database(db_url)
-    with tqdm(total=rounds * len(SCENARIOS), desc="demo cases", unit="case", file=sys.stderr) as bar:
+    with tqdm(total=rounds * (len(SCENARIOS) + len(MEDIATION_SCENARIOS)), desc="demo cases", unit="case",
+              file=sys.stderr) as bar:
         summary = run_demo(db, rounds=rounds, progress=bar.update)
     click.echo(f"demo: {len(summary.cases)} cases in {db.url}")
     click.echo("  by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items())))

@@ -6,6 +6,7 @@ transaction of their own); they never touch SpiffWorkflow or the tables directly
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,13 +22,15 @@ from engine.cases.models import Case, WorkItem
 from engine.cases.steps import StepResult
 from engine.civic.records import register as register_civic
 from engine.clock import Clock, SystemClock
+from engine.council import households
 from engine.council.records import register as register_council
 from engine.db import Database
+from engine.errors import ConflictError
 from engine.mediation.records import register as register_mediation
 from engine.people import accounts, directory
 from engine.people import queries as people_queries
 from engine.people.accounts import Account
-from engine.people.actor import Actor
+from engine.people.actor import SYSTEM, Actor
 from engine.specs.registry import process_of
 
 
@@ -86,7 +89,22 @@ class CaseService:
                 result = operations.fire_case_timers(s, case_id, at=now, hooks=self.hooks)
             if result is not None:
                 fired.append(result)
-        return fired
+        return fired + self._close_due_household_votes(now)
+
+    def _close_due_household_votes(self, now: datetime) -> list[StepResult]:
+        """A household vote's window is a deadline too: tally the votes whose window has closed."""
+        with self.db.reading() as s:
+            due = households.due_vote_ids(s, now)
+        closed = []
+        for vote_id in due:
+            try:
+                with self.db.transaction() as s:
+                    result = households.close_vote(s, vote_id, at=now, hooks=self.hooks, actor=SYSTEM)
+            except ConflictError:  # another sweep or the council closed it first
+                continue
+            if result is not None:
+                closed.append(result)
+        return closed
 
     # -- reading -----------------------------------------------------------------
 

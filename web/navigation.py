@@ -16,6 +16,7 @@ NAV = [
     ("cases.search", _l("案件查询"), _WORKERS | {"auditor"}),
     ("public.report", _l("代居民登记"), {"grid_worker"}),
     ("mediation.index", _l("我的调解"), {"mediator"}),
+    ("mediation.index", _l("矛盾调解"), {"grid_worker", "supervisor"}),
     ("council.index", _l("议事会议"), {"council"}),
     ("council.votes", _l("户主表决"), {"grid_worker"}),
     ("assessments.index", _l("考核评估"), {"supervisor", "auditor", "council"}),

@@ -211,3 +211,13 @@ def test_the_issue_cannot_be_resolved_by_hand_while_the_households_vote(driver, 
                   reason="不做了")
     assert "户主表决" in refused.value.field_errors["decision"]
     assert driver.open_ids(case) == ["deliberate"]
+
+
+def test_the_deadline_sweep_tallies_a_vote_whose_window_has_closed(driver, council, service, clock) -> None:
+    case, vote_id, tokens = open_vote(driver, council, clock, households=6)
+    _cast(council, tokens, ["yes", "yes", "yes", "yes", "yes"])
+    clock.advance(days=7, minutes=1)
+    service.tick()
+    assert council.published_result(vote_id).passed is True
+    assert driver.open_ids(case) == ["accept"]
+    assert service.tick() == []  # already tallied: the next sweep finds nothing to do

@@ -13,6 +13,7 @@ PHASE = {
 OUTCOME = {
     "resolved": _l("已解决"), "rejected": _l("不予采纳"), "merged": _l("重复件已合并"),
     "closed_by_supervisor": _l("督办裁定结案"), "completed": _l("已完成"), "referred": _l("已转介"),
+    "withdrawn": _l("已撤回"),
 }
 
 CHANNEL = {
