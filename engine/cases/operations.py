@@ -65,7 +65,10 @@ def _locked_item(session: Session, work_item_id: int) -> tuple[Case, WorkItem]:
     if item is None:
         raise NotFound("任务不存在")
     case = lock_case(session, item.case_id)
-    session.refresh(item)  # re-read under the lock: another transaction may have just finished it
+    if session.get_bind().dialect.name != "sqlite":
+        # Re-read under the row lock: another transaction may have just finished it. (SQLite's write
+        # transaction began with BEGIN IMMEDIATE before the first read, so the row is already current.)
+        session.refresh(item)
     return case, item
 
 
@@ -90,14 +93,15 @@ def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], 
     _require_open(item)
     if expected_version is not None and case.version != expected_version:
         raise ConflictError("案件已被他人更新，请刷新后重试")
-    human = process_of(session, case.process_version_id).human_tasks[item.bpmn_id]
+    process = process_of(session, case.process_version_id)
+    human = process.human_tasks[item.bpmn_id]
     needs_options = any(f.options_source for f in human.form.fields)
     data = validate_form(human.form, form, option_values(session) if needs_options else None)
     if (validate := hooks.get(item.form_key).validate) is not None:
         validate(session, case, data, at)
     payload = {"task_id": item.task_id, "bpmn_id": item.bpmn_id, "data": data}
     return run_engine_event(session, case, event_type="task_completed", payload=payload, actor=actor,
-                            at=at, hooks=hooks, completed_item=item, completed_data=data)
+                            at=at, hooks=hooks, completed_item=item, completed_data=data, process=process)
 
 
 def claim(session: Session, work_item_id: int, *, actor: Actor, at: datetime) -> WorkItem:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit.chain import append_event
 from engine.audit.models import CaseEvent
+from engine.bpmn.parser import ParsedProcess
 from engine.bpmn.serializer import canonical_json
 from engine.calendar.store import load_calendar
 from engine.cases.hooks import HookRegistry, Record
@@ -44,10 +45,12 @@ def load_instance(session: Session, case: Case) -> Instance:
 def run_engine_event(session: Session, case: Case, *, event_type: str, payload: dict[str, Any],
                      actor: Actor, at: datetime, hooks: HookRegistry,
                      completed_item: WorkItem | None = None,
-                     completed_data: Mapping[str, Any] | None = None) -> StepResult:
+                     completed_data: Mapping[str, Any] | None = None,
+                     process: ParsedProcess | None = None) -> StepResult:
+    """``process`` is the case's parsed spec when the caller has it already (saves a lookup per step)."""
     # Apply exactly what the log will hold (key order included), so replay repeats this very step.
     payload = json.loads(canonical_json(payload))
-    process = process_of(session, case.process_version_id)
+    process = process or process_of(session, case.process_version_id)
     instance = None if event_type == "case_opened" else load(process, case.snapshot, case.uuid)
     issued = instance.ids.issued if instance else 0
     if event_type == "spec_migrated":  # the case moves to another version of its process
