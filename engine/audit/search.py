@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from engine.calendar import CHINA_TZ
 from engine.cases.access import visible_cases
 from engine.cases.models import Case, WorkItem
-from engine.cases.views import CASE_STATUSES, CaseRow, CaseSearchPage
+from engine.cases.views import CASE_STATUSES, CaseSearchPage, case_search_page
 from engine.civic.models import Assignment
-from engine.clock import as_utc, to_db
+from engine.clock import to_db
 from engine.errors import ValidationError
 from engine.people.actor import Actor
 
@@ -75,16 +75,7 @@ def audit_search(session: Session, actor: Actor, flt: AuditFilter, *, page: int 
     if page < 1 or page_size < 1:
         raise ValidationError("分页参数有误", {"page": "页码必须是正整数"})
     conditions = _conditions(actor, flt)
-    total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
-    rows = session.execute(
-        select(Case.tracking_code, Case.title, Case.status, Case.phase, Case.outcome, Case.category,
-               Case.grid_code, Case.opened_at)
-        .where(*conditions).order_by(Case.opened_at.desc(), Case.id.desc())
-        .limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return CaseSearchPage(tuple(CaseRow(tracking_code=r.tracking_code, title=r.title, status=r.status, phase=r.phase,
-                                        outcome=r.outcome, category=r.category, grid_code=r.grid_code,
-                                        opened_at=as_utc(r.opened_at)) for r in rows), page, page_size, total)
+    return case_search_page(session, conditions, page=page, page_size=page_size)
 
 
 def outcomes(session: Session) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.audit.models import CaseEvent
@@ -479,6 +479,12 @@ def search_cases(session: Session, actor: Actor, *, text: str | None = None, sta
     if text := (text or "").strip():
         conditions.append(or_(Case.tracking_code.startswith(text.upper(), autoescape=True),
                               func.lower(Case.title).contains(text.lower(), autoescape=True)))
+    return case_search_page(session, conditions, page=page, page_size=page_size)
+
+
+def case_search_page(session: Session, conditions: list[ColumnElement[bool]], *, page: int,
+                     page_size: int) -> CaseSearchPage:
+    """One page of the cases matching ``conditions``, newest first, with the total count."""
     total = session.scalar(select(func.count(Case.id)).where(*conditions)) or 0
     rows = session.execute(
         select(Case.tracking_code, Case.title, Case.status, Case.phase, Case.outcome, Case.category,

@@ -112,37 +112,18 @@
     if (event.key === 'ArrowRight') { show(current + 1, true); }
   });
 
-  function showError() {
-    var message = document.createElement('p');
-    message.className = 'error diagram-error';
-    message.setAttribute('role', 'alert');
-    message.textContent = container.getAttribute('data-error') || 'Diagram unavailable';
-    container.appendChild(message);
-    container.classList.add('is-failed');
-  }
-
-  if (typeof window.BpmnJS !== 'function' || typeof window.fetch !== 'function') {
-    showError();
+  var diagram = window.casegridDiagram;
+  if (!diagram || !diagram.supported()) {
+    if (diagram) { diagram.showError(container); }
     return;
   }
-  viewer = new window.BpmnJS({ container: container.querySelector('.diagram-canvas') || container });
-  window.fetch(container.getAttribute('data-xml-url'), {
-    credentials: 'same-origin',
-    headers: { Accept: 'application/xml' }
-  }).then(function (response) {
-    if (!response.ok) {
-      throw new Error('HTTP ' + response.status);
-    }
-    return response.text();
-  }).then(function (xml) {
-    return viewer.importXML(xml);
-  }).then(function () {
-    viewer.get('canvas').zoom('fit-viewport');
+  diagram.load(container, container.querySelector('.diagram-canvas')).then(function (loaded) {
+    viewer = loaded;
     mark(current);
     container.classList.add('is-loaded');
     container.setAttribute('data-loaded', 'true');
   }).catch(function () {
     viewer = null;
-    showError();
+    diagram.showError(container);
   });
 }());
