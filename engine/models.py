@@ -29,6 +29,8 @@ from engine.mediation.models import (
 )
 from engine.people.category import Category
 from engine.people.models import Department, Grid, User
+from engine.people.tokens import ApiToken
+from engine.public.georeport import CaseLocation
 from engine.specs.models import ProcessVersion
 
 __all__ = [
@@ -39,4 +41,5 @@ __all__ = [
     "MediatorAssignment", "ThirdPartyAssessment",
     "AgendaItem", "CouncilMeeting", "Household", "HouseholdBallot", "HouseholdVote", "MeetingMember",
     "MemberVote",
+    "ApiToken", "CaseLocation",
 ]
