@@ -18,6 +18,7 @@ from engine.demo.mediation_scenarios import MEDIATION_SCENARIOS
 from engine.demo.organisation import DEMO_PASSWORD, USERS
 from engine.demo.run import run_demo
 from engine.demo.scenarios import SCENARIOS
+from engine.people.tokens_cli import tokens as tokens_command
 from engine.service import CaseService
 from engine.specs.cli import process as process_command
 
@@ -136,6 +137,7 @@ def tick(db_url: str | None) -> None:
 
 
 main.add_command(process_command)
+main.add_command(tokens_command)
 for _command in AUDIT_COMMANDS:
     main.add_command(_command)
 

@@ -1,4 +1,5 @@
-"""Who calls the API: HTTP Basic with a casegrid account on every request (or the browser's login session).
+"""Who calls the API: an API token (``Authorization: Bearer``) for integrations, HTTP Basic with a casegrid
+account for people, or the browser's login session.
 
 :func:`api_roles` is the API's counterpart of :func:`web.access.roles`: it sets
 the same :data:`~web.access.ACCESS_ATTR` so the route-access test sees every API
@@ -11,12 +12,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import Actor
 from engine.people.accounts import Account
+from engine.people.tokens import TokenService
 from web import services
 from web.access import ACCESS_ATTR
 from web.api.blueprint import api_error
@@ -24,12 +26,22 @@ from web.api.blueprint import api_error
 F = TypeVar("F", bound=Callable[..., Any])
 
 REALM = 'Basic realm="casegrid", charset="UTF-8"'
+#: RFC 6750's answer to a bearer token that is unknown, revoked or expired.
+BEARER_REALM = 'Bearer realm="casegrid", error="invalid_token"'
+
+
+def tokens() -> TokenService:
+    service: TokenService = current_app.extensions["casegrid.tokens"]
+    return service
 
 
 def _caller() -> Account | None:
-    """The account behind this request: Basic credentials if sent (and only them), else the login session."""
+    """The account behind this request: the token or Basic credentials if sent (and only them), else the
+    login session."""
     auth = request.authorization
     if auth is not None:
+        if auth.type == "bearer":
+            return tokens().authenticate(auth.token or "")
         if auth.type != "basic" or not auth.username or auth.password is None:
             return None
         return services.people().authenticate(auth.username, auth.password)
@@ -48,8 +60,9 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             account = _caller()
             if account is None:
-                response, status = api_error(401, _("请提供有效的用户名和密码（HTTP Basic 认证）"))
-                response.headers["WWW-Authenticate"] = REALM
+                response, status = api_error(401, _("请提供有效的接口令牌（Bearer）或用户名和密码（HTTP Basic 认证）"))
+                bearer = request.authorization is not None and request.authorization.type == "bearer"
+                response.headers["WWW-Authenticate"] = BEARER_REALM if bearer else REALM
                 return response, status
             if account.role not in allowed:
                 return api_error(403, _("当前角色无权调用此接口"))
