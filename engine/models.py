@@ -28,6 +28,7 @@ from engine.mediation.models import (
     ThirdPartyAssessment,
 )
 from engine.people.category import Category
+from engine.people.lockout import LoginThrottle
 from engine.people.models import Department, Grid, User
 from engine.people.tokens import ApiToken
 from engine.public.georeport import CaseLocation
@@ -41,5 +42,6 @@ __all__ = [
     "MediatorAssignment", "ThirdPartyAssessment",
     "AgendaItem", "CouncilMeeting", "Household", "HouseholdBallot", "HouseholdVote", "MeetingMember",
     "MemberVote",
+    "LoginThrottle",
     "ApiToken", "CaseLocation",
 ]

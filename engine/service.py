@@ -23,14 +23,14 @@ from engine.cases.steps import StepResult
 from engine.civic.records import register as register_civic
 from engine.clock import Clock, SystemClock
 from engine.council import households
-from engine.council.records import register as register_council
 from engine.db import Database
 from engine.errors import ConflictError
 from engine.mediation.records import register as register_mediation
-from engine.people import accounts, directory
+from engine.people import accounts, directory, lockout
 from engine.people import queries as people_queries
 from engine.people.accounts import Account
 from engine.people.actor import SYSTEM, Actor
+from engine.people.lockout import LockoutPolicy
 from engine.specs.registry import process_of
 
 
@@ -175,12 +175,26 @@ class CaseService:
 class PeopleService:
     """Accounts and the organisation (departments, grids) for the interfaces."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, lockout_policy: LockoutPolicy | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
+        self.lockout_policy = lockout_policy or LockoutPolicy()
 
-    def authenticate(self, username: str, password: str) -> Account | None:
+    def authenticate(self, username: str, password: str, *, source: str | None = None) -> Account | None:
+        """The account, or None for a wrong username or password; raises :class:`AccountLocked` after
+        too many failures for ``username`` (``source``, the caller's address, only goes to the log)."""
+        now = self.clock.now()
+        # The slow password check runs outside the write transaction: SQLite's write lock is not held for it.
         with self.db.reading() as s:
-            return accounts.authenticate(s, username, password)
+            account = lockout.check_login(s, username, password, now)
+            if account is not None and not lockout.has_failures(s, username):
+                return account
+        with self.db.transaction() as s:
+            if account is not None:
+                lockout.clear_failures(s, username)
+            else:
+                lockout.record_failure(s, username, now, self.lockout_policy, source)
+        return account
 
     def account(self, user_id: int) -> Account | None:
         with self.db.reading() as s:

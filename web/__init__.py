@@ -21,8 +21,10 @@ from web import (
     inbox,
     mediation,
     navigation,
+    open311,
     processes,
     public,
+    security_headers,
 )
 from web.config import defaults
 from web.extensions import babel, csrf, limiter, login_manager
@@ -39,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db: Database = app.config.get("DATABASE") or init_database(app.config["DATABASE_URL"])[0]
     clock: Clock = app.config.get("CLOCK") or SystemClock()
     app.extensions["casegrid.cases"] = CaseService(db, clock)
-    app.extensions["casegrid.people"] = PeopleService(db)
+    app.extensions["casegrid.people"] = PeopleService(db, clock, auth.lockout_policy(app.config))
 
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -48,7 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    default_translation_directories=i18n.init_app(app))
 
     errors.init_app(app)
+    security_headers.init_app(app)
     navigation.init_app(app)
-    for part in (auth, inbox, cases, public, admin, api, assessments, processes, audit, mediation, council):
+    for part in (auth, inbox, cases, public, admin, api, open311, assessments, processes, audit, mediation,
+                 council):
         part.init_app(app)
     return app

@@ -1,6 +1,8 @@
 """Login, logout, language and the home page that sends each role to its workspace."""
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -8,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from engine.people.lockout import AccountLocked
 from web import services
 from web.access import login_required, public
 from web.auth.forms import EmptyForm, LoginForm
@@ -48,12 +51,32 @@ def home() -> ResponseReturnValue:
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        account = services.people().authenticate(form.username.data or "", form.password.data or "")
+        try:
+            account = services.people().authenticate(form.username.data or "", form.password.data or "",
+                                                     source=request.remote_addr)
+        except AccountLocked as locked:
+            # The same words whether or not the username exists: the lockout reveals no accounts.
+            form.password.errors = [_("登录失败次数过多，请 %(minutes)d 分钟后再试。",
+                                      minutes=_minutes_until(locked.until))]
+            return render_template("auth/login.html", form=form), 429
         if account is not None:
+            _fresh_session()  # nothing from before the login carries over into the staff session
             login_user(WebUser(account))
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
         form.password.errors = [_("用户名或密码不正确")]
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+def _fresh_session() -> None:
+    """Empty the session but for the chosen language, which is no secret and should survive."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _minutes_until(until: datetime) -> int:
+    return max(1, math.ceil((until - services.people().clock.now()).total_seconds() / 60))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -61,6 +84,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
         logout_user()
+        _fresh_session()  # the CSRF token and anything else the staff session held go too
     return redirect(url_for("auth.home"))
 
 

@@ -1,0 +1,113 @@
+"""Guessing passwords: a username is locked after five failures, an address after ten tries a minute."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from engine.clock import FixedClock
+from engine.db import Database
+from engine.demo.organisation import DEMO_PASSWORD
+from engine.people.lockout import LoginThrottle
+from web import create_app
+
+LOCKED = "登录失败次数过多，请 15 分钟后再试。"
+WRONG = "用户名或密码不正确"
+
+
+def _fail(client: FlaskClient, username: str, times: int) -> None:
+    for _ in range(times):
+        assert client.post("/login", data={"username": username, "password": "wrong-password"}).status_code == 400
+
+
+def _log_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post("/login", data={"username": username, "password": password})
+
+
+def test_five_failed_logins_lock_the_account_even_against_the_right_password(csrf_app: Flask) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "wangge", 5)
+    response = _log_in(client, "wangge")
+    assert response.status_code == 429
+    assert LOCKED in response.get_data(as_text=True)
+    assert client.get("/inbox").status_code == 302  # still not logged in
+
+
+def test_an_unknown_username_locks_the_same_way_so_the_lock_reveals_no_accounts(csrf_app: Flask) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "nobody-here", 5)
+    response = _log_in(client, "nobody-here")
+    assert response.status_code == 429
+    assert LOCKED in response.get_data(as_text=True)
+
+
+def test_the_lock_ends_after_fifteen_minutes(csrf_app: Flask, clock: FixedClock) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "wangge", 5)
+    clock.advance(minutes=14)
+    assert _log_in(client, "wangge").status_code == 429
+    clock.advance(minutes=1)
+    assert _log_in(client, "wangge").status_code == 302
+
+
+def test_failures_spread_over_more_than_the_window_do_not_lock(csrf_app: Flask, clock: FixedClock) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "wangge", 4)
+    clock.advance(minutes=16)
+    _fail(client, "wangge", 4)
+    assert _log_in(client, "wangge").status_code == 302
+
+
+def test_a_successful_login_forgets_earlier_failures(csrf_app: Flask, db: Database) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "wangge", 4)
+    assert _log_in(client, "wangge").status_code == 302
+    with db.reading() as s:
+        assert s.scalars(select(LoginThrottle)).all() == []
+
+
+def test_locking_one_account_leaves_the_others_alone(csrf_app: Flask) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "wangge", 5)
+    assert _log_in(csrf_app.test_client(), "dudao").status_code == 302
+
+
+def test_the_failure_count_keeps_no_username_in_clear(csrf_app: Flask, db: Database) -> None:
+    _fail(csrf_app.test_client(), "my-secret-password", 1)  # typed into the wrong field
+    with db.reading() as s:
+        keys = s.scalars(select(LoginThrottle.key)).all()
+    assert len(keys) == 1 and "my-secret-password" not in keys[0]
+
+
+def test_the_lock_is_logged_with_the_account_and_address_but_no_password(
+        csrf_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="casegrid.security")
+    _fail(csrf_app.test_client(), "wangge", 5)
+    [record] = [r for r in caplog.records if r.name == "casegrid.security"]
+    assert record.levelno == logging.WARNING
+    assert "user wangge" in record.getMessage() and "127.0.0.1" in record.getMessage()
+    assert "wrong-password" not in caplog.text
+
+
+def test_a_locked_account_is_refused_over_the_api_basic_auth_too(csrf_app: Flask) -> None:
+    client = csrf_app.test_client()
+    for _ in range(5):
+        assert client.get("/api/inbox", auth=("wangge", "wrong-password")).status_code == 401
+    response = client.get("/api/inbox", auth=("wangge", DEMO_PASSWORD))
+    assert response.status_code in (403, 429)
+    assert "登录失败次数过多" in response.get_json()["message"]
+
+
+def test_one_address_may_post_ten_logins_a_minute(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "DATABASE": db, "DATABASE_URL": db.url, "CLOCK": clock, "SECRET_KEY": "t",
+                      "INSTANCE": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    for n in range(10):  # ten different usernames: the per-account lock stays out of the way
+        assert _log_in(client, f"guess-{n}", "wrong-password").status_code == 400
+    response = _log_in(client, "dudao")
+    assert response.status_code == 429
+    assert "操作过于频繁" in response.get_data(as_text=True)
