@@ -23,6 +23,7 @@ from engine.cases.steps import StepResult
 from engine.civic.records import register as register_civic
 from engine.clock import Clock, SystemClock
 from engine.council import households
+from engine.council.records import register as register_council
 from engine.db import Database
 from engine.errors import ConflictError
 from engine.mediation.records import register as register_mediation

@@ -52,7 +52,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security_headers.init_app(app)
     navigation.init_app(app)
-    for part in (auth, inbox, cases, public, admin, api, open311, assessments, processes, audit, mediation,
-                 council):
+    for part in (auth, inbox, cases, public, admin, api, assessments, processes, audit, mediation, council):
         part.init_app(app)
     return app
