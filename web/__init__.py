@@ -21,7 +21,6 @@ from web import (
     inbox,
     mediation,
     navigation,
-    open311,
     processes,
     public,
     security_headers,
