@@ -4,16 +4,28 @@ Writes on SQLite start with ``BEGIN IMMEDIATE`` so that two writers queue on
 the database lock instead of both reading a case and one failing at commit;
 on PostgreSQL the case row is locked with ``SELECT … FOR UPDATE`` instead
 (see :func:`engine.cases.queries.lock_case`).
+
+Nobody waits for ever: PostgreSQL connections carry a ``lock_timeout`` (and an
+``idle_in_transaction_session_timeout``, which frees the locks of a client that
+hangs inside a transaction), SQLite a busy timeout. A transaction that runs out
+of time waiting, or that PostgreSQL aborts as a deadlock or serialization
+failure, raises :class:`~engine.errors.ConflictError` (HTTP 409: "try again"),
+never a raw driver error.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from engine.errors import ConflictError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,12 +38,61 @@ NAMING_CONVENTION = {
 #: How long an SQLite writer waits for the lock before giving up (seconds).
 SQLITE_BUSY_TIMEOUT = 30
 
+#: PostgreSQL SQLSTATEs that mean "another transaction was in the way; retrying may succeed":
+#: lock_not_available (lock_timeout), serialization_failure, deadlock_detected, query_canceled
+#: (statement_timeout; a cancel by an operator looks the same and is as safe to retry).
+_PG_CONFLICT_STATES = frozenset({"55P03", "40001", "40P01", "57014"})
+#: SQLite primary result codes for "the database is locked" (the busy timeout ran out).
+_SQLITE_CONFLICT_CODES = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
+
+#: Shown to the person whose request waited too long for a lock.
+BUSY_MESSAGE = "案件正被其他操作占用，本次操作未执行，请稍后重试"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a connection may wait (seconds; 0 = no limit). Environment: ``CASEGRID_DB_<NAME>_TIMEOUT``."""
+
+    #: PostgreSQL: longest wait for a row or table lock (e.g. a case another request is completing).
+    lock: float = 5
+    #: PostgreSQL: longest single statement. Off by default: reports over a million cases run long.
+    statement: float = 0
+    #: PostgreSQL: a session idle inside an open transaction this long is ended, releasing its locks.
+    idle_in_transaction: float = 60
+    #: SQLite: longest wait for the database's single write lock.
+    busy: float = SQLITE_BUSY_TIMEOUT
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Timeouts:
+        names = {"lock": "LOCK", "statement": "STATEMENT", "idle_in_transaction": "IDLE_IN_TRANSACTION",
+                 "busy": "BUSY"}
+        given = {field: float(environ[f"CASEGRID_DB_{name}_TIMEOUT"]) for field, name in names.items()
+                 if environ.get(f"CASEGRID_DB_{name}_TIMEOUT")}
+        return cls(**given)
+
+    def postgres_options(self) -> str:
+        """The libpq ``options`` that set the timeouts on every new connection (milliseconds)."""
+        return " ".join(f"-c {name}={int(seconds * 1000)}" for name, seconds in (
+            ("lock_timeout", self.lock), ("statement_timeout", self.statement),
+            ("idle_in_transaction_session_timeout", self.idle_in_transaction)))
+
+
+def conflict_from(error: BaseException) -> ConflictError | None:
+    """A :class:`ConflictError` for a driver error that means "busy, try again", else None."""
+    if not isinstance(error, DBAPIError):
+        return None
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _PG_CONFLICT_STATES \
+            or getattr(original, "sqlite_errorname", None) in _SQLITE_CONFLICT_CODES:
+        return ConflictError(BUSY_MESSAGE)
+    return None
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
@@ -40,7 +101,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -49,23 +110,36 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the per-dialect settings casegrid relies on."""
+    timeouts = timeouts or Timeouts.from_env()
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False})
+        kwargs.setdefault("connect_args", {"timeout": timeouts.busy, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, timeouts.busy)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {"options": timeouts.postgres_options()})
     return create_engine(url, **kwargs)
+
+
+@contextmanager
+def _conflicts_mapped() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as error:
+        if (conflict := conflict_from(error)) is None:
+            raise
+        raise conflict from error
 
 
 class Database:
     """One database: a read session factory and a write-transaction factory."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, timeouts: Timeouts | None = None, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, timeouts, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         write_bind = self.engine.execution_options(casegrid_write=True)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -73,15 +147,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One write transaction: committed on success, rolled back on any error."""
-        with self._write() as session:
-            with session.begin():
-                yield session
+        """One write transaction: committed on success, rolled back on any error.
+
+        A lock wait that timed out, a deadlock or a serialization failure becomes :class:`ConflictError`.
+        """
+        with _conflicts_mapped(), self._write() as session, session.begin():
+            yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads. Closing it rolls back and detaches the objects with their values loaded."""
-        with self._read() as session:
+        with _conflicts_mapped(), self._read() as session:
             yield session
 
     def dispose(self) -> None:

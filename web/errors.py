@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from engine import CasegridError, ConflictError, NotFound, PermissionDenied, ValidationError
+from engine.db import conflict_from
 from engine.errors import CaseStepError
 
 log = logging.getLogger("casegrid.web")
@@ -52,6 +53,8 @@ def _csrf(error: CSRFError) -> ResponseReturnValue:
 
 def _unexpected(error: Exception) -> ResponseReturnValue:
     original = getattr(error, "original_exception", error)
+    if (conflict := conflict_from(original)) is not None:  # a lock wait that ran out: busy, not broken
+        return render_error(409, conflict.message)
     log.exception("unexpected error on %s %s", request.method, request.path, exc_info=original)
     return render_error(500, _("系统暂时无法完成操作，您的数据未被修改。请稍后重试。"))
 
