@@ -177,9 +177,9 @@ def _requests(session: Session, cases: list[Case]) -> list[ServiceRequest]:
         select(ReporterContact).where(ReporterContact.case_id.in_(ids)))}
     locations = {loc.case_id: loc for loc in session.scalars(select(CaseLocation).where(CaseLocation.case_id.in_(ids)))}
     due = dict(session.execute(select(WorkItem.case_id, func.min(WorkItem.due_at)).where(
-        WorkItem.case_id.in_(ids), WorkItem.state.in_(WorkItem.OPEN_STATES)).group_by(WorkItem.case_id)).tuples())
+        WorkItem.case_id.in_(ids), WorkItem.state.in_(WorkItem.OPEN_STATES)).group_by(WorkItem.case_id)).tuples().all())
     updated = dict(session.execute(select(CaseEvent.case_id, func.max(CaseEvent.at)).where(
-        CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id)).tuples())
+        CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id)).tuples().all())
     result = []
     for case in cases:
         secrets = contacts.get(case.id, ())

@@ -1,0 +1,20 @@
+"""Open311 GeoReport v2 at ``/open311/v2``: services (the issue categories) and service requests (civic-loop cases).
+
+Reading is public, as on the resident pages: what a request shows is what its
+tracking page shows. Posting a request needs ``api_key``, an API token of a grid
+worker's account (the integration files reports as that account), and shares the
+public report form's rate limit.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from engine.public.georeport import GeoReportService
+from web.open311 import views  # noqa: F401  (importing it adds the routes to ``bp``)
+from web.open311.blueprint import bp
+
+
+def init_app(app: Flask) -> None:
+    cases = app.extensions["casegrid.cases"]
+    app.extensions["casegrid.georeport"] = GeoReportService(cases.db, cases.clock, cases.hooks)
+    app.register_blueprint(bp)
