@@ -281,7 +281,9 @@ def test_the_openapi_document_is_public_and_openapi_3_1(client: FlaskClient) -> 
     assert response.status_code == 200
     document = response.get_json()
     assert document["openapi"].startswith("3.1")
-    assert document["components"]["securitySchemes"]["basicAuth"] == {"type": "http", "scheme": "basic"}
+    schemes = document["components"]["securitySchemes"]
+    assert {name: (s["type"], s["scheme"]) for name, s in schemes.items()} == \
+        {"bearerAuth": ("http", "bearer"), "basicAuth": ("http", "basic")}
 
 
 def test_the_openapi_document_lists_every_api_route_and_method(client: FlaskClient, app: Flask) -> None:

@@ -34,9 +34,13 @@ _ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type"
 
 #: Answers every authenticated operation can give.
 _AUTH_ERRORS = {
-    "401": {**_error("No or wrong credentials."),
-            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Basic realm="casegrid"'}}},
+    "401": {**_error("No credentials, a wrong password, or an unknown, revoked or expired token."),
+            "headers": {"WWW-Authenticate": {
+                "required": True, "schema": {"type": "string"},
+                "description": '``Basic realm="casegrid"``, or ``Bearer realm="casegrid", error="invalid_token"`` '
+                               "when a token was sent."}}},
     "403": _error("The caller's role may not do this (or the item is held by a colleague)."),
+    "429": _error("Too many failed authentications from this address (20 a minute); wait for the minute to end."),
 }
 _POST_ERRORS = {
     **_AUTH_ERRORS,
@@ -190,6 +194,14 @@ PATHS: dict[str, Any] = {
 }
 
 
+_SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "An API token (``cgt_…``) from ``casegrid tokens issue`` or the admin's token page; "
+                                  "it acts as its account, with that account's role."},
+    "basicAuth": {"type": "http", "scheme": "basic", "description": "A casegrid account's username and password."},
+}
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -197,15 +209,16 @@ def document() -> dict[str, Any]:
             "title": "casegrid API",
             "version": "1",
             "description": (
-                "The operations of casegrid's web UI for integrations. Authenticate every request with HTTP Basic "
-                "and a casegrid account; the account's role decides what it may do, with the same rules as the UI. "
+                "The operations of casegrid's web UI for integrations. Authenticate every request with an API "
+                "token (``Authorization: Bearer cgt_…``) or HTTP Basic and a casegrid account; the account's role "
+                "decides what it may do, with the same rules as the UI. "
                 "POST bodies must be ``application/json``. Errors are JSON objects (schema ``Error``); messages are "
                 "in Chinese, the product's first language."),
         },
         "servers": [{"url": "/"}],
-        "security": [{"basicAuth": []}],
+        "security": [{"bearerAuth": []}, {"basicAuth": []}],
         "paths": PATHS,
-        "components": {"securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}}, "schemas": _SCHEMAS},
+        "components": {"securitySchemes": _SECURITY_SCHEMES, "schemas": _SCHEMAS},
     }
 
 
