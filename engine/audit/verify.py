@@ -1,14 +1,17 @@
 """Prove a case's record was not altered: the hash chain, seq continuity, and replay to the snapshot."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import GENESIS, row_hash
+from engine.audit.chain import GENESIS, format_at
 from engine.audit.checkpoints import SignedHead, head_problem, signed_heads
 from engine.audit.models import CaseEvent
 from engine.audit.replay import ReplayFailed, replay_events
@@ -32,6 +35,42 @@ class CaseCheck:
         return self.problem is None
 
 
+def chain_body(case_uuid: str, seq: int, type: str, actor: str, role: str, at_text: str, payload_text: str) -> str:
+    """The text :func:`engine.audit.chain.event_hash` hashes, built from an already canonical payload.
+
+    Same bytes as ``canonical_json`` of the event dict (keys in sorted order, the payload's
+    canonical text embedded as is) without parsing and re-dumping the payload: verifying a
+    million events spends its time in sha256, not in JSON.
+    """
+    s = encode_basestring  # what json.dumps(text, ensure_ascii=False) does for a str, minus its set-up
+    return (f'{{"actor":{s(actor)},"at":{s(at_text)},"case":{s(case_uuid)},"payload":{payload_text},'
+            f'"role":{s(role)},"seq":{int(seq)},"type":{s(type)}}}')
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _at_text(at: datetime) -> str:
+    # Stored times are naive UTC: format them directly (format_at's conversions cost more than the hash).
+    if at.tzinfo is None:
+        return at.isoformat(timespec="microseconds") + "Z"
+    return format_at(at)
+
+
+def _row_hash(event: CaseEvent, case_uuid: str) -> str:
+    body = chain_body(case_uuid, event.seq, event.type, event.actor, event.role, _at_text(event.at), event.payload)
+    return chain_hash(event.prev_hash, body)
+
+
+def _payload_problem(payload: str) -> str | None:
+    try:
+        canonical = canonical_json(json.loads(payload))
+    except ValueError:
+        return "payload 不是合法 JSON（被改写过）"
+    return None if canonical == payload else "payload 不是规范 JSON（被改写过）"
+
+
 def chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | None:
     """(seq, problem) of the first break in the case's hash chain, or None.
 
@@ -43,14 +82,10 @@ def chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | None
             return expected_seq, f"序号不连续：应为 {expected_seq}，实际为 {event.seq}（事件缺失或顺序被改）"
         if event.prev_hash != prev:
             return event.seq, "prev_hash 与上一事件的哈希不符（事件被删除、插入或交换）"
-        try:
-            canonical = canonical_json(json.loads(event.payload))
-        except ValueError:
-            return event.seq, "payload 不是合法 JSON（被改写过）"
-        if canonical != event.payload:
-            return event.seq, "payload 不是规范 JSON（被改写过）"
-        if row_hash(event, case.uuid) != event.hash:
-            return event.seq, "哈希不符：事件内容被修改"
+        # The payload text is hashed as stored; only a mismatch needs the (slower) diagnosis of why.
+        # A matching hash proves the text is the canonical one appended (append_event hashes that).
+        if _row_hash(event, case.uuid) != event.hash:
+            return event.seq, _payload_problem(event.payload) or "哈希不符：事件内容被修改"
         prev = event.hash
     if case.last_seq != len(events) or case.head_hash != prev:
         return len(events) + 1 if case.last_seq > len(events) else len(events), \
@@ -89,3 +124,58 @@ def verify_cases(session: Session, case_ids: list[int] | None = None) -> Iterato
     heads = signed_heads(session)
     for case in session.scalars(stmt):
         yield verify_case(session, case, heads.get(case.uuid))
+
+
+@dataclass(frozen=True)
+class ChainScan:
+    cases: int
+    events: int
+    #: Checks of the cases whose chain is broken (the intact ones are only counted).
+    failures: list[CaseCheck]
+
+
+#: Rows fetched per round trip while streaming the event log.
+STREAM_ROWS = 20_000
+
+
+def verify_chains(session: Session, first_case_id: int = 0, last_case_id: int | None = None,
+                  max_events: int | None = None) -> ChainScan:
+    """The hash chain and head of every case with an id in the range, streamed from one ordered query.
+
+    No replay: this is the check that must stay fast at millions of events (the events are read
+    ``STREAM_ROWS`` at a time in ``(case_id, seq)`` order, never all at once, and each case is
+    dropped once checked). Ranges are independent, so large logs can be split across processes.
+    ``max_events`` stops after the case that reaches it.
+    """
+    case_stmt = select(Case.id, Case.tracking_code, Case.uuid, Case.last_seq, Case.head_hash).where(
+        Case.id >= first_case_id).order_by(Case.id)
+    event_stmt = select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.type, CaseEvent.actor, CaseEvent.role,
+                        CaseEvent.at, CaseEvent.payload, CaseEvent.prev_hash, CaseEvent.hash).where(
+        CaseEvent.case_id >= first_case_id).order_by(CaseEvent.case_id, CaseEvent.seq)
+    if last_case_id is not None:
+        case_stmt = case_stmt.where(Case.id <= last_case_id)
+        event_stmt = event_stmt.where(CaseEvent.case_id <= last_case_id)
+    options = {"yield_per": STREAM_ROWS}
+    # Two cursors at once: on SQLite and PostgreSQL alike each streams (server-side cursor on PostgreSQL).
+    events_iter = iter(session.connection().execution_options(**options).execute(event_stmt))
+    cases_conn = session.get_bind().connect()
+    failures: list[CaseCheck] = []
+    cases = total = 0
+    pending = next(events_iter, None)
+    try:
+        for case in cases_conn.execution_options(**options).execute(case_stmt):
+            events = []
+            while pending is not None and pending.case_id < case.id:
+                pending = next(events_iter, None)  # events of a case row that does not exist: not this check
+            while pending is not None and pending.case_id == case.id:
+                events.append(pending)
+                pending = next(events_iter, None)
+            cases += 1
+            total += len(events)
+            if (problem := chain_problem(case, events)) is not None:
+                failures.append(CaseCheck(case.id, case.tracking_code, len(events), *problem))
+            if max_events is not None and total >= max_events:
+                break
+    finally:
+        cases_conn.close()
+    return ChainScan(cases, total, failures)
