@@ -113,6 +113,9 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the per-dialect settings casegrid relies on."""
     timeouts = timeouts or Timeouts.from_env()
+    # Bound values stay out of SQL logs and error messages: a login looks a username up, and people
+    # type their password into that field (docs/security.md).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": timeouts.busy, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
