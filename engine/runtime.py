@@ -22,6 +22,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import determinism  # noqa: F401  (routes SpiffWorkflow's clock and ids through the step)
+from engine.bpmn import limits
 from engine.bpmn.compaction import compact, completed_elements
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import ExpressionError, restricted_script_engine
@@ -136,7 +137,7 @@ def _settle(instance: Instance) -> None:
 
     wf = instance.workflow
     for _ in range(MAX_ENGINE_PASSES):
-        wf.do_engine_steps(did_complete_task=note_timer)
+        wf.do_engine_steps(will_complete_task=limits.charge, did_complete_task=note_timer)
         if not any(not t.task_spec.manual for t in wf.get_tasks(state=TaskState.READY)):
             return
     raise CaseStepError(f"流程在 {MAX_ENGINE_PASSES} 轮引擎步骤后仍未停止，可能存在无限循环")
@@ -196,7 +197,7 @@ def apply_event(instance: Instance | None, process: ParsedProcess, event_type: s
     On error the instance must be discarded: SpiffWorkflow may have changed it half-way.
     """
     try:
-        with step_context(ctx):
+        with step_context(ctx), limits.bounded_step():
             if instance is not None:
                 instance._ready = None
             instance = _apply(instance, process, event_type, payload, ctx)
@@ -209,4 +210,6 @@ def apply_event(instance: Instance | None, process: ParsedProcess, event_type: s
     except SpiffWorkflowException as exc:
         where = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
         prefix = f"{where}: " if where else ""
-        raise CaseStepError(f"流程执行出错，案件保持原状：{prefix}{exc}") from None
+        # SpiffWorkflow says only "Error evaluating expression": the refusal it wraps says why.
+        reason = f"（{exc.__context__}）" if isinstance(exc.__context__, ExpressionError) else ""
+        raise CaseStepError(f"流程执行出错，案件保持原状：{prefix}{exc}{reason}") from None

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.bpmn.context import StepContext, current
+from engine.bpmn.limits import ALLOWED_ATTR_NAMES, MAX_NESTING, BoundedEval, bounded_str, nesting
 from engine.clock import as_utc
 
 #: Longest expression or script accepted, in characters.
@@ -75,7 +76,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "round": round,
     "int": int,
-    "str": str,
+    "str": bounded_str,
     "bool": bool,
 }
 
@@ -100,6 +101,8 @@ def expression_problems(expression: str) -> list[str]:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
         return [f"表达式语法错误：{exc.msg}"]
+    if nesting(tree) > MAX_NESTING:
+        return [f"表达式嵌套超过 {MAX_NESTING} 层"]
     return _tree_problems(tree)
 
 
@@ -112,6 +115,10 @@ def _tree_problems(tree: ast.AST) -> list[str]:
             problems.append(f"不允许以下划线开头的名称：{node.id}")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             problems.append(f"不允许访问内部属性：{node.attr}")
+        elif isinstance(node, ast.Attribute) and node.attr not in ALLOWED_ATTR_NAMES:
+            problems.append(f"不允许的属性或方法：{node.attr}（可用：{', '.join(sorted(ALLOWED_ATTR_NAMES))}）")
+        elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            problems.append("f 字符串中不支持格式说明（:…）")
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, (ast.Name, ast.Attribute)):
                 problems.append("不允许的函数调用")
@@ -151,6 +158,12 @@ def script_problems(script: str) -> list[str]:
 
 
 @lru_cache(maxsize=1024)
+def _refused(expression: str) -> tuple[str, ...]:
+    """:func:`expression_problems`, remembered: a diagram evaluates the same few expressions again and again."""
+    return tuple(expression_problems(expression))
+
+
+@lru_cache(maxsize=1024)
 def _parsed(expression: str) -> Any:
     """simpleeval's parse tree of ``expression``, remembered: evaluation never changes the tree."""
     return simpleeval.SimpleEval.parse(expression)
@@ -164,7 +177,10 @@ def _script_assignments(script: str) -> tuple[tuple[str, str], ...]:
 
 def evaluate(expression: str, names: Mapping[str, Any]) -> Any:
     """Evaluate one expression over ``names`` with only :data:`HELPERS` callable."""
-    evaluator = simpleeval.EvalWithCompoundTypes(names=dict(names), functions=HELPERS)
+    # The publish-time rules again: a diagram that skipped them (or predates one) still cannot use more.
+    if problems := _refused(expression):
+        raise ExpressionError(f"表达式被拒绝：{'；'.join(problems)}（表达式 {expression!r}）")
+    evaluator = BoundedEval(names=dict(names), functions=dict(HELPERS))
     try:
         return evaluator.eval(expression.strip(), _parsed(expression.strip()))
     except simpleeval.NameNotDefined as exc:

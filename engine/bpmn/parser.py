@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,9 @@ from engine.bpmn.expressions import HELPERS, expression_problems, script_problem
 from engine.bpmn.forms import FIELD_TYPES, FormSpec, form_from_spec
 from engine.errors import SpecError
 from engine.people.roles import Role, role_for_lane
+
+#: Most repetitions of a cycle timer ("R3/P1D"): a timer that never stops would grow its case forever.
+MAX_TIMER_REPETITIONS = 100
 
 #: Largest diagram accepted, in bytes.
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -156,6 +160,8 @@ def _element_problems(root: etree._Element, ids: set[str]) -> list[str]:
     problems: list[str] = []
     containers = [*root.iterfind(".//bpmn:process", _NS), *root.iterfind(".//bpmn:subProcess", _NS)]
     for container in containers:
+        # Counted once per container: a scan per task is quadratic, minutes for a large hostile diagram.
+        outgoing = Counter(f.get("sourceRef") for f in container.iterfind("bpmn:sequenceFlow", _NS))
         for el in container:
             if not isinstance(el.tag, str):
                 continue
@@ -170,14 +176,13 @@ def _element_problems(root: etree._Element, ids: set[str]) -> list[str]:
             elif qname.localname not in _RUNNABLE | _HARMLESS:
                 problems.append(f"{where}: 未知或不支持的 BPMN 元素 bpmn:{qname.localname}{line}")
             elif qname.localname in _TASKS:
-                outgoing = [f for f in container.iterfind("bpmn:sequenceFlow", _NS)
-                            if f.get("sourceRef") == el.get("id")]
-                if len(outgoing) > 1:
-                    problems.append(f"{where}: 任务有 {len(outgoing)} 条出线{line}：请在任务后加一个网关，"
+                if outgoing[el.get("id")] > 1:
+                    problems.append(f"{where}: 任务有 {outgoing[el.get('id')]} 条出线{line}：请在任务后加一个网关，"
                                     "由网关按条件分支")
             if qname.localname == "callActivity" and el.get("calledElement") not in ids:
                 problems.append(f"{where}: 调用活动引用的流程 {el.get('calledElement')} 不在本图中{line}")
     problems += _flow_and_task_problems(root)
+    problems += _call_cycle_problems(root)
     messages = {m.get("id") for m in root.iterfind(".//bpmn:message", _NS)}
     for definition in root.iterfind(".//bpmn:messageEventDefinition", _NS):
         ref = definition.get("messageRef")
@@ -185,6 +190,28 @@ def _element_problems(root: etree._Element, ids: set[str]) -> list[str]:
             owner = definition.getparent()
             problems.append(f"{owner.get('id')}: 消息事件引用的消息 {ref} 不存在（第 {definition.sourceline} 行）")
     return problems
+
+
+def _call_cycle_problems(root: etree._Element) -> list[str]:
+    """A process that calls itself, directly or through others, would recurse forever: refuse the cycle."""
+    calls = {p.get("id"): [(c.get("id"), c.get("calledElement")) for c in p.iterfind(".//bpmn:callActivity", _NS)]
+             for p in root.iterfind("bpmn:process", _NS)}
+    problems: list[str] = []
+    for start in calls:
+        # Depth-first over the call graph from ``start``; a path back to ``start`` is a cycle through it.
+        stack = [(start, [start], None)]
+        seen: set[str] = set()
+        while stack:
+            process, path, first = stack.pop()
+            for activity, called in calls.get(process, []):
+                via = first or activity
+                if called == start:
+                    problems.append(f"{via}: 调用活动形成循环调用（{' → '.join([*path, start])}），"
+                                    "流程会无限递归：请改用循环连线或去掉其中一个调用")
+                elif called in calls and called not in seen:
+                    seen.add(called)
+                    stack.append((called, [*path, called], via))
+    return list(dict.fromkeys(problems))
 
 
 def _flow_and_task_problems(root: etree._Element) -> list[str]:
@@ -252,7 +279,10 @@ def _timer_literal_problems(definition: TimerEventDefinition, value: str, kind: 
         return []
     try:
         if isinstance(definition, CycleTimerEventDefinition):
-            TimerEventDefinition.parse_iso_recurring_interval(value)
+            repetitions, _start, interval = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if not 0 < repetitions <= MAX_TIMER_REPETITIONS or not interval:  # never ends, or fires all at once
+                return [f"定时器{kind} \"{value}\" 必须写明 1 到 {MAX_TIMER_REPETITIONS} 次的重复次数和大于 0 的间隔，"
+                        "例如 \"R3/P1D\"（每天一次，共 3 次）"]
         elif value.upper().startswith("P"):
             return [f"定时器{kind} \"{value}\" 是时长，不是日期：请把定时器类型改为时长（timeDuration）"]
         else:
