@@ -44,18 +44,20 @@ def token(app: Flask, driver: Driver) -> str:
 
 
 # pytest-level ``schema.parametrize`` cannot take the parametrized ``app`` fixture under pytest 9
-# (schemathesis' lazy fixture loader reads a private pytest attribute), so each operation runs
-# its own Hypothesis test over the operation's strategy.
-@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m.upper()} {p}" for p, m in OPERATIONS])
-def test_every_operation_answers_as_documented(app: Flask, token: str, path: str, method: str) -> None:
-    operation = schemathesis.openapi.from_wsgi("/api/openapi.json", app)[path][method.upper()]
+# (schemathesis' lazy fixture loader reads a private pytest attribute), and one app per operation
+# would pay the database setup seven times: one test walks the operations, a Hypothesis run each.
+def test_every_operation_answers_as_documented(app: Flask, token: str) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"}
-    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+    for path, method in OPERATIONS:
+        operation = schema[path][method.upper()]
+        cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
+                          operation.as_strategy(GenerationMode.NEGATIVE))
 
-    @given(case=cases)
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
-    def answers_as_documented(case: Any) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        @given(case=cases)
+        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def answers_as_documented(case: Any) -> None:
+            case.call_and_validate(headers=headers, checks=CHECKS)
 
-    answers_as_documented()
+        answers_as_documented()

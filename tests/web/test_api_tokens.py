@@ -120,3 +120,10 @@ def test_the_cli_refuses_a_bad_token_request_without_a_traceback(db: Database,
     result = CliRunner().invoke(tokens_command, ["issue", "admin", "--name", "x"])
     assert result.exit_code == 1
     assert "错误" in result.output and "Traceback" not in result.output
+
+
+def test_ids_beyond_the_database_range_are_404_not_500(client: FlaskClient, tokens: TokenService) -> None:
+    headers = bearer(tokens.issue("wangge", "小程序", by="admin").secret)
+    assert client.post("/api/work-items/141273961443215/claim", headers=headers, json={}).status_code == 404
+    for code in ["99999999999", "²", "X" * 500]:
+        assert client.get(f"/api/cases/{code}", headers=headers).status_code == 404, code

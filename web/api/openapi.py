@@ -29,7 +29,8 @@ def _error(description: str) -> dict[str, Any]:
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
-_ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"},
+_ITEM_ID = {"name": "item_id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
             "description": "Work item id (``id`` in the inbox)."}
 
 #: Answers every authenticated operation can give.
