@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from engine.audit.chain import GENESIS, format_at
 from engine.audit.checkpoints import SignedHead, head_problem, signed_heads
 from engine.audit.models import CaseEvent
-from engine.audit.replay import ReplayFailed, replay_events
+from engine.audit.replay import ReplayFailed, replay_events, stored_calendars
 from engine.bpmn.serializer import canonical_json
-from engine.calendar.store import load_calendar
 from engine.cases.models import Case
 from engine.specs.registry import process_of
 
@@ -108,7 +107,7 @@ def verify_case(session: Session, case: Case, signed: list[SignedHead] | None = 
         return CaseCheck(case.id, case.tracking_code, len(events), *problem)
     process = process_of(session, case.process_version_id)
     try:
-        replayed = replay_events(process, case.uuid, events, lambda at: load_calendar(session, at))
+        replayed = replay_events(process, case.uuid, events, stored_calendars(session))
     except ReplayFailed as exc:
         return CaseCheck(case.id, case.tracking_code, len(events), exc.seq, f"重放失败：{exc.message}")
     if replayed.snapshot() != case.snapshot:
