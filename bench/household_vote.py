@@ -3,16 +3,18 @@ multi-instance user task (DESIGN.md §4: 300 households — every ballot created
 window closed and tallied — within 1 s in all, cost linear in households).
 
 casegrid's side goes through :class:`engine.council.service.CouncilService` on a fresh SQLite file
-(``synchronous=FULL``, as in production):
+(``synchronous=FULL``, as in production), with the vote as the civic loop's ``household_voting``
+parallel multi-instance user task (one instance per household):
 
-- *open*: the council's sitting that puts the matter to the households (one transaction: the
-  ``deliberate`` form checks, one ballot row with a one-time token per household in one multi-row
-  INSERT, the ``household_vote_opened`` event);
+- *open*: the council's sitting puts the matter to the households (one transaction: ``deliberate``
+  completes — SpiffWorkflow creates the N instances and the snapshot is written once — plus one ballot
+  row with a one-time token per household in one multi-row INSERT, and ``household_vote_opened``);
 - *cast*: every household votes, one transaction each (a third by the grid worker's proxy form, the
   rest through their links): the ballot row and a ``household_vote_cast`` event in the case's hash
   chain — the workflow is neither loaded nor serialized;
 - *close*: the last vote also closes the window: the tally (one ``GROUP BY``), ``household_vote_closed``,
-  and the one engine step that completes ``deliberate`` with the resolution (snapshot, work items).
+  and one ``tasks_completed`` engine event completing all N instances with their ballots (linear:
+  engine/bpmn/multi_instance.py), after which the diagram's script counts and routes the case.
 
 Bare SpiffWorkflow 3.2 runs the same thing as a parallel multi-instance user task (one child per
 household, then a script task tallying) in memory, and — the way a naive persistence would — with a

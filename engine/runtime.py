@@ -1,7 +1,7 @@
 """Load → step → save one process instance. No domain rules live here.
 
 Every change to a workflow is an *engine event* — ``case_opened``,
-``task_completed``, ``timers_fired``, ``task_data_set``, ``spec_migrated`` — applied by
+``task_completed``, ``tasks_completed``, ``timers_fired``, ``task_data_set``, ``spec_migrated`` — applied by
 :func:`apply_event`. Live operations and replay call the same function with
 the same payload under a :class:`~engine.bpmn.context.StepContext` built from
 the event's time, which is why replaying the log reproduces the snapshot.
@@ -26,6 +26,7 @@ from engine.bpmn import limits
 from engine.bpmn.compaction import compact, completed_elements
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import ExpressionError, restricted_script_engine
+from engine.bpmn.multi_instance import complete_together
 from engine.bpmn.parser import HumanTask, ParsedProcess
 from engine.bpmn.serializer import dump_snapshot, load_snapshot
 from engine.calendar import WorkCalendar
@@ -34,7 +35,8 @@ from engine.errors import CaseStepError, ConflictError
 from engine.specs.rehang import rehang
 
 #: Events that change the workflow; every other event type is a record only.
-ENGINE_EVENTS = frozenset({"case_opened", "task_completed", "timers_fired", "task_data_set", "spec_migrated"})
+ENGINE_EVENTS = frozenset({"case_opened", "task_completed", "tasks_completed", "timers_fired", "task_data_set",
+                           "spec_migrated"})
 
 #: Upper bound of engine passes per step: a diagram that loops on itself stops here.
 MAX_ENGINE_PASSES = 200
@@ -168,6 +170,13 @@ def _run(instance: Instance | None, process: ParsedProcess, event_type: str,
         task = _ready_task(instance, payload["task_id"])
         task.data.update(payload.get("data", {}))
         task.run()
+        _settle(instance)
+    elif event_type == "tasks_completed":
+        # Many instances of a multi-instance task (a household vote's ballots) completed as one step.
+        tasks = [_ready_task(instance, item["task_id"]) for item in payload["tasks"]]
+        for task, item in zip(tasks, payload["tasks"]):
+            task.data.update(item.get("data", {}))
+        complete_together(instance.workflow, tasks)
         _settle(instance)
     elif event_type == "task_data_set":
         _ready_task(instance, payload["task_id"]).data.update(payload.get("data", {}))

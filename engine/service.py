@@ -23,7 +23,6 @@ from engine.cases.steps import StepResult
 from engine.civic.records import register as register_civic
 from engine.clock import Clock, SystemClock
 from engine.council import households
-from engine.council.records import register as register_council
 from engine.db import Database
 from engine.errors import ConflictError
 from engine.mediation.records import register as register_mediation
@@ -39,7 +38,6 @@ def default_hooks() -> HookRegistry:
     """The form hooks of every process casegrid ships."""
     registry = HookRegistry()
     register_civic(registry)
-    register_council(registry)  # wraps the civic loop's resolution hooks
     register_mediation(registry)
     return registry
 
@@ -82,6 +80,9 @@ class CaseService:
     def tick(self, limit: int = 500) -> list[StepResult]:
         """Fire every due timer now: one transaction per case, so one bad case cannot block the rest."""
         now = self.clock.now()
+        # Votes first: counting completes every household's instance, which also retires the vote's boundary
+        # timer; firing that timer first would throw the ballots away (the diagram's fallback path).
+        closed = self._close_due_household_votes(now)
         with self.db.reading() as s:
             due = queries.due_case_ids(s, now, limit)
         fired = []
@@ -90,7 +91,7 @@ class CaseService:
                 result = operations.fire_case_timers(s, case_id, at=now, hooks=self.hooks)
             if result is not None:
                 fired.append(result)
-        return fired + self._close_due_household_votes(now)
+        return closed + fired
 
     def _close_due_household_votes(self, now: datetime) -> list[StepResult]:
         """A household vote's window is a deadline too: tally the votes whose window has closed."""

@@ -64,12 +64,18 @@ def later(a: str, b: str) -> str:
     return a if datetime.fromisoformat(a) >= datetime.fromisoformat(b) else b
 
 
+def count(items: Any, value: Any) -> int:
+    """How many of ``items`` equal ``value`` (a household vote's ballots, say); nothing counts nothing."""
+    return sum(1 for item in items or () if item == value)
+
+
 #: Functions a diagram may call. Nothing else is callable from a diagram.
 HELPERS: dict[str, Callable[..., Any]] = {
     "workdays": workdays,
     "calendar_days": calendar_days,
     "end_of_day": end_of_day,
     "later": later,
+    "count": count,
     "len": len,
     "min": min,
     "max": max,

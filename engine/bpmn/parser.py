@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.bpmn.expressions import HELPERS, expression_problems, script_problems
 from engine.bpmn.forms import FIELD_TYPES, FormSpec, form_from_spec
+from engine.bpmn.multi_instance import make_linear
 from engine.errors import SpecError
 from engine.people.roles import Role, role_for_lane
 
@@ -76,6 +77,8 @@ class HumanTask:
     lane: str | None
     role: Role
     form: FormSpec
+    #: An instance of a multi-instance task (one per household, say): many ready at once.
+    multi_instance: bool = False
 
 
 @dataclass
@@ -295,6 +298,7 @@ def _timer_literal_problems(definition: TimerEventDefinition, value: str, kind: 
 def _spec_problems(spec: Any) -> tuple[list[str], dict[str, HumanTask]]:
     problems: list[str] = []
     human: dict[str, HumanTask] = {}
+    instance_specs = make_linear(spec)
     for ts in spec.task_specs.values():
         bpmn_id = getattr(ts, "bpmn_id", None)
         if bpmn_id is None:
@@ -316,7 +320,8 @@ def _spec_problems(spec: Any) -> tuple[list[str], dict[str, HumanTask]]:
                 if f.type not in FIELD_TYPES:
                     problems.append(f"{bpmn_id}: 表单字段 {f.id} 的类型 {f.type} 不受支持（可用：{', '.join(FIELD_TYPES)}）")
             if role is not None:
-                human[bpmn_id] = HumanTask(bpmn_id, ts.bpmn_name or bpmn_id, ts.lane, role, form)
+                human[bpmn_id] = HumanTask(bpmn_id, ts.bpmn_name or bpmn_id, ts.lane, role, form,
+                                           multi_instance=ts.name in instance_specs)
     return problems, human
 
 

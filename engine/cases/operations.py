@@ -82,8 +82,12 @@ def _require_open(item: WorkItem) -> None:
 
 def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], *, actor: Actor,
                   at: datetime, hooks: HookRegistry,
-                  expected_version: int | None = None) -> StepResult:
+                  expected_version: int | None = None,
+                  process_data: Mapping[str, Any] | None = None) -> StepResult:
     """Complete a human task with the submitted form data.
+
+    ``process_data`` are values the caller computed rather than a person typed (a household vote's
+    number of households and closing time): they join the task's data after the form is checked.
 
     Raises :class:`ConflictError` when the task was completed meanwhile or the case
     moved past ``expected_version``; :class:`ValidationError` naming the bad fields.
@@ -97,6 +101,7 @@ def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], 
     human = process.human_tasks[item.bpmn_id]
     needs_options = any(f.options_source for f in human.form.fields)
     data = validate_form(human.form, form, option_values(session) if needs_options else None)
+    data = {**data, **(process_data or {})}
     if (validate := hooks.get(item.form_key).validate) is not None:
         validate(session, case, data, at)
     payload = {"task_id": item.task_id, "bpmn_id": item.bpmn_id, "data": data}

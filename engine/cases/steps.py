@@ -24,7 +24,7 @@ from engine.cases.routing import phase_for
 from engine.cases.work_items import sync_work_items
 from engine.clock import to_db
 from engine.people.actor import Actor
-from engine.runtime import Instance, apply_event, load, new_context
+from engine.runtime import Instance, ReadyTask, apply_event, load, new_context
 from engine.specs.registry import process_of
 
 
@@ -36,6 +36,8 @@ class StepResult:
     closed: list[WorkItem] = field(default_factory=list)
     records: list[CaseEvent] = field(default_factory=list)
     fired_timers: list[str] = field(default_factory=list)
+    #: The human tasks ready after the step, work items or not (instances of a multi-instance task).
+    ready: list[ReadyTask] = field(default_factory=list)
 
 
 def load_instance(session: Session, case: Case) -> Instance:
@@ -70,7 +72,8 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
                               completed_by=actor.username, timers_fired=bool(instance.fired_timers))
     records += changes.records
     save_instance(case, instance, at)
-    result = StepResult(case, event, changes.opened, changes.closed, fired_timers=list(instance.fired_timers))
+    result = StepResult(case, event, changes.opened, changes.closed, fired_timers=list(instance.fired_timers),
+                        ready=instance.ready_tasks())
     result.records = append_records(session, case, records, at)
     return result
 

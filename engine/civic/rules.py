@@ -18,12 +18,14 @@ def _fail(**errors: str) -> None:
     raise ValidationError("表单填写有误", errors)
 
 
-def vote_passes(votes_for: int, votes_against: int, votes_abstain: int, major: bool) -> bool:
-    """Major matters need two thirds of the members voting (重大事项需经2/3以上成员同意); others a majority."""
+def vote_passes(votes_for: int, votes_against: int, votes_abstain: int, major: bool,
+                num: int = 2, den: int = 3) -> bool:
+    """Major matters need ``num/den`` of the members voting (重大事项需经2/3以上成员同意 by default,
+    configurable per council); others a majority."""
     total = votes_for + votes_against + votes_abstain
     if total <= 0:
         return False
-    return votes_for * 3 >= total * 2 if major else votes_for * 2 > total
+    return votes_for * den >= total * num if major else votes_for * 2 > total
 
 
 def validate_triage(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
@@ -40,7 +42,9 @@ def validate_triage(session: Session, case: Case, data: Mapping[str, Any], at: d
 
 def validate_resolution(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
     decision = data.get("decision")
-    if decision == "adopt":
+    if decision == "household_vote" and "household_count" not in data:
+        _fail(decision="户主表决须在议事会会议上发起：选择涉及的楼栋后，系统为每户生成选票")
+    if decision in ("adopt", "household_vote"):
         errors = {}
         if not data.get("responsible_department"):
             errors["responsible_department"] = "通过的决议必须明确责任部门"
@@ -48,9 +52,10 @@ def validate_resolution(session: Session, case: Case, data: Mapping[str, Any], a
             errors["deadline"] = "通过的决议必须明确完成时限"
         elif date.fromisoformat(data["deadline"]) < china_date(at):
             errors["deadline"] = "完成时限不能早于今天"
-        if not vote_passes(data["votes_for"], data["votes_against"], data["votes_abstain"],
-                           bool(data.get("major_matter"))):
-            errors["votes_for"] = ("重大事项需经三分之二以上成员同意" if data.get("major_matter")
+        major = bool(data.get("major_matter")) or decision == "household_vote"
+        num, den = int(data.get("major_threshold_num", 2)), int(data.get("major_threshold_den", 3))
+        if not vote_passes(data["votes_for"], data["votes_against"], data["votes_abstain"], major, num, den):
+            errors["votes_for"] = (f"重大事项需经 {num}/{den} 以上成员同意" if major
                                    else "赞成票未过半数，不能通过")
         if errors:
             _fail(**errors)

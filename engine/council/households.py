@@ -1,11 +1,20 @@
 """Household votes (户主表决): one ballot per household of the affected buildings, cast online or by proxy.
 
-Persistence is what keeps a 300-household vote cheap (DESIGN.md §4). Each household's ballot is the
-per-household "task" of the vote; it is a row, and casting it is one small transaction — the ballot row
-plus an informational ``household_vote_cast`` event in the case's hash chain — that never loads or
-serializes the workflow. The workflow moves once, when the window closes (or every household has voted):
-one ``task_completed`` event completes ``deliberate`` with the council's resolution and the tally, so a
-replay of the log reproduces the snapshot exactly, and the chain holds every single vote.
+In the diagram the vote is ``household_voting``, a parallel multi-instance user task with one instance per
+household (``loopCardinality = household_count``) and a boundary timer at the window's end. Persistence is
+what keeps a 300-household vote cheap (DESIGN.md §4):
+
+- *open*: the council's decision completes ``deliberate`` (one engine step: SpiffWorkflow creates the N
+  instances, the snapshot is written once) and one multi-row INSERT creates the N ballots, each with a
+  one-time token; instance ``i`` belongs to the ``i``-th household by id;
+- *cast*: a ballot row and an informational ``household_vote_cast`` event in the case's hash chain — the
+  workflow is neither loaded nor serialized, so N votes cost N small transactions;
+- *close* (the window ends, every household has voted, or the council closes it): one ``tasks_completed``
+  engine event completes all N instances with their ballots at once (linear: see
+  :mod:`engine.bpmn.multi_instance`); the diagram's script counts them and routes the case on. The tally is
+  recorded on the resolution and published with counts only.
+
+Replaying the log reproduces the snapshot exactly, and the chain holds every single vote.
 """
 from __future__ import annotations
 
@@ -20,11 +29,11 @@ from sqlalchemy.orm import Session
 
 from engine.audit.chain import append_event, event_hash
 from engine.audit.models import CaseEvent
-from engine.bpmn.forms import validate_form
 from engine.bpmn.serializer import canonical_json
 from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import lock_case
+from engine.cases import operations
 from engine.cases.steps import StepResult, run_engine_event
 from engine.civic.models import Resolution
 from engine.clock import as_utc, to_db
@@ -33,9 +42,12 @@ from engine.council.models import AgendaItem, Household, HouseholdBallot, Househ
 from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from engine.people.actor import Actor
 from engine.people.queries import option_values
+from engine.runtime import load
 from engine.specs.registry import process_of
 
 CHOICES = ("yes", "no", "abstain")
+#: The form key of the diagram's per-household instances.
+BALLOT_FORM = "household_ballot"
 CHOICE_LABELS = {"yes": "同意", "no": "反对", "abstain": "弃权"}
 
 
@@ -49,11 +61,14 @@ def _fail(**errors: str) -> NoReturn:
 
 def open_vote(session: Session, case: Case, *, agenda_item: AgendaItem | None, proposal: str, buildings: list[str],
               responsible_department: str | None, deadline: str | None, council_votes: tuple[int, int, int],
-              days: int, actor: Actor, at: datetime,
-              settings: rules.CouncilSettings = rules.DEFAULT) -> tuple[HouseholdVote, dict[int, str]]:
-    """Open the vote: one ballot (with a fresh one-time token) per household of ``buildings``.
+              days: int, actor: Actor, at: datetime, hooks: HookRegistry,
+              settings: rules.CouncilSettings = rules.DEFAULT,
+              major: tuple[int, int] | None = None) -> tuple[HouseholdVote, dict[int, str]]:
+    """Open the vote: ``deliberate`` completes with the council's decision to put the matter to the households,
+    and one ballot (with a fresh one-time token) per household of ``buildings``.
 
-    Returns the vote and the voting tokens by household id; only their hashes are stored.
+    ``major`` is the council's 2/3 rule as the meeting counted it. Returns the vote and the voting tokens by
+    household id; only their hashes are stored.
     """
     buildings = sorted({b.strip() for b in buildings if b and b.strip()})
     proposal = (proposal or "").strip()
@@ -89,8 +104,24 @@ def open_vote(session: Session, case: Case, *, agenda_item: AgendaItem | None, p
         council_abstain=council_votes[2], threshold_num=settings.household_threshold.numerator,
         threshold_den=settings.household_threshold.denominator, opens_at=to_db(at), closes_at=to_db(closes_at),
         status="open", eligible=len(ids), voted=0, opened_by=actor.username)
+    item = _open_deliberation(session, case)
     session.add(vote)
     session.flush()
+    form = {"decision": "household_vote", "major_matter": True, "responsible_department": responsible_department,
+            "deadline": due.isoformat(), "votes_for": council_votes[0], "votes_against": council_votes[1],
+            "votes_abstain": council_votes[2], "resolution_text": proposal[:2000], "reason": None}
+    num, den = major or (settings.major.numerator, settings.major.denominator)
+    # What the diagram needs besides the form: its instances, the timer, the thresholds it counts with.
+    process_data = {"household_count": len(ids), "vote_closes_at": as_utc(closes_at).isoformat(),
+                    "household_threshold_num": vote.threshold_num, "household_threshold_den": vote.threshold_den,
+                    "major_threshold_num": num, "major_threshold_den": den}
+    step = operations.complete_task(session, item.id, form, actor=actor, at=at, hooks=hooks,
+                                    process_data=process_data)
+    if sum(1 for t in step.ready if t.human.form.key == BALLOT_FORM) != len(ids):
+        raise ConflictError("流程图中没有与户数相符的户主表决任务（household_ballot），无法发起表决")
+    vote.resolution_id = _latest_resolution_id(session, case)
+    if agenda_item is not None:
+        agenda_item.event_seq = step.event.seq
     tokens = {hid: secrets.token_urlsafe(18) for hid in ids}
     # One multi-row INSERT for every household's ballot: linear, no workflow involved.
     session.execute(insert(HouseholdBallot), [
@@ -100,6 +131,19 @@ def open_vote(session: Session, case: Case, *, agenda_item: AgendaItem | None, p
                           "closes_at": vote.closes_at.isoformat() + "Z",
                           "threshold": f"{vote.threshold_num}/{vote.threshold_den}"})
     return vote, tokens
+
+
+def _open_deliberation(session: Session, case: Case) -> WorkItem:
+    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.bpmn_id == "deliberate",
+                                                 WorkItem.state.in_(WorkItem.OPEN_STATES)).limit(1))
+    if item is None:
+        raise ConflictError("该议题已不在协商议定环节，不能发起户主表决")
+    return item
+
+
+def _latest_resolution_id(session: Session, case: Case) -> int | None:
+    return session.scalar(select(Resolution.id).where(Resolution.case_id == case.id)
+                          .order_by(Resolution.id.desc()).limit(1))
 
 
 def get_vote(session: Session, vote_id: int) -> HouseholdVote:
@@ -255,23 +299,34 @@ def tally(session: Session, vote: HouseholdVote) -> dict[str, int]:
     return result
 
 
-def _resolution_form(vote: HouseholdVote, counts: dict[str, int], passed: bool) -> dict[str, Any]:
-    summary = (f"户主表决（{vote.buildings}，共 {vote.eligible} 户）：同意 {counts['yes']} 户，反对 {counts['no']} 户，"
-               f"弃权 {counts['abstain']} 户，未投票 {counts['not_voted']} 户；"
-               f"通过门槛为全部户数的 {vote.threshold_num}/{vote.threshold_den}。")
-    return {
-        "decision": "adopt" if passed else "reject", "major_matter": True,
-        "responsible_department": vote.responsible_department if passed else None,
-        "deadline": vote.deadline.isoformat() if passed else None,
-        "votes_for": vote.council_for, "votes_against": vote.council_against, "votes_abstain": vote.council_abstain,
-        "resolution_text": (vote.proposal + "\n" + summary)[:2000],
-        "reason": None if passed else ("户主表决未通过。" + summary)[:1000],
-    }
+def _summary(vote: HouseholdVote, counts: dict[str, int]) -> str:
+    return (f"户主表决（{vote.buildings}，共 {vote.eligible} 户）：同意 {counts['yes']} 户，反对 {counts['no']} 户，"
+            f"弃权 {counts['abstain']} 户，未投票 {counts['not_voted']} 户；"
+            f"通过门槛为全部户数的 {vote.threshold_num}/{vote.threshold_den}。")
+
+
+def _ballots_in_order(session: Session, vote: HouseholdVote) -> list[str | None]:
+    """Each household's choice, in the order the instances were created (households by id)."""
+    return list(session.scalars(select(HouseholdBallot.choice).where(HouseholdBallot.vote_id == vote.id)
+                                .order_by(HouseholdBallot.household_id)))
+
+
+def _record_on_resolution(session: Session, case: Case, vote: HouseholdVote, counts: dict[str, int],
+                          passed: bool) -> None:
+    resolution = session.get(Resolution, vote.resolution_id) if vote.resolution_id else None
+    if resolution is None:
+        return
+    summary = _summary(vote, counts)
+    resolution.decision = "adopt" if passed else "reject"
+    resolution.text = (vote.proposal + "\n" + summary)[:2000]
+    resolution.reason = None if passed else ("户主表决未通过。" + summary)[:1000]
+    if passed:
+        case.department_code = vote.responsible_department
 
 
 def close_vote(session: Session, vote_id: int, *, at: datetime, hooks: HookRegistry, actor: Actor,
                early: bool = False) -> StepResult | None:
-    """Close the window, tally, record the tally on the resolution and move the case on in one engine step.
+    """Close the window, tally, complete every household's instance in one engine step, record the tally.
 
     Before the deadline only when every household has voted (or ``early``: the council closes it).
     """
@@ -287,22 +342,21 @@ def close_vote(session: Session, vote_id: int, *, at: datetime, hooks: HookRegis
     vote.status, vote.closed_at, vote.passed = "closed", to_db(at), passed
     vote.yes, vote.no, vote.abstain = counts["yes"], counts["no"], counts["abstain"]
     append_event(session, case, type="household_vote_closed", actor=actor.username, role=actor.role, at=at,
-                 payload={"vote": vote.id, "eligible": vote.eligible, **counts, "passed": passed})
-    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.bpmn_id == "deliberate",
-                                                 WorkItem.state.in_(WorkItem.OPEN_STATES)).limit(1))
-    if item is None:  # someone resolved the issue by hand meanwhile: keep the tally, move nothing
+                 payload={"vote": vote.id, "eligible": vote.eligible, **counts, "passed": passed,
+                          "department": vote.responsible_department if passed else None})
+    process = process_of(session, case.process_version_id)
+    instances = sorted((t for t in load(process, case.snapshot, case.uuid).ready_tasks()
+                        if t.human.form.key == BALLOT_FORM), key=lambda t: int(t.data["ballot"]))
+    if len(instances) != vote.eligible:  # the case left the vote meanwhile (a migration, a lapse): keep the tally
+        _record_on_resolution(session, case, vote, counts, passed)
         return None
-    human = process_of(session, case.process_version_id).human_tasks[item.bpmn_id]
-    data = validate_form(human.form, _resolution_form(vote, counts, passed), option_values(session))
-    if (validate := hooks.get(item.form_key).validate) is not None:
-        validate(session, case, data, at)
-    # The one engine event of the whole vote: completes ``deliberate`` with the council's resolution.
-    step = run_engine_event(session, case, event_type="task_completed",
-                            payload={"task_id": item.task_id, "bpmn_id": item.bpmn_id, "data": data},
-                            actor=Actor(username=actor.username, role="council"), at=at, hooks=hooks,
-                            completed_item=item, completed_data=data)
-    vote.resolution_id = session.scalar(select(Resolution.id).where(Resolution.case_id == case.id)
-                                        .order_by(Resolution.id.desc()).limit(1))
+    choices = _ballots_in_order(session, vote)
+    payload = {"bpmn_id": instances[0].human.bpmn_id, "tasks": [
+        {"task_id": t.task_id, "data": {"ballot": choices[int(t.data["ballot"])] or "none"}} for t in instances]}
+    # The one engine event of the whole count: every instance completes with its household's ballot.
+    step = run_engine_event(session, case, event_type="tasks_completed", payload=payload,
+                            actor=actor, at=at, hooks=hooks, process=process)
+    _record_on_resolution(session, case, vote, counts, passed)
     if vote.agenda_item_id is not None:
         agenda = session.get(AgendaItem, vote.agenda_item_id)
         if agenda is not None:

@@ -226,7 +226,8 @@ def record_sitting(session: Session, meeting_id: int, *, present: set[int], deci
                     session, case, agenda_item=item, proposal=d.resolution_text or "",
                     buildings=d.buildings, responsible_department=d.responsible_department,
                     deadline=d.deadline, council_votes=(votes_for, votes_against, votes_abstain),
-                    days=d.vote_days or settings.household_vote_days, actor=actor, at=at, settings=settings)
+                    days=d.vote_days or settings.household_vote_days, actor=actor, at=at, hooks=hooks,
+                    settings=settings, major=(meeting.major_num, meeting.major_den))
                 result.tokens[opened.id] = tokens
             else:
                 form = {"decision": d.decision, "major_matter": major,
@@ -234,7 +235,9 @@ def record_sitting(session: Session, meeting_id: int, *, present: set[int], deci
                         "deadline": d.deadline or None, "votes_for": votes_for, "votes_against": votes_against,
                         "votes_abstain": votes_abstain, "resolution_text": d.resolution_text or None,
                         "reason": d.reason or None}
-                step = operations.complete_task(session, work_item.id, form, actor=actor, at=at, hooks=hooks)
+                step = operations.complete_task(
+                    session, work_item.id, form, actor=actor, at=at, hooks=hooks,
+                    process_data={"major_threshold_num": meeting.major_num, "major_threshold_den": meeting.major_den})
                 item.event_seq = step.event.seq
         except ValidationError as exc:
             for name, message in exc.field_errors.items():

@@ -1,6 +1,8 @@
 """Household votes (户主表决): one ballot per household, one-time links, proxy votes, the window, the tally."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine.council.meetings import ItemDecision
@@ -47,7 +49,9 @@ def test_a_household_vote_has_one_ballot_per_household_of_the_affected_buildings
     page = council.vote(vote_id, CHAIR)
     assert page.eligible == len(tokens) == 6
     assert {b.building for b in page.ballots} == {"3号楼"}
-    assert driver.open_ids(case) == ["deliberate"]  # the case waits for the households
+    assert driver.open_ids(case) == []  # the households' instances are ballots, not anyone's work items
+    waiting = [t.human.bpmn_id for t in driver.service.replay(case.id).instance.ready_tasks()]
+    assert waiting == ["household_voting"] * 6  # one multi-instance task instance per household
     assert council.pending_issues(CHAIR) == []  # and is not put on another agenda meanwhile
 
 
@@ -204,12 +208,30 @@ def test_a_300_household_vote_replays_to_the_same_snapshot(driver, council, cloc
     assert driver.service.replay(case.id).snapshot() == driver.refresh(case).snapshot
 
 
-def test_the_issue_cannot_be_resolved_by_hand_while_the_households_vote(driver, council, clock) -> None:
-    case, _, _ = open_vote(driver, council, clock)
+def test_the_count_completes_every_households_instance_in_one_engine_event(driver, council, clock) -> None:
+    case, _, tokens = open_vote(driver, council, clock, households=6)
+    _cast(council, tokens, ["yes", "no", "yes", "abstain", "yes", "yes"])
+    [count] = [e for e in driver.service.events(case.id) if e.type == "tasks_completed"]
+    ballots = [t["data"]["ballot"] for t in json.loads(count.payload)["tasks"]]
+    assert sorted(ballots) == ["abstain", "no", "yes", "yes", "yes", "yes"]
+    assert driver.service.replay(case.id).instance.data["household_yes"] == 4
+
+
+def test_households_who_did_not_vote_are_counted_as_not_voted_in_the_diagram(driver, council, clock) -> None:
+    case, vote_id, tokens = open_vote(driver, council, clock, households=6)
+    _cast(council, tokens, ["yes", "yes"])
+    clock.advance(days=7, minutes=1)
+    driver.service.tick()
+    data = driver.service.replay(case.id).instance.data
+    assert (data["household_yes"], data["household_not_voted"], data["vote_passed"]) == (2, 4, False)
+
+
+def test_a_household_vote_cannot_be_chosen_on_the_generic_resolution_form(driver, council, clock) -> None:
+    case = issue_at_council(driver, "公共空间改造")
     with pytest.raises(ValidationError) as refused:
-        driver.do(case, "deliberate", decision="reject", votes_for=0, votes_against=9, votes_abstain=0,
-                  reason="不做了")
-    assert "户主表决" in refused.value.field_errors["decision"]
+        driver.do(case, "deliberate", decision="household_vote", major_matter=True, responsible_department="zhujian",
+                  deadline="2026-06-30", votes_for=9, votes_against=0, votes_abstain=0)
+    assert "楼栋" in refused.value.field_errors["decision"]
     assert driver.open_ids(case) == ["deliberate"]
 
 

@@ -201,6 +201,20 @@ def test_the_major_matter_threshold_is_configurable(driver: Driver, service, clo
     assert "3/4" in refused.value.field_errors[f"item-{item}-votes_for"]
 
 
+def test_a_council_with_a_lower_major_matter_threshold_adopts_at_that_threshold(driver: Driver, service,
+                                                                               clock) -> None:
+    from fractions import Fraction
+
+    from engine.council.rules import CouncilSettings
+    lenient = CouncilService(service.db, clock, service.hooks, CouncilSettings(major=Fraction(3, 5)))
+    case = issue_at_council(driver, "公共空间改造")
+    page = _meeting(lenient, clock)
+    present = [m.id for m in page.members][:8]  # 8 of 9 present, 5 for: 62.5 % — under 2/3, over 3/5
+    lenient.record_sitting(page.id, present=present, decisions={
+        page.agenda[0].id: _adopt(everyone(present, "for", against=3), major_matter=True)}, actor=CHAIR)
+    assert driver.open_ids(case) == ["accept"]  # the diagram counts with the council's fraction too
+
+
 def test_an_issue_resolved_before_the_meeting_is_skipped(driver: Driver, council, clock) -> None:
     resolved = issue_at_council(driver, "东门乱停车")
     other = issue_at_council(driver, "广场舞太吵")

@@ -79,7 +79,8 @@ def test_form_field_type_validation_and_options_changes_are_each_named() -> None
                        '          </camunda:formField>\n          <camunda:formField id="reason"')
     new = replace_once(new, 'id="deadline" label="完成时限" type="date"', 'id="deadline" label="完成时限" type="string"')
     details = diff_xml(civic_loop(), new).change_of("deliberate").details
-    assert Detail("field_options", "adopt=通过, reject=不通过, defer=暂缓", "adopt=通过, reject=不通过", "decision") in details
+    assert Detail("field_options", "adopt=通过, reject=不通过, defer=暂缓, household_vote=提交户主表决",
+                  "adopt=通过, reject=不通过, household_vote=提交户主表决", "decision") in details
     assert Detail("field_type", "date", "string", "deadline") in details
     assert Detail("field_validation", "maxlength=2000", "maxlength=500", "resolution_text") in details
 
