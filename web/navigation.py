@@ -19,6 +19,7 @@ NAV = [
     ("mediation.index", _l("矛盾调解"), {"grid_worker", "supervisor"}),
     ("council.index", _l("议事会议"), {"council"}),
     ("council.votes", _l("户主表决"), {"grid_worker"}),
+    ("council.households", _l("住户登记"), {"grid_worker", "council"}),
     ("assessments.index", _l("考核评估"), {"supervisor", "auditor", "council"}),
     ("processes.index", _l("流程管理"), {"supervisor"}),
     ("audit.index", _l("审计回放"), {"auditor", "supervisor"}),

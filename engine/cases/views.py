@@ -7,8 +7,8 @@ from the diagram; the interface translates only its own words around them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -293,6 +293,30 @@ class TimelineEntry:
     #: For ``rating``: satisfied / basically / dissatisfied, and whether it is the 7-day default.
     rating: str | None = None
     default_rating: bool = False
+    #: Counts and settings of a household vote event (households, buildings, closes_at, yes, no …).
+    vote: Mapping[str, Any] | None = None
+    #: How many events of this type in a row the entry stands for (household votes are shown as one line).
+    repeats: int = 1
+    #: seq of the last event the entry stands for.
+    last_seq: int | None = None
+
+
+#: Keys of a household vote event's payload worth showing; a household's id and choice are not among them.
+_VOTE_KEYS = ("households", "buildings", "closes_at", "eligible", "yes", "no", "abstain", "not_voted", "passed",
+              "channel")
+
+
+def collapse_repeats(entries: list[TimelineEntry], types: frozenset[str] = frozenset({"household_vote_cast"})
+                     ) -> list[TimelineEntry]:
+    """One line for a run of events of ``types`` (300 households voting make one line, not 300)."""
+    shown: list[TimelineEntry] = []
+    for entry in entries:
+        last = shown[-1] if shown else None
+        if last is not None and entry.type in types and last.type == entry.type:
+            shown[-1] = replace(last, repeats=last.repeats + 1, last_seq=entry.seq)
+        else:
+            shown.append(entry)
+    return shown
 
 
 @dataclass(frozen=True)
@@ -351,6 +375,7 @@ def _timeline(session: Session, case: Case, process: ParsedProcess, names: Names
             reason=str(p["reason"]) if p.get("reason") else None,
             rating=str(p["value"]) if event.type == "rating" and p.get("value") else None,
             default_rating=bool(p.get("default")) if event.type == "rating" else False,
+            vote={k: p[k] for k in _VOTE_KEYS if k in p} if event.type.startswith("household_vote") else None,
         ))
     return entries
 
@@ -429,7 +454,7 @@ def case_page(session: Session, ref: str, actor: Actor, *, now: datetime, calend
             department_name=names.departments.get(i.department_code or ""), grid_code=i.grid_code,
             assignee=i.assignee, assignee_name=names.user(i.assignee),
             deadline=Deadline.of(i.due_at, now, calendar)) for i in items),
-        timeline=tuple(_timeline(session, case, process, names)),
+        timeline=tuple(collapse_repeats(_timeline(session, case, process, names))),
         diagram=diagram_state(session, case),
     )
 

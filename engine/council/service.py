@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from engine.cases.hooks import HookRegistry
 from engine.cases.steps import StepResult
 from engine.clock import Clock, SystemClock
-from engine.council import households, meetings, rules, views
+from engine.council import households, meetings, register, rules, views
 from engine.council.models import Household
 from engine.db import Database
 from engine.errors import PermissionDenied
@@ -70,6 +70,15 @@ class CouncilService:
             if rows:
                 s.execute(insert(Household), rows)
         return len(rows)
+
+    def household_register(self, actor: Actor) -> register.RegisterPage:
+        with self.db.reading() as s:
+            return register.register_page(s, actor)
+
+    def register_households(self, grid_code: str, text: str, actor: Actor) -> int:
+        """Register households given as lines of ``楼栋,房号,户主姓名``; all or nothing."""
+        with self.db.transaction() as s:
+            return register.register_households(s, grid_code=grid_code, text=text, actor=actor)
 
     def cast_online(self, token: str, choice: str) -> None:
         """A household's vote through its one-time link; closes the vote when it was the last household."""

@@ -53,6 +53,10 @@ class Step:
     value: str | None = None
     #: A rating nobody gave: 7 days passed (逾期未评价，默认基本满意).
     default: bool = False
+    #: For ``household_vote`` / ``household_vote_counted``: the vote, whose published result (counts only) is public.
+    vote_id: int | None = None
+    #: For ``household_vote_counted``: the counts (yes, no, abstain, not_voted, eligible) and whether it passed.
+    counts: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,11 +154,21 @@ def timeline(events: Iterable[CaseEvent], names: Mapping[str, str], secrets: Ite
             steps.append(Step("received", at))
         elif event.type == "task_completed":
             data = payload.get("data") or {}
-            if payload.get("bpmn_id") == "deliberate" and data.get("decision") == "adopt":
+            if payload.get("bpmn_id") == "deliberate" and data.get("decision") in ("adopt", "household_vote"):
                 department = data.get("responsible_department") or department
             step = _task_step(payload.get("bpmn_id"), data, at, names.get(department or ""), secrets)
             if step is not None:
                 steps.append(step)
+        elif event.type == "household_vote_opened":
+            steps.append(Step("household_vote", at, vote_id=payload.get("vote"),
+                              counts={"eligible": int(payload.get("households") or 0)}))
+        elif event.type == "household_vote_closed":
+            counts = {k: int(payload.get(k) or 0) for k in ("yes", "no", "abstain", "not_voted", "eligible")}
+            if payload.get("passed") and payload.get("department"):
+                department = payload["department"]
+            steps.append(Step("household_vote_counted", at, vote_id=payload.get("vote"), counts=counts,
+                              value="passed" if payload.get("passed") else "failed",
+                              department=names.get(department or "") if payload.get("passed") else None))
         elif event.type == "reassigned" and payload.get("department"):
             department = payload["department"]
             steps.append(Step("reassigned", at, department=names.get(department)))

@@ -274,3 +274,41 @@ def test_the_case_page_of_a_voted_issue_shows(login_as: LoginAs, web_driver, cou
         council.cast_online(token, "yes")
     code = council.vote(vote_id, CHAIR).tracking_code
     assert login_as("yishi").get(f"/cases/{code}").status_code == 200
+
+
+def test_the_case_page_shows_the_households_votes_as_one_line_without_choices(login_as: LoginAs, web_driver,
+                                                                             council, clock) -> None:
+    vote_id, tokens = _open_vote(web_driver, council, clock, households=5)
+    for token, choice in zip(tokens.values(), ["yes", "yes", "yes", "yes", "no"]):
+        council.cast_online(token, choice)
+    code = council.vote(vote_id, CHAIR).tracking_code
+    html = login_as("yishi").get(f"/cases/{code}").get_data(as_text=True)
+    assert html.count("event-household_vote_cast") == 1
+    assert "5 户投票" in html
+    assert "户主表决计票：同意 4 户，反对 1 户" in html
+
+
+def test_the_public_tracking_page_shows_the_tally_and_links_the_published_result(client, web_driver, council,
+                                                                                clock) -> None:
+    vote_id, tokens = _open_vote(web_driver, council, clock, households=3)
+    for token in tokens.values():
+        council.cast_online(token, "yes")
+    code = council.vote(vote_id, CHAIR).tracking_code
+    html = client.get(f"/track/{code}").get_data(as_text=True)
+    assert "议事会决定提交户主表决（涉及 3 户" in html
+    assert "户主表决通过（同意 3 户" in html
+    assert f"/vote/result/{vote_id}" in html
+
+
+def test_a_grid_worker_registers_households_on_the_register_page(login_as: LoginAs) -> None:
+    client = login_as("wangge")
+    response = client.post("/council/households", data={"grid": "XF-01", "households": "8号楼,101,张建国\n8号楼,102,李秀英"})
+    assert response.status_code == 302
+    html = client.get("/council/households").get_data(as_text=True)
+    assert "8号楼" in html and "已登记 2 户" in html
+
+
+def test_a_bad_register_line_is_shown_next_to_the_field(login_as: LoginAs) -> None:
+    response = login_as("wangge").post("/council/households", data={"grid": "XF-01", "households": "8号楼 101"})
+    assert response.status_code == 400
+    assert "第 1 行应为" in response.get_data(as_text=True)

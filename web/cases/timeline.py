@@ -31,6 +31,23 @@ def _escalated(entry: TimelineEntry, actor: str) -> str:
     return _("%(who)s 就 %(task)s 吹哨上报：%(reason)s", who=actor, task=task, reason=entry.reason or "")
 
 
+def _household_vote(entry: TimelineEntry, actor: str) -> str:
+    vote = entry.vote or {}
+    match entry.type:
+        case "household_vote_opened":
+            return _("%(who)s 发起户主表决：%(buildings)s 共 %(n)s 户，一户一票", who=actor,
+                     buildings="、".join(vote.get("buildings") or []), n=vote.get("households", "?"))
+        case "household_vote_cast" if entry.repeats > 1:
+            return _("%(n)s 户投票（在线或由网格员代投；各户选择不在此显示）", n=entry.repeats)
+        case "household_vote_cast":
+            return _("1 户投票（各户选择不在此显示）")
+        case _:
+            counts = _("同意 %(yes)s 户，反对 %(no)s 户，弃权 %(abstain)s 户，未投票 %(none)s 户", yes=vote.get("yes", 0),
+                       no=vote.get("no", 0), abstain=vote.get("abstain", 0), none=vote.get("not_voted", 0))
+            outcome = _("通过") if vote.get("passed") else _("未通过")
+            return _("户主表决计票：%(counts)s，%(outcome)s", counts=counts, outcome=outcome)
+
+
 def describe(entry: TimelineEntry) -> str:
     """What happened, in words, for the case page's timeline."""
     actor = who(entry)
@@ -55,6 +72,12 @@ def describe(entry: TimelineEntry) -> str:
         case "rating":
             # Written by the system beside the reporter's own task_completed event.
             return _("记录评价结果：%(rating)s", rating=label(RATING, entry.rating))
+        case "household_vote_opened" | "household_vote_cast" | "household_vote_closed":
+            return _household_vote(entry, actor)
+        case "tasks_completed":
+            return _("%(task)s：全部选票一并记入流程", task=entry.task_name or _("户主表决"))
+        case "council_scheduled":
+            return _("%(who)s 将本议题列入议事会议程", who=actor)
         case "timers_fired":
             return _("时限已到，系统自动处理")
         case "task_data_set":

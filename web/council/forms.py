@@ -44,3 +44,9 @@ class ProxyForm(FlaskForm):
     choice = SelectField(_l("代为投票"), choices=[SelectChoice("", "—"), SelectChoice("yes", _l("同意")),
                                                  SelectChoice("no", _l("反对")), SelectChoice("abstain", _l("弃权"))],
                          validators=[DataRequired(_l("请选择同意、反对或弃权"))])
+
+
+class HouseholdRegisterForm(FlaskForm):
+    grid = SelectField(_l("网格"), validators=[DataRequired(_l("请选择网格"))])
+    households = TextAreaField(_l("住户名单（每行一户：楼栋,房号,户主姓名）"),
+                               validators=[DataRequired(_l("请填写住户")), Length(max=200_000)])

@@ -14,7 +14,7 @@ from web.access import current_actor, roles
 from web.auth.forms import EmptyForm
 from web.council import sitting
 from web.council.blueprint import bp, council
-from web.council.forms import ProxyForm, ScheduleForm
+from web.council.forms import HouseholdRegisterForm, ProxyForm, ScheduleForm
 from web.errors import render_error
 
 #: The grid workers see the household votes (to record proxy votes and hand out links).
@@ -94,6 +94,31 @@ def record(meeting_id: int) -> ResponseReturnValue:
     if result.tokens:
         flash(_("已发起户主表决：请网格员在表决页面为各户发放投票链接或代为投票"))
     return redirect(url_for("council.meeting", meeting_id=meeting_id))
+
+
+def _register_page(form: HouseholdRegisterForm, status: int = 200) -> ResponseReturnValue:
+    page = council().household_register(current_actor())
+    form.grid.choices = page.grids
+    return render_template("council/households.html", page=page, form=form), status
+
+
+@bp.route("/households", methods=["GET", "POST"])
+@roles("grid_worker", "council")
+def households() -> ResponseReturnValue:
+    """The household register votes are drawn from: grid workers enter their grid's households."""
+    form = HouseholdRegisterForm()
+    form.grid.choices = council().household_register(current_actor()).grids
+    if not form.is_submitted():
+        return _register_page(form)
+    if not form.validate():
+        return _register_page(form, 400)
+    try:
+        added = council().register_households(form.grid.data, form.households.data, current_actor())
+    except ValidationError as error:
+        form.households.errors = [*form.households.errors, *error.field_errors.values()] or [error.message]
+        return _register_page(form, 400)
+    flash(_("已登记 %(n)s 户", n=added))
+    return redirect(url_for("council.households"))
 
 
 @bp.route("/votes")

@@ -30,6 +30,15 @@ def outcome_text(kind: str | None) -> str:
     return str(OUTCOMES.get(kind or "", _l("已结案")))
 
 
+def _household_vote_counted(step: Step, department: str) -> str:
+    counts = step.counts or {}
+    tally = _("同意 %(yes)s 户、反对 %(no)s 户、弃权 %(abstain)s 户、未投票 %(none)s 户", yes=counts.get("yes", 0),
+              no=counts.get("no", 0), abstain=counts.get("abstain", 0), none=counts.get("not_voted", 0))
+    if step.value == "passed":
+        return _("户主表决通过（%(tally)s），交由%(department)s办理", tally=tally, department=department)
+    return _("户主表决未通过（%(tally)s）", tally=tally)
+
+
 def step_text(step: Step) -> str:
     """One timeline line in plain words."""
     department = step.department or _("职能部门")
@@ -51,6 +60,9 @@ def step_text(step: Step) -> str:
         "rated": _("评价：%(rating)s", rating=rating_text(step.value, step.default)),
         "closed_by_supervisor": _("经街道复核后结案"),
         "closed": _("结案：%(outcome)s", outcome=outcome_text(step.value)),
+        "household_vote": _("议事会决定提交户主表决（涉及 %(n)s 户，一户一票）",
+                            n=(step.counts or {}).get("eligible", 0)),
+        "household_vote_counted": _household_vote_counted(step, department),
     }
     return texts.get(step.kind, _("办理中"))
 
