@@ -14,6 +14,7 @@ from engine.demo.driver import Driver
 from engine.errors import ValidationError
 from engine.people.tokens import ApiToken, TokenService, hash_token
 from engine.people.tokens_cli import tokens as tokens_command
+from tests.web.conftest import LoginAs
 
 
 @pytest.fixture
@@ -127,3 +128,17 @@ def test_ids_beyond_the_database_range_are_404_not_500(client: FlaskClient, toke
     assert client.post("/api/work-items/141273961443215/claim", headers=headers, json={}).status_code == 404
     for code in ["99999999999", "²", "X" * 500]:
         assert client.get(f"/api/cases/{code}", headers=headers).status_code == 404, code
+
+
+def test_the_admin_issues_a_token_once_and_revokes_it(login_as: LoginAs, app: Flask) -> None:
+    admin = login_as("admin")
+    page = admin.post("/admin/tokens", data={"username": "wangge", "name": "微信小程序", "days": "30"})
+    assert page.status_code == 200
+    service: TokenService = app.extensions["casegrid.tokens"]
+    info = service.tokens()[0]
+    text = page.get_data(as_text=True)
+    secret = text.split("<code>cgt_", 1)[1].split("</code>", 1)[0]
+    assert service.authenticate("cgt_" + secret) is not None
+    assert "cgt_" + secret not in admin.get("/admin/tokens").get_data(as_text=True)  # shown once only
+    assert admin.post(f"/admin/tokens/{info.id}/revoke").status_code == 302
+    assert service.authenticate("cgt_" + secret) is None

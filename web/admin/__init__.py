@@ -1,9 +1,9 @@
-"""Administration: users, departments, grids and categories (role ``admin`` only)."""
+"""Administration: users, departments, grids, categories and API tokens (role ``admin`` only)."""
 from __future__ import annotations
 
 from flask import Flask
 
-from web.admin import organisation, users  # noqa: F401  (they register their views on bp)
+from web.admin import organisation, tokens, users  # noqa: F401  (they register their views on bp)
 from web.admin.blueprint import bp
 
 
