@@ -1,11 +1,14 @@
 """Open311 GeoReport v2 at /open311/v2: services, posting a request (api_key) and reading requests, JSON and XML."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -248,3 +251,11 @@ def test_xml_drops_characters_xml_cannot_carry(client: FlaskClient, driver: Driv
     case: Case = driver.report("门口\x01有\x1f垃圾 <b>&amp;</b>", "环境卫生")
     root = xml(client.get(f"{V2}/requests/{case.tracking_code}.xml"))
     assert root.findtext("request/description") == "门口有垃圾 <b>&amp;</b>"
+
+
+def test_every_open311_message_has_an_english_translation() -> None:
+    folder = Path(__file__).resolve().parents[2] / "web" / "open311"
+    used = {m for f in folder.glob("*.py") for m in re.findall(r'_\("([^"]+)"', f.read_text())}
+    with (folder / "translations/en/LC_MESSAGES/messages.po").open("rb") as po:
+        translated = {m.id for m in read_po(po) if m.string}
+    assert used <= translated
