@@ -240,6 +240,7 @@ def test_the_list_defaults_to_the_last_90_days_and_takes_a_date_range(client: Fl
 
 def test_a_bad_list_query_is_400_in_the_error_format(client: FlaskClient) -> None:
     for query in ["start_date=yesterday", "status=pending", "service_request_id=" + ",".join(["X"] * 101),
+                  "start_date=9999-12-31T23:59:59", "end_date=0001-01-01T00:00:00%2B14:00",
                   "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
                   "start_date=2026-03-01T00:00:00Z&end_date=2026-02-01T00:00:00Z"]:
         response = client.get(f"{V2}/requests.xml?{query}")

@@ -144,12 +144,16 @@ def submit(fmt: str) -> ResponseReturnValue:
 
 
 def _moment(name: str, raw: str) -> datetime | None:
+    """A W3C date-time; naive ones are UTC. Years far from now are refused: they only overflow date arithmetic."""
     if not raw:
         return None
     try:
-        return as_utc(datetime.fromisoformat(raw))
-    except ValueError:
-        raise ValidationError(_("请求参数有误"), {name: _("应为 W3C 日期时间，例如 2026-03-02T09:00:00+08:00")}) from None
+        moment = as_utc(datetime.fromisoformat(raw))
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None or not 1970 <= moment.year <= 2200:
+        raise ValidationError(_("请求参数有误"), {name: _("应为 W3C 日期时间，例如 2026-03-02T09:00:00+08:00")})
+    return moment
 
 
 def _statuses(raw: str) -> tuple[str, ...]:
