@@ -20,6 +20,7 @@ from engine.demo.run import run_demo
 from engine.demo.scenarios import SCENARIOS
 from engine.people.tokens_cli import tokens as tokens_command
 from engine.service import CaseService
+from engine.simulate.cli import simulate as simulate_command
 from engine.specs.cli import process as process_command
 
 
@@ -137,6 +138,7 @@ def tick(db_url: str | None) -> None:
 
 
 main.add_command(process_command)
+main.add_command(simulate_command)
 main.add_command(tokens_command)
 for _command in AUDIT_COMMANDS:
     main.add_command(_command)
