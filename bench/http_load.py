@@ -14,7 +14,7 @@ The peak RSS of every gunicorn worker is sampled (psutil) throughout — target 
 Run from the repository root::
 
     python bench/http_load.py --db postgresql+psycopg://postgres@127.0.0.1:5432/casegrid_bench --seconds 30
-    python bench/http_load.py --smoke          # 1 worker on a temporary SQLite file, 3 s per scenario
+    python bench/http_load.py --smoke          # 1 worker on a temporary SQLite file, 2 s per scenario
 """
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ def measure(url: str, label: str, workers: int, users: int, seconds: int, pool_s
         try:
             server.wait()
             (folder / "sessions.json").write_text(json.dumps(login_sessions(server.host, users)))
-            for _ in range(4 * workers):  # every worker renders the inbox once before the clock runs
+            for _ in range(2 * workers):  # every worker renders the inbox before the clock runs
                 run_locust_warmup(server.host, folder)
             print(f"{label}: gunicorn {workers} worker(s) on {server.host}, locust {users} users, {seconds} s per "
                   f"scenario, pool of {len(pool)} open items; load {loadavg()}", flush=True)
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = Figures()
     if args.smoke:
         with scratch_sqlite("fig7.db") as url:
-            measure(url, "sqlite", 1, 4, 3, 200, figures)
+            measure(url, "sqlite", 1, 2, 2, 60, figures)
     else:
         if not args.db:
             parser.error("--db is required (or --smoke)")

@@ -17,7 +17,7 @@ Run from the repository root::
 
     python bench/inbox_case_page.py --db sqlite:////tmp/big.db --cases 1000000   # load, then time
     python bench/inbox_case_page.py --db sqlite:////tmp/big.db --reuse            # time an existing load
-    python bench/inbox_case_page.py --smoke                                         # 2 000 cases, seconds
+    python bench/inbox_case_page.py --smoke                                         # 500 cases, seconds
 """
 from __future__ import annotations
 
@@ -147,15 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="The database already holds the cases.")
     parser.add_argument("--open", type=int, default=300, help="Open cases in the backlog.")
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--smoke", action="store_true", help="2 000 cases in a temporary SQLite file.")
+    parser.add_argument("--smoke", action="store_true", help="500 cases in a temporary SQLite file.")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     figures = Figures()
     if args.smoke:
         with scratch_sqlite("fig4.db") as url:
             db = init_database(url)[0]
-            bulk_load(db, 2_000, moments=1)
-            run(db, "sqlite", 20, 12, figures)
+            bulk_load(db, 500, moments=1)
+            run(db, "sqlite", 10, 6, figures)
             db.dispose()
     else:
         for url in args.db or []:

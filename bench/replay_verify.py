@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         replay_figure(30, 2, figures)
         with scratch_sqlite("fig5.db") as url:
             db = init_database(url)[0]
-            bulk_load(db, 1_000, moments=1)
-            verify_figure(db, "sqlite", 5_000, 20, figures)
+            bulk_load(db, 300, moments=1)
+            verify_figure(db, "sqlite", 2_000, 10, figures)
             db.dispose()
     else:
         if not args.no_replay:

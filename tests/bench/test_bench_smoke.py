@@ -1,0 +1,89 @@
+"""The figure scripts of bench/ (4, 5, 7, the bulk loader and the runner) at smoke size, so they cannot rot.
+
+Each script runs as it would by hand, in its own process, and must exit 0 and print its figure
+rows. No timing is asserted: the numbers belong in bench/RESULTS.md, not in the test suite.
+"""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from engine.audit.verify import verify_cases, verify_chains
+from engine.db import Database
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(script: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, str(BENCH / script), *args], cwd=BENCH.parent, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_bulk_loaded_copies_have_valid_chains_and_replay_to_their_snapshots(db: Database) -> None:
+    bulkload = _module("bulkload")
+    result = bulkload.bulk_load(db, 40, moments=1, paths=["resolved_on_the_spot", "adopted_assigned_and_satisfied",
+                                                          "returned_once_then_reassigned"])
+    assert result.cases == 40 and result.rows["case"] == 40
+    with db.reading() as s:
+        scan = verify_chains(s)
+        assert scan.failures == [] and scan.cases == 43  # the 3 engine-run templates and their 40 copies
+        assert scan.events > result.rows["case_event"]
+        checks = list(verify_cases(s))
+    assert [c for c in checks if not c.ok] == []
+
+
+def test_figure_4_prints_the_inbox_and_case_page_rows() -> None:
+    out = _run("inbox_case_page.py", "--smoke")
+    for row in ("FIGURE 4.inbox.sqlite.grid_worker", "FIGURE 4.inbox.sqlite.department", "FIGURE 4.case_page.sqlite",
+                "FIGURE 4.bare_inbox.sqlite"):
+        assert row in out, out
+
+
+def test_figure_5_prints_the_replay_and_verify_rows() -> None:
+    out = _run("replay_verify.py", "--smoke")
+    for row in ("FIGURE 5.replay", "FIGURE 5.verify.sqlite", "FIGURE 5.verify_replay.sqlite"):
+        assert row in out, out
+    assert "equals the stored snapshot: True" in out
+
+
+def test_figure_7_prints_requests_per_second_and_worker_memory() -> None:
+    out = _run("http_load.py", "--smoke")
+    for row in ("FIGURE 7.inbox_rps.sqlite", "FIGURE 7.complete_rps.sqlite", "FIGURE 7.rss.sqlite"):
+        assert row in out, out
+
+
+def test_the_runner_replaces_its_table_and_keeps_the_notes_below_it(tmp_path: Path) -> None:
+    run_all = _module("run_all")
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Profile notes\n\nwhat each fix bought\n", encoding="utf-8")
+    figure = run_all.Figure("5.replay", "replay of a 200-event case", 80.0, "ms", "≤ 100 ms", True, "")
+    info = {"cpu": "cpu", "cores": "2", "ram": "1 GB", "python": "3", "sqlite": "3", "postgresql": "15"}
+    for value in (120.0, 80.0):
+        figure.value, figure.met = value, value <= 100
+        block = run_all.table({"replay": [[figure]]}, "--smoke", info, run_all.datetime.now(run_all.UTC),
+                              {"replay": "1.0"}, {})
+        run_all.write_results(results, block)
+    text = results.read_text(encoding="utf-8")
+    assert text.count(run_all.BEGIN) == 1 and "| replay of a 200-event case | 80 ms |" in text
+    assert "120 ms" not in text
+    assert text.endswith("# Profile notes\n\nwhat each fix bought\n")
+
+
+def test_the_runner_without_a_mode_stops_with_a_usage_error() -> None:
+    done = subprocess.run([sys.executable, str(BENCH / "run_all.py")], cwd=BENCH.parent, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
