@@ -10,10 +10,15 @@ from flask import Flask
 
 from engine.cli import main
 from engine.db import Database
+from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
 from tests.web.conftest import LoginAs
 
 #: Distinctive, so a hit anywhere in the captured text is this password and nothing else.
 SECRET = "Pw-7f3a9-never-logged"
+
+# What is logged does not depend on the database (SQL parameters are hidden on both): SQLite only.
+pytestmark = [pytest.mark.usefixtures("cheap_password_hashes"),
+              pytest.mark.parametrize("db", ["sqlite"], indirect=True)]
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ from engine.db import Database
 from tests.web.conftest import LoginAs
 from web import create_app
 
+#: Headers and cookies do not depend on the database: SQLite only.
+sqlite_only = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 #: One response of each kind: a page, a redirect, an error page, a JSON error, a static file, a public API.
@@ -23,6 +26,7 @@ def _policy(header: str) -> dict[str, str]:
     return {part.split()[0]: " ".join(part.split()[1:]) for part in header.split(";") if part.strip()}
 
 
+@sqlite_only
 @pytest.mark.parametrize("url", SAMPLES)
 def test_every_kind_of_response_carries_the_security_headers(client: FlaskClient, url: str) -> None:
     with client.get(url) as response:
@@ -34,6 +38,7 @@ def test_every_kind_of_response_carries_the_security_headers(client: FlaskClient
     assert "camera=()" in headers["Permissions-Policy"]
 
 
+@sqlite_only
 def test_the_script_policy_allows_only_the_apps_own_files(client: FlaskClient) -> None:
     policy = _policy(client.get("/").headers["Content-Security-Policy"])
     assert policy["script-src"] == "'self'"
@@ -41,10 +46,12 @@ def test_the_script_policy_allows_only_the_apps_own_files(client: FlaskClient) -
     assert policy["default-src"] == "'self'"
 
 
+@sqlite_only
 def test_no_page_may_be_framed(client: FlaskClient) -> None:
     assert _policy(client.get("/login").headers["Content-Security-Policy"])["frame-ancestors"] == "'none'"
 
 
+@sqlite_only
 def test_a_logged_in_page_carries_the_headers_too(login_as: LoginAs) -> None:
     headers = login_as("dudao").get("/inbox").headers
     assert headers["X-Frame-Options"] == "DENY" and "script-src 'self'" in headers["Content-Security-Policy"]
@@ -63,6 +70,7 @@ def test_no_template_has_an_inline_script_or_event_handler() -> None:
     assert offenders == []
 
 
+@sqlite_only
 def test_strict_transport_security_is_sent_only_when_serving_https(
         db: Database, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = {"TESTING": True, "DATABASE": db, "DATABASE_URL": db.url, "CLOCK": clock, "SECRET_KEY": "t",

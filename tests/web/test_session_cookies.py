@@ -12,6 +12,9 @@ from engine.db import Database
 from engine.demo.organisation import DEMO_PASSWORD
 from web import create_app
 
+#: Headers and cookies do not depend on the database: SQLite only.
+sqlite_only = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+
 LOGIN = {"username": "dudao", "password": DEMO_PASSWORD}
 
 
@@ -22,12 +25,14 @@ def _session_cookie(client: FlaskClient, base_url: str = "http://localhost") -> 
     return cookie
 
 
+@sqlite_only
 def test_the_session_cookie_is_http_only_and_same_site_lax(csrf_app: Flask) -> None:
     cookie = _session_cookie(csrf_app.test_client())
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # plain-HTTP demo installations must still be able to log in
 
 
+@sqlite_only
 def test_behind_https_the_cookies_are_secure_only(db: Database, clock: FixedClock, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEGRID_HTTPS", "true")
@@ -38,6 +43,7 @@ def test_behind_https_the_cookies_are_secure_only(db: Database, clock: FixedCloc
     assert "Secure" in _session_cookie(app.test_client(), "https://localhost")
 
 
+@sqlite_only
 def test_a_session_replayed_from_another_browser_is_dropped(csrf_app: Flask) -> None:
     client = csrf_app.test_client()
     _session_cookie(client)
@@ -46,6 +52,7 @@ def test_a_session_replayed_from_another_browser_is_dropped(csrf_app: Flask) -> 
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
+@sqlite_only
 def test_logging_out_clears_the_session_but_keeps_the_language(csrf_app: Flask) -> None:
     client = csrf_app.test_client()
     client.post("/lang/en", data={"next": "/"})
