@@ -1,0 +1,82 @@
+"""The processes the crash test kills: the real web app under waitress, and a sweep worker.
+
+Run as ``python -m tests.hardening.crash_processes serve URL PORT`` or ``... work URL SEED``; the
+process imports everything, then waits for a line on stdin before it opens the database, so the
+test can keep a warm standby and restart a killed process at once (a cold start of the app takes
+seconds on a busy machine).
+Both take their time from :class:`ScaledClock` (``CASEGRID_TEST_CLOCK``), the same in every
+process and across restarts, so that deadlines keep falling due while the test runs and every
+process agrees on the time. Nothing else differs from production: ``web.create_app`` served by
+waitress, and :class:`CaseService` calls, each one transaction.
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+from datetime import datetime, timedelta
+
+from waitress import serve as waitress_serve
+
+from engine.db import Database
+from engine.errors import CasegridError
+from engine.people.actor import Actor
+from engine.people.roles import Role
+from engine.service import CaseService
+from web import create_app
+
+CLOCK_ENV = "CASEGRID_TEST_CLOCK"
+
+#: The supervisor's answer to an overdue task: one more working day (the task comes back, and so does its timer).
+EXTEND = {"escalation_action": "extend", "extend_days": 1, "escalation_reason": "部门人手紧张，延期一天"}
+
+
+class ScaledClock:
+    """``base`` at wall-clock second ``t0``, running ``speed`` times faster than the wall clock."""
+
+    def __init__(self, base: datetime, t0: float, speed: float) -> None:
+        self.base, self.t0, self.speed = base, t0, speed
+
+    def now(self) -> datetime:
+        return self.base + timedelta(seconds=(time.time() - self.t0) * self.speed)
+
+    def to_env(self) -> str:
+        return f"{self.base.isoformat()}|{self.t0}|{self.speed}"
+
+    @classmethod
+    def from_env(cls) -> ScaledClock:
+        base, t0, speed = os.environ[CLOCK_ENV].split("|")
+        return cls(datetime.fromisoformat(base), float(t0), float(speed))
+
+
+def serve(url: str, port: int) -> None:
+    app = create_app({"DATABASE_URL": url, "CLOCK": ScaledClock.from_env(), "SECRET_KEY": "crash-test",
+                      "RATELIMIT_ENABLED": False})
+    waitress_serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)
+
+
+def work(url: str, seed: int) -> None:
+    """Sweep due timers and answer the supervisor's escalations, for ever (until killed)."""
+    service = CaseService(Database(url), ScaledClock.from_env())
+    supervisor = Actor("dudao", Role.SUPERVISOR.value)
+    rng = random.Random(seed)
+    while True:
+        fired = service.tick(limit=rng.randint(1, 3))
+        items = [i for i in service.inbox(supervisor, limit=5) if i.bpmn_id == "handle_escalation"]
+        for item in items:
+            try:
+                service.complete_task(item.id, EXTEND, supervisor)
+            except CasegridError as exc:  # e.g. a timer of the case fired first
+                print(f"refused: {exc.message}", file=sys.stderr, flush=True)
+        if not fired and not items:
+            time.sleep(0.02)  # idle: do not spin on a shared machine
+
+
+if __name__ == "__main__":
+    command, url, arg = sys.argv[1:4]
+    sys.stdin.readline()  # standing by until the test starts this process
+    if command == "serve":
+        serve(url, int(arg))
+    else:
+        work(url, int(arg))
