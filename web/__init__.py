@@ -23,6 +23,7 @@ from web import (
     navigation,
     open311,
     processes,
+    proxy,
     public,
     security_headers,
 )
@@ -51,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     security_headers.init_app(app)
+    proxy.init_app(app)
     navigation.init_app(app)
     for part in (auth, inbox, cases, public, admin, api, open311, assessments, processes, audit, mediation,
                  council):

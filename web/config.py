@@ -42,6 +42,8 @@ def defaults() -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
+        #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (web/proxy.py).
+        "PROXY_HOPS": 0,
         #: Login lockout per username (web/auth): this many failures within the window lock it.
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,

@@ -29,8 +29,15 @@ def _fail(client: FlaskClient, username: str, times: int) -> None:
         assert client.post("/login", data={"username": username, "password": "wrong-password"}).status_code == 400
 
 
-def _log_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post("/login", data={"username": username, "password": password})
+def _log_in(client: FlaskClient, username: str, password: str = DEMO_PASSWORD,  # type: ignore[no-untyped-def]
+            client_address: str | None = None):
+    headers = {"X-Forwarded-For": client_address} if client_address else {}
+    return client.post("/login", data={"username": username, "password": password}, headers=headers)
+
+
+def _rate_limited_app(db: Database, clock: FixedClock, tmp_path: Path, **config: object) -> Flask:
+    return create_app({"TESTING": True, "DATABASE": db, "DATABASE_URL": db.url, "CLOCK": clock, "SECRET_KEY": "t",
+                       "INSTANCE": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False, **config})
 
 
 def test_five_failed_logins_lock_the_account_even_against_the_right_password(csrf_app: Flask) -> None:
@@ -115,11 +122,19 @@ def test_a_locked_account_is_refused_over_the_api_basic_auth_too(csrf_app: Flask
 
 @sqlite_only
 def test_one_address_may_post_ten_logins_a_minute(db: Database, clock: FixedClock, tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "DATABASE": db, "DATABASE_URL": db.url, "CLOCK": clock, "SECRET_KEY": "t",
-                      "INSTANCE": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
+    client = _rate_limited_app(db, clock, tmp_path).test_client()
     for n in range(10):  # ten different usernames: the per-account lock stays out of the way
         assert _log_in(client, f"guess-{n}", "wrong-password").status_code == 400
     response = _log_in(client, "dudao")
     assert response.status_code == 429
     assert "操作过于频繁" in response.get_data(as_text=True)
+
+
+@sqlite_only
+def test_behind_a_proxy_the_address_limit_counts_each_client_not_the_proxy(db: Database, clock: FixedClock,
+                                                                           tmp_path: Path) -> None:
+    client = _rate_limited_app(db, clock, tmp_path, PROXY_HOPS=1).test_client()
+    for n in range(10):
+        assert _log_in(client, f"guess-{n}", "wrong-password", client_address="203.0.113.7").status_code == 400
+    assert _log_in(client, "dudao", client_address="203.0.113.7").status_code == 429
+    assert _log_in(client, "dudao", client_address="198.51.100.2").status_code == 302
