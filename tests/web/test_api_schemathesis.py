@@ -1,4 +1,4 @@
-"""The JSON API against its own OpenAPI document, with schemathesis in-process (no server, no network).
+"""The JSON API and the Open311 endpoint against their own OpenAPI documents, with schemathesis in-process.
 
 Every operation gets a bounded number of generated requests, valid and invalid, sent
 with a grid worker's API token over a database holding a few cases (so small ids hit
@@ -7,6 +7,7 @@ document describes — status code, content type, headers and body schema.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from engine.demo.driver import Driver
 from web.api.openapi import PATHS
+from web.open311.openapi import document as open311_document
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
@@ -33,26 +35,41 @@ OPERATIONS = [(path, method) for path, item in PATHS.items() for method in item]
 EXAMPLES = 25
 
 
+@dataclass
+class World:
+    """What the generated requests can aim at besides random values: real ids and codes."""
+
+    token: str
+    #: Path parameter → values that name something real.
+    known: dict[str, list[Any]] = field(default_factory=dict)
+
+
 @pytest.fixture
-def token(app: Flask, driver: Driver) -> str:
-    """A grid worker's token over three cases, one of them gone on to the council (small ids are real items)."""
-    for description in ("楼道灯坏了", "垃圾没人清运", "路面塌陷"):
-        case = driver.report(description, "公共设施")
-    driver.do(case, "triage", triage_decision="negotiate")
-    secret: str = app.extensions["casegrid.tokens"].issue("wangge", "schemathesis", by="test").secret
-    return secret
+def world(app: Flask, driver: Driver) -> World:
+    """A grid worker's token over three cases of their grid, one gone on to the council."""
+    cases = [driver.report(description, "公共设施") for description in ("楼道灯坏了", "垃圾没人清运", "路面塌陷")]
+    driver.do(cases[-1], "triage", triage_decision="negotiate")
+    items = [i.id for c in cases for i in driver.service.work_items(c.id)]
+    token: str = app.extensions["casegrid.tokens"].issue("wangge", "schemathesis", by="test").secret
+    codes = [c.tracking_code for c in cases]
+    return World(token, {"item_id": items, "code": codes + ["1", "2"]})
 
 
-# pytest-level ``schema.parametrize`` cannot take the parametrized ``app`` fixture under pytest 9
-# (schemathesis' lazy fixture loader reads a private pytest attribute), and one app per operation
-# would pay the database setup seven times: one test walks the operations, a Hypothesis run each.
-def test_every_operation_answers_as_documented(app: Flask, token: str) -> None:
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
-    headers = {"Authorization": f"Bearer {token}"}
-    for path, method in OPERATIONS:
-        operation = schema[path][method.upper()]
-        cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
-                          operation.as_strategy(GenerationMode.NEGATIVE))
+def _strategy(operation: Any, world: World) -> Any:
+    """Generated requests, valid and invalid, and valid ones whose path names real objects."""
+    strategies = [operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)]
+    for name in (p.name for p in operation.path_parameters):
+        strategies += [operation.as_strategy(GenerationMode.POSITIVE, path_parameters={name: value})
+                       for value in world.known.get(name, [])]
+    return st.one_of(strategies)
+
+
+def _check_every_operation(schema: Any, operations: list[tuple[str, str]], world: World, headers: dict[str, str],
+                           adapt: Any = None) -> None:
+    for path, method in operations:
+        cases = _strategy(schema[path][method.upper()], world)
+        if adapt is not None:
+            cases = st.tuples(cases, st.booleans()).map(adapt)
 
         @given(case=cases)
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -61,3 +78,26 @@ def test_every_operation_answers_as_documented(app: Flask, token: str) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         answers_as_documented()
+
+
+# pytest-level ``schema.parametrize`` cannot take the parametrized ``app`` fixture under pytest 9
+# (schemathesis' lazy fixture loader reads a private pytest attribute), and one app per operation
+# would pay the database setup for each: one test walks the operations, a Hypothesis run each.
+def test_every_api_operation_answers_as_documented(app: Flask, world: World) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    _check_every_operation(schema, OPERATIONS, world, {"Authorization": f"Bearer {world.token}"})
+
+
+def test_every_open311_operation_answers_as_documented(app: Flask, world: World) -> None:
+    def with_key(generated: tuple[Any, bool]) -> Any:
+        """Give POSTs the real api_key, and half of them a real service and place, so they reach the intake."""
+        case, placed = generated
+        if isinstance(case.body, dict):
+            case.body = case.body | {"api_key": world.token}
+            if placed:
+                case.body |= {"service_code": "2", "lat": "31.23", "long": "121.47", "attribute[grid]": "XF-01"}
+        return case
+
+    schema = schemathesis.openapi.from_wsgi("/open311/v2/openapi.json", app)
+    operations = [(path, method) for path, item in open311_document()["paths"].items() for method in item]
+    _check_every_operation(schema, operations, world, {}, adapt=with_key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.public.georeport import GeoReportService
-from web.open311 import views  # noqa: F401  (importing it adds the routes to ``bp``)
+from web.open311 import openapi, views  # noqa: F401  (importing them adds the routes to ``bp``)
 from web.open311.blueprint import bp
 
 
