@@ -260,8 +260,11 @@ class PeopleService:
             return directory.set_account_active(s, username, active, by=by)
 
     def reset_password(self, username: str, password: str, *, by: str) -> Account:
+        """A new password; it also lifts a login lockout (the admin has just heard from the person)."""
         with self.db.transaction() as s:
-            return directory.reset_password(s, username, password, by=by)
+            account = directory.reset_password(s, username, password, by=by)
+            lockout.clear_failures(s, username)
+            return account
 
     def held_work_items(self, username: str) -> int:
         """How many open work items the user has claimed (they wait for them, or for a reassignment)."""

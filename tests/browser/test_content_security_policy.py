@@ -13,6 +13,10 @@ from engine.specs.service import ProcessService
 from tests.browser.helpers import People, main
 
 
+#: The policy does not depend on the database: SQLite only.
+sqlite_only = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def people(browser: Browser, live_server: str) -> Iterator[People]:
     crowd = People(browser, live_server)
@@ -33,6 +37,7 @@ def _watch_refusals(page: Page) -> list[str]:
     return refused
 
 
+@sqlite_only
 def test_the_diagram_pages_and_the_editor_run_with_nothing_refused_by_the_policy(
         people: People, driver: Driver, db: Database, clock: FixedClock) -> None:
     case = driver.report("楼道灯坏了", "公共设施")
@@ -50,6 +55,7 @@ def test_the_diagram_pages_and_the_editor_run_with_nothing_refused_by_the_policy
     assert refused == []
 
 
+@sqlite_only
 def test_the_residents_report_form_runs_its_script_under_the_policy(people: People) -> None:
     page = people.resident()
     refused = _watch_refusals(page)

@@ -14,6 +14,7 @@ from engine.db import Database
 from engine.demo.organisation import DEMO_PASSWORD
 from engine.people.lockout import LoginThrottle
 from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
+from tests.web.conftest import LoginAs
 from web import create_app
 
 LOCKED = "登录失败次数过多，请 15 分钟后再试。"
@@ -82,6 +83,16 @@ def test_a_successful_login_forgets_earlier_failures(csrf_app: Flask, db: Databa
     assert _log_in(client, "wangge").status_code == 302
     with db.reading() as s:
         assert s.scalars(select(LoginThrottle)).all() == []
+
+
+@sqlite_only
+def test_an_admin_resetting_the_password_lifts_the_lock(csrf_app: Flask, login_as: LoginAs) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "wangge", 5)
+    response = login_as("admin").post("/admin/users/wangge/password",
+                                      data={"pw-password": "new-password-1", "pw-confirm": "new-password-1"})
+    assert response.status_code == 302
+    assert _log_in(client, "wangge", "new-password-1").status_code == 302
 
 
 @sqlite_only
