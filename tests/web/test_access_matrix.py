@@ -1,0 +1,226 @@
+"""The access-control matrix: every route × every role (and anonymous) with the answer expected.
+
+The table is written out, not derived from the decorators, so changing who may call a route
+means changing this table too. A route missing from it (or a row whose route is gone) fails
+with the row to add. Cells:
+
+- ``ok``: let through: the page, a redirect that is not the login page, 400 for an empty form,
+  404 for the sample id (the object-level checks have their own tests: test_object_access.py);
+- ``403``: refused for the role;
+- ``login``: sent to the login page (302), or 401 on the JSON API.
+
+Open311 ``POST requests`` is public but wants an ``api_key``: without one it is 403 for everybody.
+
+Sample arguments: numbers are ``999999``, names ``XX``: nothing exists by those ids.
+The access decisions do not depend on the database, so this runs on SQLite only.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
+from tests.web.conftest import LoginAs
+
+#: Column → the demo account that plays the role (None: not logged in).
+PRINCIPALS = {"anon": None, "grid": "wangge", "counc": "yishi", "dept": "chengguan", "media": "tiaojie",
+              "super": "dudao", "audit": "jiandu", "admin": "admin"}
+
+MATRIX = """
+                                                                      anon  grid  counc dept  media super audit admin
+GET  /                                                                ok    ok    ok    ok    ok    ok    ok    ok
+POST /admin/categories                                                login 403   403   403   403   403   403   ok
+POST /admin/categories/change                                         login 403   403   403   403   403   403   ok
+POST /admin/departments                                               login 403   403   403   403   403   403   ok
+GET  /admin/departments/<code>                                        login 403   403   403   403   403   403   ok
+POST /admin/departments/<code>                                        login 403   403   403   403   403   403   ok
+POST /admin/departments/<code>/active                                 login 403   403   403   403   403   403   ok
+POST /admin/grids                                                     login 403   403   403   403   403   403   ok
+GET  /admin/grids/<code>                                              login 403   403   403   403   403   403   ok
+POST /admin/grids/<code>                                              login 403   403   403   403   403   403   ok
+GET  /admin/organisation                                              login 403   403   403   403   403   403   ok
+GET  /admin/tokens                                                    login 403   403   403   403   403   403   ok
+POST /admin/tokens                                                    login 403   403   403   403   403   403   ok
+POST /admin/tokens/<int:token_id>/revoke                              login 403   403   403   403   403   403   ok
+GET  /admin/users                                                     login 403   403   403   403   403   403   ok
+GET  /admin/users/<username>                                          login 403   403   403   403   403   403   ok
+POST /admin/users/<username>                                          login 403   403   403   403   403   403   ok
+POST /admin/users/<username>/active                                   login 403   403   403   403   403   403   ok
+POST /admin/users/<username>/password                                 login 403   403   403   403   403   403   ok
+GET  /admin/users/new                                                 login 403   403   403   403   403   403   ok
+POST /admin/users/new                                                 login 403   403   403   403   403   403   ok
+GET  /api/cases/<code>                                                login ok    ok    ok    ok    ok    ok    403
+GET  /api/inbox                                                       login ok    ok    ok    ok    ok    403   403
+GET  /api/openapi.json                                                ok    ok    ok    ok    ok    ok    ok    ok
+GET  /api/work-items/<int(max=2147483647):item_id>                    login ok    ok    ok    ok    ok    403   403
+POST /api/work-items/<int(max=2147483647):item_id>/claim              login ok    ok    ok    ok    ok    403   403
+POST /api/work-items/<int(max=2147483647):item_id>/complete           login ok    ok    ok    ok    ok    403   403
+POST /api/work-items/<int(max=2147483647):item_id>/release            login ok    ok    ok    ok    ok    403   403
+GET  /assessments/                                                    login 403   ok    403   403   ok    ok    403
+GET  /assessments/<int:run_id>                                        login 403   ok    403   403   ok    ok    403
+GET  /assessments/<int:run_id>.csv                                    login 403   ok    403   403   ok    ok    403
+GET  /assessments/<int:run_id>.xlsx                                   login 403   ok    403   403   ok    ok    403
+GET  /audit                                                           login 403   403   403   403   ok    ok    403
+GET  /audit/access-log                                                login 403   403   403   403   ok    ok    403
+GET  /audit/cases/<code>                                              login 403   403   403   403   ok    ok    403
+GET  /audit/cases/<code>/export                                       login 403   403   403   403   ok    ok    403
+POST /audit/cases/<code>/export                                       login 403   403   403   403   ok    ok    403
+GET  /audit/cases/<code>/unmask                                       login ok    403   403   403   ok    403   403
+POST /audit/cases/<code>/unmask                                       login ok    403   403   403   ok    403   403
+POST /audit/cases/<code>/verify                                       login 403   403   403   403   ok    ok    403
+POST /audit/checkpoints                                               login 403   403   403   403   ok    ok    403
+POST /audit/verify                                                    login 403   403   403   403   ok    ok    403
+GET  /cases                                                           login ok    ok    ok    ok    ok    ok    403
+GET  /cases/<code>                                                    login ok    ok    ok    ok    ok    ok    403
+GET  /cases/<code>/diagram.xml                                        login ok    ok    ok    ok    ok    ok    403
+GET  /council                                                         login 403   ok    403   403   403   403   403
+GET  /council/households                                              login ok    ok    403   403   403   403   403
+POST /council/households                                              login ok    ok    403   403   403   403   403
+POST /council/meetings                                                login 403   ok    403   403   403   403   403
+GET  /council/meetings/<int:meeting_id>                               login 403   ok    403   403   403   403   403
+POST /council/meetings/<int:meeting_id>                               login 403   ok    403   403   403   403   403
+GET  /council/votes                                                   login ok    ok    403   403   403   403   403
+GET  /council/votes/<int:vote_id>                                     login ok    ok    403   403   403   403   403
+POST /council/votes/<int:vote_id>/close                               login 403   ok    403   403   403   403   403
+POST /council/votes/<int:vote_id>/households/<int:household_id>/link  login ok    403   403   403   403   403   403
+POST /council/votes/<int:vote_id>/households/<int:household_id>/proxy login ok    403   403   403   403   403   403
+GET  /inbox                                                           login ok    ok    ok    ok    ok    403   403
+GET  /inbox/tasks/<int:item_id>                                       login ok    ok    ok    ok    ok    403   403
+POST /inbox/tasks/<int:item_id>                                       login ok    ok    ok    ok    ok    403   403
+POST /inbox/tasks/<int:item_id>/claim                                 login ok    ok    ok    ok    ok    403   403
+POST /inbox/tasks/<int:item_id>/release                               login ok    ok    ok    ok    ok    403   403
+POST /lang/<code>                                                     ok    ok    ok    ok    ok    ok    ok    ok
+GET  /login                                                           ok    ok    ok    ok    ok    ok    ok    ok
+POST /login                                                           ok    ok    ok    ok    ok    ok    ok    ok
+POST /logout                                                          login ok    ok    ok    ok    ok    ok    ok
+GET  /mediation                                                       login ok    ok    403   ok    ok    ok    403
+GET  /mediation/<code>                                                login ok    ok    403   ok    ok    ok    403
+GET  /mediation/<code>/agreements/<int:number>                        login ok    ok    403   ok    ok    ok    403
+GET  /mediation/new                                                   login ok    403   403   403   ok    403   403
+POST /mediation/new                                                   login ok    403   403   403   ok    403   403
+GET  /mediation/tasks/<int:item_id>/agreement                         login 403   403   403   ok    403   403   403
+POST /mediation/tasks/<int:item_id>/agreement                         login 403   403   403   ok    403   403   403
+GET  /mediation/tasks/<int:item_id>/assign                            login ok    403   403   403   403   403   403
+POST /mediation/tasks/<int:item_id>/assign                            login ok    403   403   403   403   403   403
+GET  /mediation/tasks/<int:item_id>/consent                           login 403   403   403   ok    403   403   403
+POST /mediation/tasks/<int:item_id>/consent                           login 403   403   403   ok    403   403   403
+GET  /mediation/tasks/<int:item_id>/session                           login 403   403   403   ok    403   403   403
+POST /mediation/tasks/<int:item_id>/session                           login 403   403   403   ok    403   403   403
+GET  /open311/v2/openapi.json                                         ok    ok    ok    ok    ok    ok    ok    ok
+GET  /open311/v2/requests.json                                        ok    ok    ok    ok    ok    ok    ok    ok
+POST /open311/v2/requests.json                                        403   403   403   403   403   403   403   403
+GET  /open311/v2/requests.xml                                         ok    ok    ok    ok    ok    ok    ok    ok
+POST /open311/v2/requests.xml                                         403   403   403   403   403   403   403   403
+GET  /open311/v2/requests/<code>.json                                 ok    ok    ok    ok    ok    ok    ok    ok
+GET  /open311/v2/requests/<code>.xml                                  ok    ok    ok    ok    ok    ok    ok    ok
+GET  /open311/v2/services.json                                        ok    ok    ok    ok    ok    ok    ok    ok
+GET  /open311/v2/services.xml                                         ok    ok    ok    ok    ok    ok    ok    ok
+GET  /open311/v2/services/<code>.json                                 ok    ok    ok    ok    ok    ok    ok    ok
+GET  /open311/v2/services/<code>.xml                                  ok    ok    ok    ok    ok    ok    ok    ok
+GET  /processes                                                       login 403   403   403   403   ok    403   403
+GET  /processes/<key>/diff                                            login 403   403   403   403   ok    403   403
+GET  /processes/versions/<int:version_id>                             login 403   403   403   403   ok    403   403
+GET  /processes/versions/<int:version_id>/diagram.xml                 login 403   403   403   403   ok    403   403
+POST /processes/versions/<int:version_id>/discard                     login 403   403   403   403   ok    403   403
+POST /processes/versions/<int:version_id>/draft                       login 403   403   403   403   ok    403   403
+GET  /processes/versions/<int:version_id>/edit                        login 403   403   403   403   ok    403   403
+GET  /processes/versions/<int:version_id>/migrate                     login 403   403   403   403   ok    403   403
+POST /processes/versions/<int:version_id>/migrate                     login 403   403   403   403   ok    403   403
+POST /processes/versions/<int:version_id>/new-draft                   login 403   403   403   403   ok    403   403
+GET  /processes/versions/<int:version_id>/problems.json               login 403   403   403   403   ok    403   403
+POST /processes/versions/<int:version_id>/publish                     login 403   403   403   403   ok    403   403
+POST /processes/versions/<int:version_id>/retire                      login 403   403   403   403   ok    403   403
+GET  /report                                                          ok    ok    ok    ok    ok    ok    ok    ok
+POST /report                                                          ok    ok    ok    ok    ok    ok    ok    ok
+GET  /report/<step>                                                   ok    ok    ok    ok    ok    ok    ok    ok
+POST /report/<step>                                                   ok    ok    ok    ok    ok    ok    ok    ok
+GET  /report/done                                                     ok    ok    ok    ok    ok    ok    ok    ok
+GET  /report/review                                                   ok    ok    ok    ok    ok    ok    ok    ok
+POST /report/review                                                   ok    ok    ok    ok    ok    ok    ok    ok
+GET  /track                                                           ok    ok    ok    ok    ok    ok    ok    ok
+POST /track                                                           ok    ok    ok    ok    ok    ok    ok    ok
+GET  /track/<code>                                                    ok    ok    ok    ok    ok    ok    ok    ok
+GET  /track/<code>/rate                                               ok    ok    ok    ok    ok    ok    ok    ok
+POST /track/<code>/rate                                               ok    ok    ok    ok    ok    ok    ok    ok
+GET  /track/<code>/rate/thanks                                        ok    ok    ok    ok    ok    ok    ok    ok
+GET  /vote/<token>                                                    ok    ok    ok    ok    ok    ok    ok    ok
+POST /vote/<token>                                                    ok    ok    ok    ok    ok    ok    ok    ok
+GET  /vote/result/<int:vote_id>                                       ok    ok    ok    ok    ok    ok    ok    ok
+"""
+
+pytestmark = [pytest.mark.parametrize("db", ["sqlite"], indirect=True),
+              pytest.mark.usefixtures("cheap_password_hashes")]
+
+
+def _expected() -> dict[tuple[str, str], dict[str, str]]:
+    lines = [line for line in MATRIX.strip("\n").splitlines()[1:] if line.strip()]
+    table = {}
+    for line in lines:
+        method, rule, *cells = line.split()
+        assert len(cells) == len(PRINCIPALS), f"row {method} {rule}: {len(cells)} cells"
+        table[(method, rule)] = dict(zip(PRINCIPALS, cells))
+    return table
+
+
+EXPECTED = _expected()
+
+
+def _routes(app: Flask) -> list[tuple[str, str]]:
+    """(method, rule) of every route but static files."""
+    return sorted((method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+                  for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+_ARGUMENT = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?\w+>")
+
+
+def _sample_url(rule: str) -> str:
+    def sample(match: re.Match[str]) -> str:
+        converter, options = match.group(1), match.group(2)
+        if converter == "int":
+            return "999999"
+        if converter == "any":
+            return options.split(",")[0].strip().strip("'\"")
+        return "XX"
+    return _ARGUMENT.sub(sample, rule)
+
+
+def _cell(response: TestResponse) -> str:
+    location = response.headers.get("Location", "")
+    if response.status_code == 401 or (response.status_code == 302 and location.startswith("/login")):
+        return "login"
+    if response.status_code == 403:
+        return "403"
+    if response.status_code >= 500:
+        return f"{response.status_code}!"
+    return "ok"
+
+
+def test_the_matrix_has_a_row_for_every_route_and_no_row_for_a_route_that_is_gone(app: Flask) -> None:
+    routes = set(_routes(app))
+    missing = sorted(routes - EXPECTED.keys())
+    stale = sorted(EXPECTED.keys() - routes)
+    assert not missing, "add these rows to MATRIX:\n" + "\n".join(f"{m:<5}{r}" for m, r in missing)
+    assert not stale, "these MATRIX rows name no route any more:\n" + "\n".join(f"{m:<5}{r}" for m, r in stale)
+
+
+@pytest.mark.parametrize("principal", list(PRINCIPALS))
+def test_every_route_answers_each_role_as_the_matrix_says(csrf_app: Flask, login_as: LoginAs,
+                                                         principal: str) -> None:
+    username = PRINCIPALS[principal]
+    client: FlaskClient = login_as(username) if username else csrf_app.test_client()
+    # Logging out last: it would end the session the other requests need.
+    routes = sorted(_routes(csrf_app), key=lambda route: route == ("POST", "/logout"))
+    wrong = []
+    for method, rule in routes:
+        if (method, rule) not in EXPECTED:
+            continue  # the completeness test names it
+        expected = EXPECTED[(method, rule)][principal]
+        response = client.open(_sample_url(rule), method=method)
+        if _cell(response) != expected:
+            wrong.append(f"{method} {rule}: expected {expected}, got {response.status_code}")
+    assert wrong == []
