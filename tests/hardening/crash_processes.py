@@ -3,11 +3,14 @@
 Run as ``python -m tests.hardening.crash_processes serve URL PORT`` or ``... work URL SEED``; the
 process imports everything, then waits for a line on stdin before it opens the database, so the
 test can keep a warm standby and restart a killed process at once (a cold start of the app takes
-seconds on a busy machine).
-Both take their time from :class:`ScaledClock` (``CASEGRID_TEST_CLOCK``), the same in every
+seconds on a busy machine). Both take their time from :class:`ScaledClock` (``CASEGRID_TEST_CLOCK``), the same in every
 process and across restarts, so that deadlines keep falling due while the test runs and every
 process agrees on the time. Nothing else differs from production: ``web.create_app`` served by
 waitress, and :class:`CaseService` calls, each one transaction.
+
+With ``CASEGRID_TEST_STALL`` set, the first engine step of the process writes all its rows, says
+``stalled`` on stdout and hangs inside its open transaction, for the test to kill it right there.
+This fault injection lives here, in the test's own launcher; no engine code path knows about it.
 """
 from __future__ import annotations
 
@@ -17,8 +20,12 @@ import sys
 import time
 from datetime import datetime, timedelta
 
+from typing import Any
+
+from sqlalchemy.orm import Session
 from waitress import serve as waitress_serve
 
+import engine.cases.steps
 from engine.db import Database
 from engine.errors import CasegridError
 from engine.people.actor import Actor
@@ -27,6 +34,7 @@ from engine.service import CaseService
 from web import create_app
 
 CLOCK_ENV = "CASEGRID_TEST_CLOCK"
+STALL_ENV = "CASEGRID_TEST_STALL"
 
 #: The supervisor's answer to an overdue task: one more working day (the task comes back, and so does its timer).
 EXTEND = {"escalation_action": "extend", "extend_days": 1, "escalation_reason": "部门人手紧张，延期一天"}
@@ -73,9 +81,25 @@ def work(url: str, seed: int) -> None:
             time.sleep(0.02)  # idle: do not spin on a shared machine
 
 
+def stall_inside_the_first_step() -> None:
+    """The step's last write (its domain records), flushed into the open transaction; then a hang."""
+    real = engine.cases.steps.append_records
+
+    def written_then_hang(session: Session, *args: Any, **kwargs: Any) -> Any:
+        real(session, *args, **kwargs)
+        session.flush()
+        print("stalled", flush=True)
+        while True:
+            time.sleep(60)
+
+    engine.cases.steps.append_records = written_then_hang
+
+
 if __name__ == "__main__":
     command, url, arg = sys.argv[1:4]
     sys.stdin.readline()  # standing by until the test starts this process
+    if os.environ.get(STALL_ENV):
+        stall_inside_the_first_step()
     if command == "serve":
         serve(url, int(arg))
     else:

@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from select import select as wait_readable
 from typing import Any
 
 import pytest
@@ -42,20 +43,21 @@ from sqlalchemy import select
 
 from engine.audit.models import CaseEvent
 from engine.cases.models import WorkItem
-from engine.clock import as_utc
+from engine.clock import FixedClock, as_utc
 from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.organisation import DEMO_PASSWORD
 from engine.demo.scenarios import waiting_for_council, waiting_for_department
 from engine.service import CaseService
-from tests.hardening.crash_processes import CLOCK_ENV, ScaledClock
+from tests.engine.test_concurrency import case_state
+from tests.hardening.crash_processes import CLOCK_ENV, STALL_ENV, ScaledClock
 from tests.hardening.invariants import all_case_problems
 
 SEED = 9
 #: Kills per backend; before each, the load gets this many answers from the server (a count, not a
 #: time, so that a slow machine gets the same load), then a random fraction of a second more.
 KILLS = 3
-ANSWERS_BEFORE_KILL = (4, 12)
+ANSWERS_BEFORE_KILL = (3, 9)
 KILL_WITHIN = 0.3
 #: One wall-clock second is a day of case time: deadlines keep falling due during the test.
 SPEED = 24 * 3600
@@ -72,6 +74,8 @@ FORMS: dict[str, dict[str, dict[str, Any]]] = {
                   "on_site": {"on_site_note": "已到现场核实，情况属实"},
                   "complete": {"completion_report": "已维修完毕，恢复正常使用", "evidence": "photo://after.jpg"}},
 }
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: What a request cut off by a dying server raises.
 CUT_OFF = (ConnectionError, http.client.RemoteDisconnected, http.client.IncompleteRead, socket.timeout)
@@ -202,13 +206,13 @@ class Load:
 class Fleet:
     """The server and the worker subprocesses, started, killed with SIGKILL and restarted.
 
-    Each has a warm standby (imported, waiting on stdin, database not yet opened) that takes over
-    right after a kill, so a restart costs a fraction of a second instead of a cold start.
+    The server has a warm standby (imported, waiting on stdin, database not yet opened) that takes
+    over right after a kill, so the load waits a fraction of a second instead of a cold start; the
+    worker, whom nobody waits for, restarts cold.
     """
 
     def __init__(self, url: str, port: int, clock: ScaledClock, logs: Path) -> None:
-        self.url, self.port, self.logs = url, port, logs
-        self.env = os.environ | {CLOCK_ENV: clock.to_env(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        self.url, self.port, self.clock, self.logs = url, port, clock, logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.standby: dict[str, subprocess.Popen[bytes]] = {}
         self.kills: Counter[str] = Counter()
@@ -216,17 +220,15 @@ class Fleet:
     def _spawn(self, name: str) -> subprocess.Popen[bytes]:
         arg = str(self.port) if name == "server" else str(SEED + self.kills[name])
         with open(self.logs / f"{name}.log", "ab") as log:
-            return subprocess.Popen(
-                [sys.executable, "-m", "tests.hardening.crash_processes", "serve" if name == "server" else "work",
-                 self.url, arg], env=self.env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
+            return launch("serve" if name == "server" else "work", self.url, arg, self.clock, log)
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, *, again: bool = True) -> None:
+        """Start ``name`` (its standby if there is one); ``again``: it may be killed and restarted later."""
         proc = self.standby.pop(name, None) or self._spawn(name)
-        assert proc.stdin is not None
-        proc.stdin.write(b"go\n")
-        proc.stdin.flush()
+        go(proc)
         self.procs[name] = proc
-        self.standby[name] = self._spawn(name)
+        if again and name == "server":
+            self.standby[name] = self._spawn(name)
 
     def kill(self, name: str) -> None:
         proc = self.procs[name]
@@ -255,6 +257,20 @@ class Fleet:
             proc.wait(30)
             if proc.stdin is not None:
                 proc.stdin.close()
+
+
+def launch(command: str, url: str, arg: str, clock: ScaledClock, stdout: Any,
+           **env: str) -> subprocess.Popen[bytes]:
+    """A :mod:`tests.hardening.crash_processes` process, standing by until :func:`go`."""
+    return subprocess.Popen([sys.executable, "-m", "tests.hardening.crash_processes", command, url, arg],
+                            env=os.environ | {CLOCK_ENV: clock.to_env(), "PYTHONPATH": str(ROOT)} | env,
+                            stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.STDOUT)
+
+
+def go(proc: subprocess.Popen[bytes]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write(b"go\n")
+    proc.stdin.flush()
 
 
 def free_port() -> int:
@@ -316,7 +332,7 @@ def test_server_and_sweeper_killed_at_random_leave_every_case_before_or_after_it
                 fleet.kill(name)
             if not last:
                 for name in victims:
-                    fleet.start(name)
+                    fleet.start(name, again=n < KILLS - 1)
                 fleet.wait_until_serving()
     finally:
         load.finish()
@@ -343,3 +359,33 @@ def test_server_and_sweeper_killed_at_random_leave_every_case_before_or_after_it
     print(f"\n{db.engine.dialect.name}: {time.time() - started:.1f} s under load ({scaled.now():%Y-%m-%d} case time), "
           f"kills {dict(fleet.kills)}, completions {dict(outcomes)}, timers fired {fired}")
     assert outcomes["ok"] > 0 and fired > 0, "the load did not run"
+
+
+@pytest.mark.slow
+def test_sweeper_killed_inside_a_timer_firing_leaves_the_case_before_it_and_the_next_sweep_fires_it(
+        db: Database, driver: Driver, service: CaseService) -> None:
+    case = waiting_for_department(driver)
+    after_deadline = ScaledClock(as_utc(driver.item(case, "accept").due_at) + timedelta(minutes=1),  # type: ignore[arg-type]
+                                 time.time(), 1)
+    before = case_state(service, db, case)
+    sweeper = launch("work", db.url, str(SEED), after_deadline, subprocess.PIPE, **{STALL_ENV: "1"})
+    try:
+        go(sweeper)
+        assert sweeper.stdout is not None
+        ready, _, _ = wait_readable([sweeper.stdout], [], [], STARTUP)
+        assert ready and sweeper.stdout.readline() == b"stalled\n", "the sweeper never got inside the firing"
+        os.kill(sweeper.pid, signal.SIGKILL)  # every row of the firing written, nothing committed
+        assert sweeper.wait(30) == -signal.SIGKILL
+    finally:
+        if sweeper.poll() is None:
+            sweeper.kill()
+            sweeper.wait(30)
+        for pipe in (sweeper.stdin, sweeper.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    assert case_state(service, db, case) == before
+    assert all_case_problems(service, db) == {}
+    fired = CaseService(db, FixedClock(after_deadline.now())).tick()
+    assert [r.case.id for r in fired] == [case.id]
+    assert driver.open_ids(case) == ["handle_escalation"]
