@@ -143,3 +143,16 @@ def test_a_client_hung_inside_a_transaction_loses_its_case_lock_and_others_go_on
 def _app(database: Database, clock: FixedClock, tmp_path: Path) -> Flask:
     return create_app({"TESTING": True, "DATABASE": database, "DATABASE_URL": database.url, "CLOCK": clock,
                        "SECRET_KEY": "test", "INSTANCE": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False})
+
+
+def test_lock_waits_are_configured_from_the_environment(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEGRID_DB_LOCK_TIMEOUT", "2.5")
+    monkeypatch.setenv("CASEGRID_DB_BUSY_TIMEOUT", "1.5")
+    configured = Database(db.url)
+    try:
+        with configured.reading() as s:
+            setting = "PRAGMA busy_timeout" if configured.is_sqlite else "SHOW lock_timeout"
+            value = s.execute(text(setting)).scalar()
+    finally:
+        configured.dispose()
+    assert str(value) == ("1500" if db.is_sqlite else "2500ms")
