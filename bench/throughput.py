@@ -117,6 +117,7 @@ class BareResult:
     cases: int = 0
     steps: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     unmatched: int = 0
 
     @property
@@ -138,7 +139,9 @@ def bare_sample(db: Database, sample: int) -> BareResult:
                              .where(CaseEvent.case_id == case_id, CaseEvent.type.in_(ENGINE_EVENTS))
                              .order_by(CaseEvent.seq)).all()
         events = [(t, at, json.loads(p)) for t, at, p in rows]
+        cpu = time.process_time()
         spent, steps, unmatched = bare.case(str(process_key), events)
+        result.cpu_seconds += time.process_time() - cpu
         result.cases += 1
         result.steps += steps
         result.seconds += spent
@@ -155,6 +158,7 @@ class Run:
     days: int
     seed: int
     wall_seconds: float
+    cpu_seconds: float
     steps: int
     events: int
     sweeps: int
@@ -179,6 +183,11 @@ class Run:
     @property
     def ratio(self) -> float:
         return self.seconds_per_case / self.bare.seconds_per_case
+
+    @property
+    def cpu_ratio(self) -> float:
+        """The same ratio in CPU time of this process (steadier when other jobs load the machine)."""
+        return (self.cpu_seconds / self.cases) / (self.bare.cpu_seconds / self.bare.cases)
 
 
 def fresh_database(url: str | None, folder: Path) -> Database:
@@ -213,7 +222,7 @@ def run_backend(backend: str, url: str | None, args: argparse.Namespace, folder:
 
 def _run_of(backend: str, s: SimulationSummary) -> Run:
     return Run(backend=backend, cases=s.cases, days=s.days, seed=s.seed, wall_seconds=s.wall_seconds,
-               steps=s.tally.steps, events=s.events, sweeps=s.tally.sweeps, escalations=s.escalations,
+               cpu_seconds=s.cpu_seconds, steps=s.tally.steps, events=s.events, sweeps=s.tally.sweeps, escalations=s.escalations,
                reopens=s.reopens, mediations=s.mediations, diverted=len(s.tally.diverted),
                fingerprint=s.fingerprint, outcomes={f"{p}/{o}": n for (p, o), n in sorted(s.outcomes.items())})
 
@@ -251,6 +260,9 @@ def report(runs: list[Run]) -> str:
             f"{r.wall_seconds:8.1f} {r.steps:7d} {r.events:8d} | {r.bare.seconds_per_case * 1000:10.1f} ms "
             f"({r.bare.cases} cases, {r.bare.steps} steps, {r.bare.seconds / max(r.bare.steps, 1) * 1000:.2f} ms/step)"
             f" {r.ratio:5.2f}×")
+        lines.append(f"  {'':10} CPU of this process: {r.cpu_seconds / r.cases * 1000:.1f} ms/case "
+                     f"({r.cases / r.cpu_seconds:.1f} cases per CPU-second) | bare "
+                     f"{r.bare.cpu_seconds / max(r.bare.cases, 1) * 1000:.1f} ms/case  CPU ratio {r.cpu_ratio:.2f}×")
     lines.append("")
     sqlite = next((r for r in runs if r.backend == "sqlite"), None)
     pg = next((r for r in runs if r.backend == "postgresql"), None)
@@ -295,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_backend("postgresql", args.pg_url, args, Path(folder)))
     print(report(runs))
     if args.json:
-        Path(args.json).write_text(json.dumps([{**asdict(r), "cases_per_s": r.cases_per_s, "ratio": r.ratio}
+        Path(args.json).write_text(json.dumps([{**asdict(r), "cases_per_s": r.cases_per_s, "ratio": r.ratio,
+                                                "cpu_ratio": r.cpu_ratio}
                                                for r in runs], indent=2, ensure_ascii=False))
     return 0
 

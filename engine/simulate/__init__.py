@@ -55,12 +55,13 @@ def run_simulation(db: Database, *, cases: int, days: int = 30, seed: int = 1, s
     mix = mix or PathMix()
     simulation = Simulation(CaseService(db, clock), clock, script_for, sweep_every, mix)
     plans = plan_workload(cases, days, seed, start, GRID_CODES, mix.mediation)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     # A rerun on the same database draws other identities: case uuids are unique.
     with seeded_identities(seed * 1_000_003 + before.case_id):
         tally = simulation.run(plans, progress)
     summary = SimulationSummary(cases=cases, days=days, seed=seed, first_arrival=plans[0].arrives_at,
-                                last_moment=clock.now(), wall_seconds=time.perf_counter() - began, tally=tally)
+                                last_moment=clock.now(), wall_seconds=time.perf_counter() - began, tally=tally,
+                                cpu_seconds=time.process_time() - cpu)
     with db.reading() as s:
         collect(s, before, summary)
     return summary

@@ -35,6 +35,9 @@ class SimulationSummary:
     last_moment: datetime
     wall_seconds: float
     tally: Tally
+    #: CPU time of this process during the run: steadier than wall time on a shared machine (it leaves out
+    #: waiting for the disk and, on PostgreSQL, the server's own work).
+    cpu_seconds: float = 0.0
     #: (process, outcome or status) → cases
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
     events_by_type: Counter[str] = field(default_factory=Counter)
@@ -88,7 +91,8 @@ def format_summary(s: SimulationSummary) -> str:
         f"mediations {s.mediations} with {t.paths['mediation_session']} sessions)",
         f"  engine steps: {t.steps}  sweeps: {t.sweeps}  timers fired: {t.timers_fired}",
         f"  wall time: {s.wall_seconds:.1f} s  →  {s.per_second(s.cases):.1f} cases/s, "
-        f"{s.per_second(t.steps):.1f} steps/s, {s.per_second(s.events):.1f} events/s",
+        f"{s.per_second(t.steps):.1f} steps/s, {s.per_second(s.events):.1f} events/s "
+        f"(CPU {s.cpu_seconds:.1f} s in this process)",
         f"  fingerprint: {s.fingerprint[:16]}",
     ]
     if t.diverted:
