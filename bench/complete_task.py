@@ -626,7 +626,8 @@ def components(cg: Casegrid, case: Case, repeat: int) -> dict[str, Any]:
 
 def replay_in_memory(cg: Casegrid, case: Case) -> tuple[float, bool, bool]:
     """Reference only: the same engine events applied to one instance without a snapshot round trip
-    between events (CaseService.replay goes through load(dump()) after every event).
+    between events, by hand (CaseService.replay does the same since engine/audit/replay.py stopped
+    round-tripping; the serializer sorts deleted keys so both give the stored snapshot).
 
     Returns (ms, in-memory result equals the stored snapshot, CaseService.replay result equals it).
     """

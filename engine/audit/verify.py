@@ -92,6 +92,9 @@ def chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | None
     return None
 
 
+#: Cases read per round trip by :func:`verify_cases`.
+VERIFY_BATCH = 200
+
 #: ``verify_case``'s default: read the case's signed heads from the checkpoints.
 _LOOKUP: list[SignedHead] = []
 
@@ -117,12 +120,18 @@ def verify_case(session: Session, case: Case, signed: list[SignedHead] | None = 
 
 
 def verify_cases(session: Session, case_ids: list[int] | None = None) -> Iterator[CaseCheck]:
-    stmt = select(Case).order_by(Case.id)
+    """Every case (or those given), fully: chain, signed heads, replay. Streams the cases.
+
+    Cases are read ``VERIFY_BATCH`` at a time and let go once checked: a million cases with
+    their snapshots would not fit in memory at once.
+    """
+    stmt = select(Case).order_by(Case.id).execution_options(yield_per=VERIFY_BATCH)
     if case_ids is not None:
         stmt = stmt.where(Case.id.in_(case_ids))
     heads = signed_heads(session)
     for case in session.scalars(stmt):
         yield verify_case(session, case, heads.get(case.uuid))
+        session.expunge(case)
 
 
 @dataclass(frozen=True)
