@@ -17,8 +17,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -36,6 +38,11 @@ class LinearParallelMultiInstanceTask(ParallelMultiInstanceTask):
         if expected is None:
             return super().children_complete(my_task)
         return len(my_task.internal_data.get("merged", [])) >= expected
+
+
+# A spec parsed by casegrid must stay serializable by SpiffWorkflow's own Camunda serializer (the benchmarks
+# run bare SpiffWorkflow on the same parsed specs with the spec embedded): it converts the subclass as its base.
+CAMUNDA_CONFIG.setdefault(LinearParallelMultiInstanceTask, MultiInstanceTaskConverter)
 
 
 def make_linear(spec: Any) -> set[str]:
