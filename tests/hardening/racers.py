@@ -79,7 +79,7 @@ class _CommittedEvents:
         return taken
 
 
-def plan(worker: int, targets: list[Target], supervisor: Actor, seed: int) -> list[tuple[str, Target | None]]:
+def plan(worker: int, targets: list[Target], seed: int) -> list[tuple[str, Target | None]]:
     """This worker's ops: the targets in the order all workers share (so they collide on each one), each
     claimed, released, reassigned and completed in this worker's own order — with sweeps in between at
     this worker's own moments (even workers sweep first, so timers race the first completions)."""
@@ -118,7 +118,7 @@ def race(url: str, at: datetime, worker: int, targets: list[Target], supervisor:
         service = CaseService(database, FixedClock(at))
         outcomes = []
         barrier.wait(timeout=TIMEOUT)
-        for op, target in plan(worker, targets, supervisor, seed):
+        for op, target in plan(worker, targets, seed):
             item_id = target.item_id if target else None
             try:
                 _call(service, op, target, supervisor)()
