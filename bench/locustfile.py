@@ -16,14 +16,32 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
+from collections import defaultdict
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 
 SCENARIO = os.environ.get("BENCH_SCENARIO", "inbox")
 POOL: list[list[int]] = json.loads(open(os.environ["BENCH_POOL"]).read()) if os.environ.get("BENCH_POOL") else []
 SESSIONS: list[dict] = json.loads(open(os.environ["BENCH_SESSIONS"]).read())
 _next_session = itertools.count()
+#: Every request's (end time, response time ms, failed) by name, written to ``BENCH_OUT`` when locust quits
+#: (its own CSV is written on a timer and can miss the last second of a short run).
+_seen: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
+
+
+@events.request.add_listener
+def _record(request_type: str, name: str, response_time: float, response_length: int,
+            exception: BaseException | None = None, **_: object) -> None:
+    _seen[name].append((time.time(), response_time, exception is not None))
+
+
+@events.quitting.add_listener
+def _write(**_: object) -> None:
+    if os.environ.get("BENCH_OUT"):
+        with open(os.environ["BENCH_OUT"], "w") as handle:
+            json.dump(_seen, handle)
 
 
 class Worker(HttpUser):
