@@ -16,8 +16,11 @@ from engine.demo import mediation_scenarios as ms
 from engine.demo import scenarios
 from engine.demo.driver import Driver
 from engine.service import CaseService
+from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
 from tests.web.conftest import LoginAs
 from web.access import ACCESS_ATTR
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 def _urls_naming(app: Flask, case: Case, item: WorkItem) -> list[tuple[str, str]]:
