@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, select
+from sqlalchemy import String, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -91,10 +91,19 @@ def _ensure_row(session: Session, key: str, now: datetime) -> None:
                     .on_conflict_do_nothing(index_elements=["key"]))
 
 
+def _forget_stale(session: Session, now: datetime, policy: LockoutPolicy) -> None:
+    """Drop rows whose window and lock are both over: they count nothing any more, and without this
+    every username ever mistyped (or made up by a guesser) would stay in the table."""
+    session.execute(delete(LoginThrottle).where(
+        LoginThrottle.window_start <= to_db(as_utc(now) - policy.window),
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= to_db(now))))
+
+
 def record_failure(session: Session, username: str, now: datetime, policy: LockoutPolicy,
                    source: str | None = None) -> datetime | None:
     """Count one failed login; returns the end of the lock when this failure locked the username."""
     key = throttle_key(username)
+    _forget_stale(session, now, policy)
     _ensure_row(session, key, now)
     row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).one()
     if as_utc(row.window_start) + policy.window <= as_utc(now):

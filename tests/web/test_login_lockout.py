@@ -102,6 +102,16 @@ def test_locking_one_account_leaves_the_others_alone(csrf_app: Flask) -> None:
     assert _log_in(csrf_app.test_client(), "dudao").status_code == 302
 
 
+def test_failures_whose_window_is_over_are_forgotten(csrf_app: Flask, db: Database, clock: FixedClock) -> None:
+    client = csrf_app.test_client()
+    _fail(client, "made-up-1", 1)
+    _fail(client, "wangge", 5)
+    clock.advance(minutes=16)
+    _fail(client, "made-up-2", 1)
+    with db.reading() as s:
+        assert len(s.scalars(select(LoginThrottle)).all()) == 1  # only the fresh one
+
+
 @sqlite_only
 def test_the_failure_count_keeps_no_username_in_clear(csrf_app: Flask, db: Database) -> None:
     _fail(csrf_app.test_client(), "my-secret-password", 1)  # typed into the wrong field
