@@ -183,7 +183,7 @@ class Load:
 
     def _round(self, client: Http, user: str) -> None:
         status, body = client.call("GET", "/api/inbox?limit=20")
-        assert status == 200, (status, body[:300])
+        assert status == 200, (status, body[:1000])
         items = [i for i in json.loads(body)["items"] if i["task"]["bpmn_id"] in FORMS[user]]
         if not items:
             self.stop.wait(0.05)
@@ -191,7 +191,7 @@ class Load:
             form = FORMS[user][item["task"]["bpmn_id"]]
             status, body = client.call("POST", f"/api/work-items/{item['id']}/claim", "{}")
             if status != 200:
-                assert status == 409, (status, body[:300])
+                assert status == 409, (status, body[:1000])
                 continue
             try:
                 status, body = client.call("POST", f"/api/work-items/{item['id']}/complete",
@@ -199,7 +199,7 @@ class Load:
             except CUT_OFF:
                 self.attempts.append(Attempt(user, item["id"], form, "cut off"))
                 raise
-            assert status in (200, 409), (status, body[:300])  # 409: a timer took the task first
+            assert status in (200, 409), (status, body[:1000])  # 409: a timer took the task first
             self.attempts.append(Attempt(user, item["id"], form, "ok" if status == 200 else str(status)))
 
 
