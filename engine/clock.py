@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Protocol, overload
 
 
 class Clock(Protocol):
@@ -37,6 +37,14 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+@overload
+def to_db(value: datetime) -> datetime: ...
+
+
+@overload
+def to_db(value: None) -> None: ...
 
 
 def to_db(value: datetime | None) -> datetime | None:
