@@ -87,8 +87,11 @@ class CaseService:
             due = queries.due_case_ids(s, now, limit)
         fired = []
         for case_id in due:
-            with self.db.transaction() as s:
-                result = operations.fire_case_timers(s, case_id, at=now, hooks=self.hooks)
+            try:
+                with self.db.transaction() as s:
+                    result = operations.fire_case_timers(s, case_id, at=now, hooks=self.hooks)
+            except ConflictError:  # the case is busy (a lock wait ran out): the next sweep fires it
+                continue
             if result is not None:
                 fired.append(result)
         return closed + fired

@@ -156,3 +156,21 @@ def test_lock_waits_are_configured_from_the_environment(db: Database, monkeypatc
     finally:
         configured.dispose()
     assert str(value) == ("1500" if db.is_sqlite else "2500ms")
+
+
+def test_task_form_waiting_too_long_for_the_case_lock_keeps_the_answers_and_says_the_case_is_busy(
+        db: Database, impatient: Database, clock: FixedClock, tmp_path: Path,
+        reported: tuple[Case, WorkItem]) -> None:
+    case, item = reported
+    app = _app(impatient, clock, tmp_path)
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    assert client.post("/login", data={"username": "wangge", "password": DEMO_PASSWORD}).status_code == 302
+
+    with case_locked(db, case.id):
+        response = client.post(f"/inbox/tasks/{item.id}", data={**TRIAGE, "case_version": str(case.version)})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert BUSY_MESSAGE in html and "已被他人更新" not in html
+    assert "已联系保洁当场处理" in html  # the answers are kept for the retry

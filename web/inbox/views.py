@@ -125,15 +125,18 @@ def task(item_id: int) -> ResponseReturnValue:
     except ValidationError as error:
         return _page(view, form, 400, form.add_engine_errors(error.field_errors) or
                      ([] if error.field_errors else [error.message]))
-    except ConflictError:
-        return _conflict(item_id, form)
+    except ConflictError as error:
+        return _conflict(item_id, form, error)
     flash(_("已办理：%(task)s（%(code)s）", task=view.task_name, code=view.case.tracking_code))
     return redirect(url_for("inbox.index"))
 
 
-def _conflict(item_id: int, form: TaskForm) -> ResponseReturnValue:
+def _conflict(item_id: int, form: TaskForm, error: ConflictError) -> ResponseReturnValue:
     """Someone changed the case first: show who and what the case looks like now (HTTP 409)."""
     view = services.cases().task(item_id, current_actor())
+    if view.is_open and view.case.version == form.case_version.data:
+        # Nothing changed: the case was busy (a lock wait ran out). Keep the answers and say so.
+        return _page(view, form, 409, [error.message])
     if not view.is_open:
         return _page(view, None, 409, [_finished(view)])
     if view.held_by_other(current_actor()):
