@@ -83,18 +83,17 @@ def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseE
                   on_event: OnEvent | None = None, process_for: ProcessFor | None = None) -> Replayed:
     """Apply the engine events in order (records such as ``claimed`` change no workflow state).
 
-    The events are applied to one instance in memory. The live path instead stores
-    and reloads the snapshot around every step; the two give the same snapshot byte
-    for byte because a dump does not depend on whether the tasks went through a
-    round trip (the serializer sorts the one list that did: see
-    :class:`engine.bpmn.serializer.SortedDeltaTaskConverter`), and verification
-    compares the result with the stored snapshot, so any divergence is reported.
-    A round trip per event made a 200-event case take ~250 ms; in memory ~2× less.
+    Between events the workflow goes through a snapshot, exactly as the live path stores and
+    reloads it, so replay is the same computation as the original run and not merely an
+    equivalent one. (Applying the events to one instance in memory is ~2× faster but not the
+    same computation: a signal thrown in one step stays in the in-memory workflow's event list
+    and is caught by a later step, where the stored and reloaded workflow has handled it —
+    mediation cases replayed to a different path.)
 
     ``on_event(event, instance)`` is called after every event, records included, with
-    the workflow as it stands then. When it is given, the next engine event works on a
-    fresh load of the snapshot, so the instance passed is never changed afterwards
-    (the auditor's step-by-step view reads every step in this one pass).
+    the workflow as it stands then; the next engine event works on a fresh load of its
+    snapshot, so the instance passed is never changed afterwards (the auditor's
+    step-by-step view reads every step in this one pass).
 
     ``process`` is the version the case is pinned to now. A migrated case (one with
     ``spec_migrated`` events) is replayed from the version it started on and switches
@@ -120,7 +119,7 @@ def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseE
                 on_event(event, instance)
             continue
         try:
-            if instance is not None and on_event is not None:
+            if instance is not None:
                 instance = load(process, instance.snapshot(), case_uuid)
             issued = instance.ids.issued if instance else 0
             ctx = new_context(case_uuid, issued, event.at, calendar_at(event.at))

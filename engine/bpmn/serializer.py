@@ -13,16 +13,11 @@ import json
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import (
-    BpmnSubWorkflowConverter,
-    BpmnWorkflowConverter,
-    TaskConverter,
-)
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.task import Task
 
 from engine.bpmn.expressions import restricted_script_engine
 from engine.bpmn.parser import ParsedProcess
@@ -41,22 +36,6 @@ def _restore_tasks(converter: Any, dct: dict[str, Any], workflow: Any) -> dict[U
     tasks = dct["tasks"]
     return {UUID(task_id): converter.registry.restore(tasks[task_id], workflow=workflow)
             for task_id in dct["task_order"]}
-
-
-class SortedDeltaTaskConverter(TaskConverter):
-    """Lists a task's deleted data keys sorted.
-
-    SpiffWorkflow lists them in the parent's dict order, which is insertion order in
-    memory but sorted order after a snapshot round trip. Sorted, the dump is the same
-    either way, so replay can apply a case's events to one instance in memory and
-    still reproduce the stored snapshot byte for byte.
-    """
-
-    def to_dict(self, task: Task) -> dict[str, Any]:
-        dct = super().to_dict(task)
-        if dct["delta"].get("deletions"):
-            dct["delta"]["deletions"] = sorted(dct["delta"]["deletions"])
-        return dct
 
 
 class OrderedSubWorkflowConverter(BpmnSubWorkflowConverter):
@@ -98,7 +77,6 @@ class SpecByReferenceConverter(BpmnWorkflowConverter):
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = SpecByReferenceConverter
 _config[BpmnSubWorkflow] = OrderedSubWorkflowConverter
-_config[Task] = SortedDeltaTaskConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
