@@ -7,7 +7,8 @@ cannot run code, so this is the accepted trade-off. bpmn-js shows its logo as a 
 """
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_login import current_user
 
 #: The Content-Security-Policy, one directive per entry.
 CSP = {
@@ -37,15 +38,19 @@ HEADERS = {
 HSTS = "max-age=31536000"
 
 
-def _add_headers(response: Response, *, https: bool) -> Response:
+def _add_headers(response: Response, *, https: bool, staff_page: bool) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if https:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if staff_page:
+        # Case pages carry personal data: after logout, Back on a shared office PC must not show them.
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
-        return _add_headers(response, https=bool(app.config.get("SESSION_COOKIE_SECURE")))
+        staff_page = current_user.is_authenticated and request.endpoint != "static"
+        return _add_headers(response, https=bool(app.config.get("SESSION_COOKIE_SECURE")), staff_page=staff_page)

@@ -57,6 +57,16 @@ def test_a_logged_in_page_carries_the_headers_too(login_as: LoginAs) -> None:
     assert headers["X-Frame-Options"] == "DENY" and "script-src 'self'" in headers["Content-Security-Policy"]
 
 
+@sqlite_only
+def test_staff_pages_are_not_kept_in_the_browser_cache_but_static_files_and_public_pages_may_be(
+        login_as: LoginAs, client: FlaskClient) -> None:
+    staff = login_as("dudao")
+    assert staff.get("/inbox").headers["Cache-Control"] == "no-store"
+    with staff.get("/static/css/app.css") as static:
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+
+
 def test_no_template_has_an_inline_script_or_event_handler() -> None:
     """An inline script would be refused by the policy: the page would silently lose its behaviour."""
     offenders = []
