@@ -26,11 +26,14 @@ def lock_case(session: Session, case_id: int) -> Case:
 
 
 def find_case(session: Session, ref: str | int) -> Case:
-    """A case by database id or tracking code."""
+    """A case by database id or tracking code (whatever ``ref`` is, an unknown case is :class:`NotFound`)."""
     case = None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        case = session.get(Case, int(ref))
-    if case is None and isinstance(ref, str):
+    # Only plain ASCII digits within the id column's range: "²" is a digit to str.isdigit() but not to int(),
+    # and an id beyond 32 bits overflows the PostgreSQL integer column.
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
+        if 0 < int(ref) < 2**31:
+            case = session.get(Case, int(ref))
+    if case is None and isinstance(ref, str) and len(ref) <= 64:
         case = session.scalar(select(Case).where(Case.tracking_code == ref.strip().upper()))
     if case is None:
         raise NotFound(f"案件 {ref} 不存在")

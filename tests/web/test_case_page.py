@@ -1,6 +1,8 @@
 """The case page (summary, masked parties, current tasks, timeline, diagram), its access rule and case search."""
 from __future__ import annotations
 
+import pytest
+
 import html as html_lib
 import json
 import re
@@ -211,3 +213,8 @@ def test_the_timeline_is_english_when_chosen(driver: Driver, login_as: LoginAs) 
     client.post("/lang/en", data={"next": "/"})
     html = page(client, case)
     assert "李网格员 completed 分拨研判: 提交协商" in html and "Process diagram" in html
+
+
+@pytest.mark.parametrize("ref", ["²", "99999999999999999999", "9" * 300, "٣"])
+def test_a_case_reference_that_is_no_id_nor_code_is_404_not_500(login_as, ref: str) -> None:
+    assert login_as("dudao").get(f"/cases/{ref}").status_code == 404
