@@ -10,6 +10,7 @@ RESULTS.md. Everything below that block (the profile notes, the throughput helpe
         --pg-1m postgresql+psycopg://postgres@127.0.0.1:5432/casegrid_big \\
         --pg-scratch postgresql+psycopg://postgres@127.0.0.1:5432/casegrid_scratch
     python bench/run_all.py --smoke --only inbox replay --results /tmp/RESULTS.md
+    python bench/run_all.py --full --logs bench-logs --keep --only http --pg-scratch ...   # redo one figure
 
 ``--sqlite-1m`` / ``--pg-1m`` hold the bulk load of 1 000 000 historical cases (``bench/bulkload.py``);
 with ``--load`` they are loaded first. ``--pg-scratch`` is EMPTIED (throughput drops its schema; the
@@ -195,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-scratch", help="PostgreSQL URL that may be EMPTIED (throughput, HTTP).")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--logs", type=Path, help="Folder for each script's output (default: a temporary one).")
+    parser.add_argument("--keep", action="store_true",
+                        help="With --logs: scripts not run now keep their figures from the last run there.")
     args = parser.parse_args(argv)
     started = datetime.now(UTC)
     logs = args.logs or Path(tempfile.mkdtemp(prefix="casegrid-bench-logs-"))
@@ -202,9 +205,18 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[list[Figure]]] = {}
     loads: dict[str, str] = {}
     failures: dict[str, str] = {}
+    previous = logs / "figures.json"
+    if args.keep and previous.exists():
+        # Scripts not run this time keep the figures of the last run into the same --logs folder.
+        saved = json.loads(previous.read_text())
+        for name in SCRIPTS:
+            if name in saved.get("figures", {}):
+                results[name] = [[Figure(**f) for f in run] for run in saved["figures"][name]]
+                loads[name] = saved.get("loads", {}).get(name, "?")
     for name in args.only or SCRIPTS:
         if name in args.skip:
             continue
+        runs_before = results.get(name)
         results[name] = []
         for run in range(args.runs):
             out = logs / f"{name}.{run}.json"
@@ -228,10 +240,20 @@ def main(argv: list[str] | None = None) -> int:
                 print("  " + figure.line(), flush=True)
             print(f"  ({time.perf_counter() - t0:.0f} s, exit {proc.returncode})", flush=True)
             results[name].append(figures)
+        if runs_before:
+            # Figures this run did not produce (skipped, failed, or another database) stay from the last run.
+            if not results[name]:
+                results[name] = runs_before
+            else:
+                for i, run_figures in enumerate(results[name]):
+                    keys = {f.key for f in run_figures}
+                    before = runs_before[min(i, len(runs_before) - 1)]
+                    run_figures.extend(f for f in before if f.key not in keys)
     block = table(results, "--smoke" if args.smoke else "--full", machine(), started, loads, failures)
     write_results(args.results, block)
-    (logs / "figures.json").write_text(json.dumps({k: [[asdict(f) for f in run] for run in v]
-                                                   for k, v in results.items()}, ensure_ascii=False, indent=1))
+    previous.write_text(json.dumps({"figures": {k: [[asdict(f) for f in run] for run in v]
+                                               for k, v in results.items() if v},
+                                    "loads": loads}, ensure_ascii=False, indent=1))
     print(f"wrote {args.results}; logs in {logs}")
     return 1 if failures else 0
 
