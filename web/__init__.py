@@ -19,6 +19,7 @@ from web import (
     errors,
     i18n,
     inbox,
+    input_guard,
     mediation,
     navigation,
     open311,
@@ -51,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    default_translation_directories=i18n.init_app(app))
 
     errors.init_app(app)
+    input_guard.init_app(app)
     security_headers.init_app(app)
     proxy.init_app(app)
     navigation.init_app(app)

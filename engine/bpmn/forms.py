@@ -5,6 +5,7 @@ it came from, so a web form, the JSON API and a flow all get the same rules.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +15,14 @@ from engine.errors import ValidationError
 
 #: Field types the engine knows how to validate and the UI how to render.
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+
+#: Longest text a field takes when the diagram sets no ``maxlength`` (a diagram may set less or more).
+MAX_TEXT_LENGTH = 10_000
+#: Characters no text may hold: control characters (tab, line feed and carriage return are text) and lone
+#: surrogates (a JSON "\\ud800" decodes to one; it cannot be encoded as UTF-8, so saving it fails). NUL
+#: cannot even be stored by PostgreSQL. The web refuses them in every request (web/input_guard.py); this
+#: covers the flows and the CLI.
+FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 _TRUE = {"true", "1", "on", "yes", "y", "是"}
 _FALSE = {"false", "0", "off", "no", "n", "否", ""}
@@ -124,6 +133,10 @@ def _coerce(f: FormField, value: Any) -> Any:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValueError("必须是文本")
     text = str(value).strip()
+    if FORBIDDEN_CHARACTERS.search(text):
+        raise ValueError("不能包含控制字符或无效字符")
+    if f.max_length is None and len(text) > MAX_TEXT_LENGTH:
+        raise ValueError(f"最多 {MAX_TEXT_LENGTH} 个字")
     if f.min_length is not None and len(text) < f.min_length:
         raise ValueError(f"至少 {f.min_length} 个字")
     if f.max_length is not None and len(text) > f.max_length:

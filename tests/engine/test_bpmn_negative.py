@@ -32,7 +32,13 @@ from engine.service import CaseService
 from engine.specs.service import ProcessService
 from engine.specs.validation import Problem, problems_of
 from tests.fixtures.diagrams import HEADER, gateway_process
-from tests.fixtures.process_versions import DIAGRAMS, civic_loop, replace_once, versions_restored  # noqa: F401
+from tests.fixtures.process_versions import (  # noqa: F401
+    DIAGRAMS,
+    civic_loop,
+    replace_once,
+    versions_restored,
+    with_endless_loop,
+)
 
 MINIMAL = (DIAGRAMS / "valid_minimal.bpmn").read_text(encoding="utf-8")
 
@@ -262,23 +268,9 @@ def test_a_timer_cycle_that_never_ends_is_refused(cycle: str, says: str) -> None
 
 # -- a published loop, through the case service: the step fails and writes nothing ---------------------
 
-def _looping_civic_loop() -> str:
-    """The civic loop with a gateway after ``init`` that sends it back to ``init`` for ever."""
-    loop = """<bpmn:sequenceFlow id="flow_init_triage" sourceRef="init" targetRef="spin"/>
-    <bpmn:exclusiveGateway id="spin"/>
-    <bpmn:sequenceFlow id="spin_again" sourceRef="spin" targetRef="init">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">reopen_count &gt;= 0</bpmn:conditionExpression>
-    </bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="spin_out" sourceRef="spin" targetRef="triage">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">reopen_count &lt; 0</bpmn:conditionExpression>
-    </bpmn:sequenceFlow>"""
-    return replace_once(civic_loop(), '<bpmn:sequenceFlow id="flow_init_triage" sourceRef="init" targetRef="triage"/>',
-                        loop)
-
-
 @pytest.fixture
 def looping_published(db: Database, clock: FixedClock, versions_restored: None) -> Iterator[None]:  # noqa: F811
-    ProcessService(db, clock).publish_file(_looping_civic_loop(), "循环测试", by="dudao")
+    ProcessService(db, clock).publish_file(with_endless_loop(civic_loop()), "循环测试", by="dudao")
     yield
 
 

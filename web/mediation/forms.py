@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -201,7 +202,8 @@ class AgreementForm(_TaskPageForm):
 
     @classmethod
     def for_parties(cls, parties: Sequence[PartyView], **kwargs: Any) -> AgreementForm:
-        attrs = {f"confirm_{p.id}": BooleanField(_l("%(party)s 已确认协议内容并签字", party=_party_label(p)))
+        # gettext, not lazy_gettext: a lazy string is rendered as safe HTML, and party names are typed in.
+        attrs = {f"confirm_{p.id}": BooleanField(_("%(party)s 已确认协议内容并签字", party=_party_label(p)))
                  for p in parties}
         form = type("AgreementPartiesForm", (cls,), attrs)(**kwargs)
         form.party_ids = [p.id for p in parties]

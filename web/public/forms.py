@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -40,7 +41,9 @@ class CategoryForm(FlaskForm):
     def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Category names are data (the admin keeps the list); the shipped ones have translations.
-        self.category.choices = [SelectChoice(c, _l(c)) for c in categories]
+        # Translated now, not lazily: a lazy string counts as safe HTML (``__html__``), so an admin's
+        # "<script>" category would reach residents' pages unescaped.
+        self.category.choices = [SelectChoice(c, _(c)) for c in categories]
 
 
 class WhereForm(FlaskForm):
