@@ -64,6 +64,7 @@ def accept_case(run: CaseRun, item: WorkItem) -> Script:
     yield staff_after(run.now, run.rng, 0.5, 8)
     if run.chance("conflict", run.mix.conflict_of_interest):
         run.note("mediation_conflict_of_interest")
+        run.extra.setdefault("recused", set()).add(item.assignee)
         run.do(item, conflict_of_interest="related", conflict_reason="与一方当事人系亲属关系")
         return
     run.do(item, conflict_of_interest="none")
@@ -146,11 +147,12 @@ def third_party_assessment(run: CaseRun, item: WorkItem) -> Script:
 def supervise(run: CaseRun, item: WorkItem) -> Script:
     yield staff_after(run.now, run.rng, 1, 24)
     p = run.rng.random()
-    if p < 0.4:
+    # Not the mediator in charge, nor one who stepped aside for a conflict of interest.
+    unavailable = {i.assignee for i in run.open_items()} | run.extra.get("recused", set())
+    other = next((m for m in org.MEDIATORS if m not in unavailable), None)
+    if p < 0.4 or (p < 0.8 and other is None):
         run.do(item, supervision_action="continue", supervision_note="督促调解员加快调解")
     elif p < 0.8:
-        assigned = {i.assignee for i in run.open_items()}
-        other = next(m for m in org.MEDIATORS if m not in assigned)
         run.do(item, supervision_action="reassign", new_mediator=other, supervision_note="更换调解员")
     else:
         run.note("mediation_referred_by_supervisor")

@@ -75,12 +75,10 @@ def test_every_chain_verifies(district: tuple[Database, SimulationSummary]) -> N
     assert scan.failures == []
 
 
-def test_civic_cases_replay_to_their_snapshots(district: tuple[Database, SimulationSummary]) -> None:
-    db, _ = district
-    with db.reading() as s:
-        civic = list(s.scalars(select(Case.id).where(Case.process_key == "civic_loop")))
-    service = CaseService(db)
-    assert [c.problem for ref in civic for c in service.verify(ref) if not c.ok] == []
+def test_every_case_replays_to_its_snapshot(district: tuple[Database, SimulationSummary]) -> None:
+    checks = CaseService(district[0]).verify()
+    assert len(checks) == 40
+    assert [(c.tracking_code, c.problem) for c in checks if not c.ok] == []
 
 
 def test_the_summary_counts_what_the_database_holds(district: tuple[Database, SimulationSummary]) -> None:
