@@ -1,15 +1,14 @@
 """Input no field may hold, refused for every request before a view sees it (DESIGN.md §5).
 
-- **Control characters** (NUL and the other C0 controls but tab, line feed and carriage return, and DEL)
-  and **lone surrogates** (a JSON ``"\\ud800"``: not encodable as UTF-8, every save of one fails with a
-  500) in the path, the query, a form field or a JSON string. No person types one; NUL cannot even be
-  stored by PostgreSQL (the insert fails: a 500 on PostgreSQL where SQLite stored it) and psycopg
-  refuses it as a query parameter; the others end up in names and notes that print as garbage. One
-  check here covers every form, every API body and every URL, instead of a rule in each form that the
-  next form forgets.
-- **Bodies over** ``MAX_CONTENT_LENGTH`` (default :data:`MAX_BODY_BYTES`): answered 413 before the
-  body is read. The largest legitimate body is a diagram saved from the editor (2 MB of BPMN,
-  JSON-escaped).
+- **Control characters** (NUL, the other C0 controls but tab, line feed and carriage return, and DEL)
+  and **lone surrogates** (a JSON ``"\\ud800"`` decodes to one). No person types them; PostgreSQL cannot
+  store NUL (the insert failed: a 500 on PostgreSQL where SQLite stored it) and psycopg refuses it even
+  as a query parameter; a lone surrogate cannot be encoded as UTF-8, so every save of one failed. In
+  the query, a form field or a JSON string: 400 naming the field; in the path: 404, as nothing is named
+  so. One check here covers every form, API body and URL, instead of a rule in each form that the next
+  form forgets.
+- **Bodies over** ``MAX_CONTENT_LENGTH`` (default :data:`MAX_BODY_BYTES`): 413 before the body is read.
+  The largest legitimate body is a diagram saved from the editor (2 MB of BPMN, JSON-escaped).
 """
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from flask import Flask, request
 from flask_babel import gettext as _
 
 from engine.bpmn.forms import FORBIDDEN_CHARACTERS
-from engine.errors import ValidationError
+from engine.errors import NotFound, ValidationError
 
 #: Largest request body accepted, in bytes (a 2 MB diagram whose every character is JSON-escaped fits).
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -41,8 +40,7 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def _inputs() -> Iterable[tuple[str, str]]:
-    """(where, text) for every piece of text the request carries."""
-    yield "path", request.path
+    """(where, text) for every piece of text the request carries but the path."""
     for key, value in request.args.items(multi=True):
         yield key, key
         yield key, value
@@ -58,6 +56,9 @@ def _inputs() -> Iterable[tuple[str, str]]:
 
 
 def _refuse_forbidden_characters() -> None:
+    if FORBIDDEN_CHARACTERS.search(request.path):
+        # No resource is named so; looking it up would hand NUL to the database driver.
+        raise NotFound(_("未找到"))
     bad = {where: _("含有不允许的控制字符或无效字符") for where, text in _inputs()
            if FORBIDDEN_CHARACTERS.search(text)}
     if bad:

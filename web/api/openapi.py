@@ -43,6 +43,9 @@ _AUTH_ERRORS = {
     "403": _error("The caller's role may not do this (or the item is held by a colleague)."),
     "429": _error("Too many failed authentications from this address (20 a minute); wait for the minute to end."),
 }
+#: Any request whose path, query or body holds control characters or lone surrogates (web/input_guard.py).
+_BAD_TEXT = {"400": _error("Control characters or lone surrogates in the path, query or body "
+                           "(``field_errors`` says where); nothing was written.")}
 _POST_ERRORS = {
     **_AUTH_ERRORS,
     "404": _error("No such work item, or it belongs to another department or grid."),
@@ -139,7 +142,7 @@ def _action(summary: str, description: str) -> dict[str, Any]:
     return {"post": {
         "summary": summary, "description": description, "parameters": [_ITEM_ID],
         "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}},
-        "responses": {"200": _json(_ref("WorkItem"), "The work item now."), **_POST_ERRORS},
+        "responses": {"200": _json(_ref("WorkItem"), "The work item now."), **_BAD_TEXT, **_POST_ERRORS},
     }}
 
 
@@ -164,7 +167,7 @@ PATHS: dict[str, Any] = {
         "summary": "A work item and the form it needs",
         "parameters": [_ITEM_ID],
         "responses": {"200": _json(_ref("WorkItemDetail"), "The item, with its form fields from the diagram."),
-                      **_AUTH_ERRORS, "404": _POST_ERRORS["404"]},
+                      **_BAD_TEXT, **_AUTH_ERRORS, "404": _POST_ERRORS["404"]},
     }},
     "/api/work-items/{item_id}/claim": _action("Claim a work item", "Take it from the team queue."),
     "/api/work-items/{item_id}/release": _action("Release a work item", "Put a claimed item back into the queue."),
@@ -185,7 +188,7 @@ PATHS: dict[str, Any] = {
                        "a grid worker the cases of their grid.",
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
                         "description": "Tracking code, e.g. 260302-ABCDEF."}],
-        "responses": {"200": _json(_ref("Case"), "The case."), **_AUTH_ERRORS,
+        "responses": {"200": _json(_ref("Case"), "The case."), **_BAD_TEXT, **_AUTH_ERRORS,
                       "404": _error("No such case, or not one the caller may see.")},
     }},
     "/api/openapi.json": {"get": {
