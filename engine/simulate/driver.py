@@ -2,9 +2,9 @@
 
 Every case is a script (a generator) that acts on its open work items through
 :class:`~engine.service.CaseService` and yields the moment it wants to act next. The driver keeps
-one queue of those moments, ordered by time, and runs the SLA sweep (``CaseService.tick``) every
-``sweep_every`` of simulated time, as the scheduled flow would; a :class:`FixedClock` jumps from
-one moment to the next. So thousands of cases are open together, their steps interleave like a
+one queue of those moments, ordered by time, and runs the SLA sweep (``CaseService.tick``) on the
+``sweep_every`` schedule of the real flow (skipping the slots with no timer due); a
+:class:`FixedClock` jumps from one moment to the next. So thousands of cases are open together, their steps interleave like a
 real district's, and a missed deadline is a timer the sweep fires, not a shortcut.
 """
 from __future__ import annotations
