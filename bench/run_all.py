@@ -167,6 +167,9 @@ def table(results: dict[str, list[list[Figure]]], mode: str, info: dict[str, str
                  "; ".join(f"{name} {load}" for name, load in loads.items()) + ".")
     for name, error in failures.items():
         lines.append(f"- `{name}` did not finish: {error}")
+    for name in SCRIPTS:
+        if not results.get(name) and name not in failures:
+            lines.append(f"- `{name}` was not run for this table; its own section below has its figures.")
     lines += ["", END, ""]
     return "\n".join(lines)
 
