@@ -40,7 +40,6 @@ import json
 import os
 import platform
 import pstats
-import statistics
 import sys
 import tempfile
 import time
@@ -81,6 +80,9 @@ from engine.demo.organisation import seed_organisation
 from engine.service import CaseService
 from engine.specs.registry import process_of
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import med, pct  # noqa: E402  (percentiles shared by every figure script)
+
 #: A Monday morning in Beijing (01:00 UTC = 09:00 CST), well clear of holidays (as in tests/conftest.py).
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -99,23 +101,6 @@ STANDARD_PATH = ("triage", "deliberate", "accept", "on_site", "complete", "rate"
 
 
 # -- statistics ------------------------------------------------------------------------------------
-
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100), linear interpolation between closest ranks."""
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    if len(s) == 1:
-        return s[0]
-    k = (len(s) - 1) * q / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
-def med(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
 
 def ms(ns: int) -> float:
     return ns / 1e6
