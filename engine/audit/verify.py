@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+from hashlib import sha256
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
@@ -146,6 +148,28 @@ class ChainScan:
 STREAM_ROWS = 20_000
 
 
+def _chain_intact(case_uuid: str, last_seq: int, head_hash: str, events: list[Any]) -> bool:
+    """The fast yes of :func:`chain_problem` (same checks, no messages): it decides for a million events.
+
+    Rows are unpacked by position and the hashed text is built inline; a case that fails is
+    checked again by :func:`chain_problem`, which says where and why.
+    """
+    s = encode_basestring
+    prev = GENESIS
+    expected = 0
+    for _case_id, seq, type_, actor, role, at, payload, prev_hash, digest in events:
+        expected += 1
+        if seq != expected or prev_hash != prev:
+            return False
+        at_text = at.isoformat(timespec="microseconds") + "Z" if at.tzinfo is None else format_at(at)
+        body = (f'{prev}{{"actor":{s(actor)},"at":"{at_text}","case":"{case_uuid}","payload":{payload},'
+                f'"role":{s(role)},"seq":{seq},"type":{s(type_)}}}')
+        if sha256(body.encode("utf-8")).hexdigest() != digest:
+            return False
+        prev = digest
+    return last_seq == expected and head_hash == prev
+
+
 def verify_chains(session: Session, first_case_id: int = 0, last_case_id: int | None = None,
                   max_events: int | None = None) -> ChainScan:
     """The hash chain and head of every case with an id in the range, streamed from one ordered query.
@@ -180,7 +204,8 @@ def verify_chains(session: Session, first_case_id: int = 0, last_case_id: int | 
                 pending = next(events_iter, None)
             cases += 1
             total += len(events)
-            if (problem := chain_problem(case, events)) is not None:
+            if not _chain_intact(case.uuid, case.last_seq, case.head_hash, events) \
+                    and (problem := chain_problem(case, events)) is not None:
                 failures.append(CaseCheck(case.id, case.tracking_code, len(events), *problem))
             if max_events is not None and total >= max_events:
                 break

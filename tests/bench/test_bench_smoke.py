@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from sqlalchemy import text
+
 from engine.audit.verify import verify_cases, verify_chains
 from engine.db import Database
 
@@ -44,6 +46,20 @@ def test_bulk_loaded_copies_have_valid_chains_and_replay_to_their_snapshots(db: 
         assert scan.events > result.rows["case_event"]
         checks = list(verify_cases(s))
     assert [c for c in checks if not c.ok] == []
+
+
+def test_the_streamed_chain_check_names_the_case_whose_event_was_rewritten(db: Database) -> None:
+    bulkload = _module("bulkload")
+    bulkload.bulk_load(db, 5, moments=1, paths=["resolved_on_the_spot"])
+    with db.engine.begin() as conn:
+        victim, event_id, payload = conn.execute(text(
+            "SELECT case_id, id, payload FROM case_event WHERE type = 'task_completed' ORDER BY id DESC LIMIT 1")).one()
+        conn.execute(text("UPDATE case_event SET payload = :p WHERE id = :id"),
+                     {"p": payload.replace("satisfied", "dissatisfied"), "id": event_id})
+    with db.reading() as s:
+        scan = verify_chains(s)
+    assert [(f.case_id, f.problem) for f in scan.failures] == [(victim, "哈希不符：事件内容被修改")]
+    assert scan.cases == 6
 
 
 def test_figure_4_prints_the_inbox_and_case_page_rows() -> None:
