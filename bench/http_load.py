@@ -15,6 +15,9 @@ The peak RSS of every gunicorn worker is sampled (psutil) throughout — target 
 Run from the repository root::
 
     python bench/http_load.py --db postgresql+psycopg://postgres@127.0.0.1:5432/casegrid_bench --seconds 30
+
+A PostgreSQL database given is EMPTIED first (its public schema is dropped): an earlier run's unused
+pool would otherwise sit in the inbox measured.
     python bench/http_load.py --smoke          # 1 worker on a temporary SQLite file, 2 s per scenario
 """
 from __future__ import annotations
@@ -24,6 +27,7 @@ import http.cookiejar
 import json
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -39,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import Figures, loadavg, pct, scratch_sqlite  # noqa: E402
 from bulkload import bulk_load  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from engine.bootstrap import init_database  # noqa: E402
 from engine.cases.models import Case, WorkItem  # noqa: E402
@@ -72,13 +76,13 @@ def _free_port() -> int:
 class Server:
     """gunicorn with ``workers`` sync workers, and a thread sampling each worker's RSS."""
 
-    def __init__(self, url: str, workers: int, folder: Path) -> None:
+    def __init__(self, url: str, workers: int, folder: Path, threads: int = 1) -> None:
         self.port = _free_port()
         env = {**os.environ, "CASEGRID_DATABASE_URL": url, "CASEGRID_SECRET_KEY": "bench-secret",
                "CASEGRID_RATELIMIT_ENABLED": "false", "CASEGRID_INSTANCE": str(folder / "instance")}
         self.log = open(folder / "gunicorn.log", "w")
         self.proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-                                      "--timeout", "120", "web:create_app()"],
+                                      "--threads", str(threads), "--timeout", "120", "web:create_app()"],
                                      cwd=HERE.parent, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.peak: dict[int, int] = {}
         self._stop = threading.Event()
@@ -114,6 +118,16 @@ class Server:
             except psutil.Error:
                 pass
             self._stop.wait(0.25)
+
+    def worker_cpu(self) -> float:
+        """CPU seconds (user + system) the workers have used so far."""
+        import psutil
+
+        total = 0.0
+        for child in psutil.Process(self.proc.pid).children():
+            times = child.cpu_times()
+            total += times.user + times.system
+        return total
 
     def stop(self) -> None:
         self._stop.set()
@@ -167,6 +181,11 @@ def run_locust(host: str, scenario: str, users: int, seconds: int, pool: Path | 
             "rps": len(seen) / max(span, 1e-9), "p50": pct(times, 50), "p95": pct(times, 95)}
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_locust_warmup(host: str, folder: Path) -> None:
     session = json.loads((folder / "sessions.json").read_text())[0]
     request = urllib.request.Request(f"{host}/inbox", headers={
@@ -175,8 +194,18 @@ def run_locust_warmup(host: str, folder: Path) -> None:
         response.read()
 
 
+def _empty(url: str) -> None:
+    bare = Database(url)
+    with bare.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    bare.dispose()
+
+
 def measure(url: str, label: str, workers: int, users: int, seconds: int, pool_size: int,
-            figures: Figures) -> None:
+            figures: Figures, threads: int = 1) -> None:
+    if url.startswith("postgresql"):
+        _empty(url)  # leftovers of an earlier run (its unused pool) would swell the inbox measured
     db = init_database(url)[0]
     # The inbox is measured with a working backlog (BACKLOG open items for the grid worker), the POSTs
     # afterwards with the large pool they use up added: a grid worker does not face thousands of items.
@@ -184,13 +213,13 @@ def measure(url: str, label: str, workers: int, users: int, seconds: int, pool_s
     with tempfile.TemporaryDirectory(prefix="casegrid-http-") as name:
         folder = Path(name)
         pool_file = folder / "pool.json"
-        server = Server(url, workers, folder)
+        server = Server(url, workers, folder, threads)
         try:
             server.wait()
             (folder / "sessions.json").write_text(json.dumps(login_sessions(server.host, users)))
             for _ in range(2 * workers):  # every worker renders the inbox before the clock runs
                 run_locust_warmup(server.host, folder)
-            print(f"{label}: gunicorn {workers} worker(s) on {server.host}, locust {users} users, {seconds} s per "
+            print(f"{label}: gunicorn {workers} worker(s) × {threads} thread(s) on {server.host}, locust {users} users, {seconds} s per "
                   f"scenario, {len(backlog)} open items in the inbox; load {loadavg()}", flush=True)
             results = {}
             for scenario in ("inbox", "complete"):
@@ -198,11 +227,17 @@ def measure(url: str, label: str, workers: int, users: int, seconds: int, pool_s
                     pool = make_pool(db, max(0, pool_size - len(backlog)))
                     pool_file.write_text(json.dumps(pool))
                     print(f"  pool of {len(pool)} open triage items to complete", flush=True)
+                cpu_before, locust_before = server.worker_cpu(), _children_cpu()
                 row = run_locust(server.host, scenario, users, seconds, pool_file if scenario == "complete" else None,
                                  folder)
+                # What one request costs the workers (PostgreSQL's own CPU not included), and the share of
+                # the machine locust itself took: on 2 cores the generator competes with the server.
+                row["worker_cpu_ms"] = (server.worker_cpu() - cpu_before) * 1000 / row["count"]
+                row["locust_cpu_s"] = _children_cpu() - locust_before
                 results[scenario] = row
                 print(f"  {scenario}: {row['rps']:.1f} req/s, p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms, "
-                      f"{row['count']} requests, {row['failures']} failures; load {loadavg()}", flush=True)
+                      f"{row['count']} requests, {row['failures']} failures; worker CPU {row['worker_cpu_ms']:.1f} ms "
+                      f"a request; locust used {row['locust_cpu_s']:.1f} CPU s; load {loadavg()}", flush=True)
         finally:
             server.stop()
             db.dispose()
@@ -214,6 +249,9 @@ def measure(url: str, label: str, workers: int, users: int, seconds: int, pool_s
                 note=f"p50 {inbox['p50']:.1f} ms, p95 {inbox['p95']:.1f} ms, {inbox['failures']} failures, "
                      f"{users} users")
     figures.add(f"7.inbox_p95.{label}", f"GET /inbox p95, {label}", inbox["p95"], "ms")
+    figures.add(f"7.inbox_cpu.{label}", f"worker CPU per GET /inbox, {label}", inbox["worker_cpu_ms"], "ms",
+                note=f"2 dedicated cores would allow ~{2000 / inbox['worker_cpu_ms']:.0f} req/s before PostgreSQL's "
+                     f"share; locust used {inbox['locust_cpu_s']:.0f} CPU s of the {seconds} s run")
     figures.add(f"7.complete_rps.{label}", f"task-complete POST requests/s, {workers} workers, {label}",
                 complete["rps"], "req/s",
                 note=f"p50 {complete['p50']:.1f} ms, p95 {complete['p95']:.1f} ms, {complete['failures']} failures; "
@@ -230,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="Database URL (PostgreSQL for the figure); rows are added to it.")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="Threads per worker (gunicorn gthread): a worker waiting on PostgreSQL serves another.")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--pool", type=int, default=6000, help="Open triage items for the POST scenario.")
     parser.add_argument("--smoke", action="store_true")
@@ -242,8 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if not args.db:
             parser.error("--db is required (or --smoke)")
-        measure(args.db, "postgresql" if args.db.startswith("postgresql") else "sqlite", args.workers, args.users,
-                args.seconds, args.pool, figures)
+        label = "postgresql" if args.db.startswith("postgresql") else "sqlite"
+        if args.threads > 1:
+            label += f"-{args.threads}threads"
+        measure(args.db, label, args.workers, args.users, args.seconds, args.pool, figures, args.threads)
     figures.write(args.json)
     return 0
 
