@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.audit.models import CaseEvent
-from engine.audit.replay import Replayed, replay_events
+from engine.audit.replay import Replayed, replay_events, stored_calendars
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
 from engine.calendar.store import load_calendar
 from engine.cases import inbox_query, operations, queries, views
@@ -135,7 +135,7 @@ class CaseService:
             case = queries.find_case(s, ref)
             events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
             process = process_of(s, case.process_version_id)
-            return replay_events(process, case.uuid, events, lambda at: load_calendar(s, at), upto_seq)
+            return replay_events(process, case.uuid, events, stored_calendars(s), upto_seq)
 
     def verify(self, ref: str | int | None = None) -> list[CaseCheck]:
         with self.db.reading() as s:
