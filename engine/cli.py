@@ -66,6 +66,8 @@ def demo(ctx: click.Context, db_url: str | None, rounds: int, no_serve: bool, po
     click.echo(f"demo: {len(summary.cases)} cases in {db.url}")
     click.echo("  by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items())))
     click.echo("  by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_outcome.items())))
+    votes = ", ".join(f"{k} {v}" for k, v in sorted(summary.household_votes.items())) or "none"
+    click.echo(f"  council:    {summary.meetings} meeting(s) held; household votes: {votes}")
     click.echo("next: casegrid cases | casegrid show CODE | casegrid verify")
     serve = main.get_command(ctx, "serve")
     if no_serve or serve is None:

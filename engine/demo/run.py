@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from engine.cases.models import Case
 from engine.cases.queries import list_cases
 from engine.clock import FixedClock, SystemClock
+from engine.council.models import CouncilMeeting, HouseholdVote
 from engine.council.service import CouncilService
 from engine.db import Database
 from engine.demo.council_scenarios import run_council_demo
@@ -26,6 +29,9 @@ class DemoSummary:
     cases: list[Case] = field(default_factory=list)
     by_status: Counter[str] = field(default_factory=Counter)
     by_outcome: Counter[str] = field(default_factory=Counter)
+    #: Council meetings held and household votes by result (passed / failed / open).
+    meetings: int = 0
+    household_votes: Counter[str] = field(default_factory=Counter)
 
 
 def run_demo(db: Database, rounds: int = 2, progress: Callable[[int], object] | None = None,
@@ -65,6 +71,10 @@ def run_demo(db: Database, rounds: int = 2, progress: Callable[[int], object] | 
     run_council_demo(driver, CouncilService(db, clock, driver.service.hooks))
     with db.reading() as session:
         summary.cases = list_cases(session)
+        summary.meetings = session.scalar(select(func.count()).select_from(CouncilMeeting)
+                                          .where(CouncilMeeting.status == "held")) or 0
+        for status, passed in session.execute(select(HouseholdVote.status, HouseholdVote.passed)):
+            summary.household_votes["open" if status == "open" else "passed" if passed else "failed"] += 1
     for case in summary.cases:
         summary.by_status[case.status] += 1
         summary.by_outcome[case.outcome or "—"] += 1

@@ -88,3 +88,9 @@ def test_an_unusable_database_url_is_a_clear_error() -> None:
 def test_tick_reports_what_it_fired(demo_db: str) -> None:
     code, out = run("tick", "--db", demo_db)
     assert code == 0 and out.startswith("fired ")
+
+
+def test_demo_holds_council_meetings_and_a_household_vote_that_passes_and_one_that_fails(tmp_path) -> None:
+    code, out = run("demo", "--no-serve", "--rounds", "1", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
+    assert code == 0
+    assert "household votes: failed 1, passed 1" in out
