@@ -324,6 +324,13 @@ def _record_on_resolution(session: Session, case: Case, vote: HouseholdVote, cou
         case.department_code = vote.responsible_department
 
 
+def _record_lapse_on_resolution(session: Session, vote: HouseholdVote, counts: dict[str, int]) -> None:
+    resolution = session.get(Resolution, vote.resolution_id) if vote.resolution_id else None
+    if resolution is not None:
+        resolution.decision = "reject"
+        resolution.reason = ("表决窗口关闭时未能计票，流程按未通过处理；选票已记录：" + _summary(vote, counts))[:1000]
+
+
 def close_vote(session: Session, vote_id: int, *, at: datetime, hooks: HookRegistry, actor: Actor,
                early: bool = False) -> StepResult | None:
     """Close the window, tally, complete every household's instance in one engine step, record the tally.
@@ -347,8 +354,10 @@ def close_vote(session: Session, vote_id: int, *, at: datetime, hooks: HookRegis
     process = process_of(session, case.process_version_id)
     instances = sorted((t for t in load(process, case.snapshot, case.uuid).ready_tasks()
                         if t.human.form.key == BALLOT_FORM), key=lambda t: int(t.data["ballot"]))
-    if len(instances) != vote.eligible:  # the case left the vote meanwhile (a migration, a lapse): keep the tally
-        _record_on_resolution(session, case, vote, counts, passed)
+    if len(instances) != vote.eligible:
+        # The case left the vote before the count (its window's timer fired first: the diagram's fallback
+        # rejected it without ballots). Keep the tally on the vote; the resolution says what the case did.
+        _record_lapse_on_resolution(session, vote, counts)
         return None
     choices = _ballots_in_order(session, vote)
     payload = {"bpmn_id": instances[0].human.bpmn_id, "tasks": [

@@ -243,3 +243,23 @@ def test_the_deadline_sweep_tallies_a_vote_whose_window_has_closed(driver, counc
     assert council.published_result(vote_id).passed is True
     assert driver.open_ids(case) == ["accept"]
     assert service.tick() == []  # already tallied: the next sweep finds nothing to do
+
+
+def test_if_the_windows_timer_fires_before_the_count_the_diagram_rejects_without_ballots(driver, council, service,
+                                                                                         clock) -> None:
+    """The diagram's fallback path (表决窗口关闭未计票): the sweep counts first, so only a timer fired out of
+    order reaches it; the case is rejected, the ballots stay on record and the chain still verifies."""
+    from engine.cases import operations
+
+    case, vote_id, tokens = open_vote(driver, council, clock, households=3)
+    _cast(council, tokens, ["yes", "yes"])
+    clock.advance(days=7, minutes=1)
+    with service.db.transaction() as s:
+        operations.fire_case_timers(s, case.id, at=clock.now(), hooks=service.hooks)
+    data = driver.service.replay(case.id).instance.data
+    assert (data["household_yes"], data["household_not_voted"], data["decision"]) == (0, 3, "reject")
+    assert driver.refresh(case).outcome == "rejected"
+    service.tick()  # the vote is counted from its ballots; the case is not moved again
+    assert council.published_result(vote_id).yes == 2
+    assert driver.refresh(case).outcome == "rejected"
+    assert all(check.ok for check in driver.service.verify(case.id))
