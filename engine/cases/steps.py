@@ -48,12 +48,14 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
                      actor: Actor, at: datetime, hooks: HookRegistry,
                      completed_item: WorkItem | None = None,
                      completed_data: Mapping[str, Any] | None = None,
-                     process: ParsedProcess | None = None) -> StepResult:
-    """``process`` is the case's parsed spec when the caller has it already (saves a lookup per step)."""
+                     process: ParsedProcess | None = None, instance: Instance | None = None) -> StepResult:
+    """``process`` is the case's parsed spec and ``instance`` its loaded snapshot when the caller has them
+    already (each saves a lookup or a load per step)."""
     # Apply exactly what the log will hold (key order included), so replay repeats this very step.
     payload = json.loads(canonical_json(payload))
     process = process or process_of(session, case.process_version_id)
-    instance = None if event_type == "case_opened" else load(process, case.snapshot, case.uuid)
+    if instance is None and event_type != "case_opened":
+        instance = load(process, case.snapshot, case.uuid)
     issued = instance.ids.issued if instance else 0
     if event_type == "spec_migrated":  # the case moves to another version of its process
         process = process_of(session, int(payload["to_version_id"]))

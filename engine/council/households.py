@@ -24,7 +24,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import append_event, event_hash
@@ -290,12 +290,10 @@ def reissue_token(session: Session, vote_id: int, household_id: int, *, actor: A
     return token
 
 
-def tally(session: Session, vote: HouseholdVote) -> dict[str, int]:
-    counts: dict[str | None, int] = dict(session.execute(select(HouseholdBallot.choice, func.count()).where(
-        HouseholdBallot.vote_id == vote.id, HouseholdBallot.choice.is_not(None))
-        .group_by(HouseholdBallot.choice)).tuples().all())
-    result = {c: int(counts.get(c, 0)) for c in CHOICES}
-    result["not_voted"] = vote.eligible - sum(result.values())
+def tally(choices: list[str | None], eligible: int) -> dict[str, int]:
+    """Counts per choice of the ballots' ``choices`` (None: not voted) among ``eligible`` households."""
+    result = {c: choices.count(c) for c in CHOICES}
+    result["not_voted"] = eligible - sum(result.values())
     return result
 
 
@@ -311,9 +309,13 @@ def _ballots_in_order(session: Session, vote: HouseholdVote) -> list[str | None]
                                 .order_by(HouseholdBallot.household_id)))
 
 
+def _resolution_of(session: Session, vote: HouseholdVote) -> Resolution | None:
+    return session.get(Resolution, vote.resolution_id) if vote.resolution_id else None
+
+
 def _record_on_resolution(session: Session, case: Case, vote: HouseholdVote, counts: dict[str, int],
                           passed: bool) -> None:
-    resolution = session.get(Resolution, vote.resolution_id) if vote.resolution_id else None
+    resolution = _resolution_of(session, vote)
     if resolution is None:
         return
     summary = _summary(vote, counts)
@@ -325,7 +327,7 @@ def _record_on_resolution(session: Session, case: Case, vote: HouseholdVote, cou
 
 
 def _record_lapse_on_resolution(session: Session, vote: HouseholdVote, counts: dict[str, int]) -> None:
-    resolution = session.get(Resolution, vote.resolution_id) if vote.resolution_id else None
+    resolution = _resolution_of(session, vote)
     if resolution is not None:
         resolution.decision = "reject"
         resolution.reason = ("表决窗口关闭时未能计票，流程按未通过处理；选票已记录：" + _summary(vote, counts))[:1000]
@@ -342,7 +344,8 @@ def close_vote(session: Session, vote_id: int, *, at: datetime, hooks: HookRegis
     session.refresh(vote)
     if vote.status != "open":
         raise ConflictError("本次户主表决已经结束计票")
-    counts = tally(session, vote)
+    choices = _ballots_in_order(session, vote)
+    counts = tally(choices, vote.eligible)
     if at < as_utc(vote.closes_at) and counts["not_voted"] and not early:
         raise ConflictError(f"表决尚未截止（{_local(vote.closes_at)}），还有 {counts['not_voted']} 户未投票")
     passed = rules.households_pass(counts["yes"], vote.eligible, vote.threshold_num, vote.threshold_den)
@@ -352,19 +355,19 @@ def close_vote(session: Session, vote_id: int, *, at: datetime, hooks: HookRegis
                  payload={"vote": vote.id, "eligible": vote.eligible, **counts, "passed": passed,
                           "department": vote.responsible_department if passed else None})
     process = process_of(session, case.process_version_id)
-    instances = sorted((t for t in load(process, case.snapshot, case.uuid).ready_tasks()
-                        if t.human.form.key == BALLOT_FORM), key=lambda t: int(t.data["ballot"]))
+    instance = load(process, case.snapshot, case.uuid)
+    instances = sorted((t for t in instance.ready_tasks() if t.human.form.key == BALLOT_FORM),
+                       key=lambda t: int(t.data["ballot"]))
     if len(instances) != vote.eligible:
         # The case left the vote before the count (its window's timer fired first: the diagram's fallback
         # rejected it without ballots). Keep the tally on the vote; the resolution says what the case did.
         _record_lapse_on_resolution(session, vote, counts)
         return None
-    choices = _ballots_in_order(session, vote)
     payload = {"bpmn_id": instances[0].human.bpmn_id, "tasks": [
         {"task_id": t.task_id, "data": {"ballot": choices[int(t.data["ballot"])] or "none"}} for t in instances]}
     # The one engine event of the whole count: every instance completes with its household's ballot.
     step = run_engine_event(session, case, event_type="tasks_completed", payload=payload,
-                            actor=actor, at=at, hooks=hooks, process=process)
+                            actor=actor, at=at, hooks=hooks, process=process, instance=instance)
     _record_on_resolution(session, case, vote, counts, passed)
     if vote.agenda_item_id is not None:
         agenda = session.get(AgendaItem, vote.agenda_item_id)

@@ -96,29 +96,25 @@ def record(meeting_id: int) -> ResponseReturnValue:
     return redirect(url_for("council.meeting", meeting_id=meeting_id))
 
 
-def _register_page(form: HouseholdRegisterForm, status: int = 200) -> ResponseReturnValue:
-    page = council().household_register(current_actor())
-    form.grid.choices = page.grids
-    return render_template("council/households.html", page=page, form=form), status
-
-
 @bp.route("/households", methods=["GET", "POST"])
 @roles("grid_worker", "council")
 def households() -> ResponseReturnValue:
     """The household register votes are drawn from: grid workers enter their grid's households."""
+    page = council().household_register(current_actor())
     form = HouseholdRegisterForm()
-    form.grid.choices = council().household_register(current_actor()).grids
-    if not form.is_submitted():
-        return _register_page(form)
-    if not form.validate():
-        return _register_page(form, 400)
-    try:
-        added = council().register_households(form.grid.data, form.households.data, current_actor())
-    except ValidationError as error:
-        form.households.errors = [*form.households.errors, *error.field_errors.values()] or [error.message]
-        return _register_page(form, 400)
-    flash(_("已登记 %(n)s 户", n=added))
-    return redirect(url_for("council.households"))
+    form.grid.choices = page.grids
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            try:
+                added = council().register_households(form.grid.data, form.households.data, current_actor())
+            except ValidationError as error:
+                form.households.errors = [*form.households.errors, *error.field_errors.values()] or [error.message]
+            else:
+                flash(_("已登记 %(n)s 户", n=added))
+                return redirect(url_for("council.households"))
+    return render_template("council/households.html", page=page, form=form), status
 
 
 @bp.route("/votes")

@@ -42,6 +42,8 @@ def _household_vote_counted(step: Step, department: str) -> str:
 def step_text(step: Step) -> str:
     """One timeline line in plain words."""
     department = step.department or _("职能部门")
+    if step.kind == "household_vote_counted":
+        return _household_vote_counted(step, department)
     texts = {
         "received": _("已收到您反映的问题"),
         "on_spot": _("网格员已现场处理"),
@@ -62,7 +64,6 @@ def step_text(step: Step) -> str:
         "closed": _("结案：%(outcome)s", outcome=outcome_text(step.value)),
         "household_vote": _("议事会决定提交户主表决（涉及 %(n)s 户，一户一票）",
                             n=(step.counts or {}).get("eligible", 0)),
-        "household_vote_counted": _household_vote_counted(step, department),
     }
     return texts.get(step.kind, _("办理中"))
 
