@@ -15,6 +15,7 @@ from web import (
     audit,
     auth,
     cases,
+    converters,
     council,
     errors,
     i18n,
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["casegrid.cases"] = CaseService(db, clock)
     app.extensions["casegrid.people"] = PeopleService(db, clock, auth.lockout_policy(app.config))
 
+    converters.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -52,5 +52,6 @@ def _add_headers(response: Response, *, https: bool, staff_page: bool) -> Respon
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
-        staff_page = current_user.is_authenticated and request.endpoint != "static"
+        # Static files first: asking who is logged in costs a database read.
+        staff_page = request.endpoint != "static" and current_user.is_authenticated
         return _add_headers(response, https=bool(app.config.get("SESSION_COOKIE_SECURE")), staff_page=staff_page)

@@ -25,13 +25,17 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
+#: The largest row id the id columns hold (PostgreSQL ``integer``): a bigger number names no row.
+MAX_ID = 2**31 - 1
+
+
 def find_case(session: Session, ref: str | int) -> Case:
     """A case by database id or tracking code (whatever ``ref`` is, an unknown case is :class:`NotFound`)."""
     case = None
     # Only plain ASCII digits within the id column's range: "²" is a digit to str.isdigit() but not to int(),
     # and an id beyond 32 bits overflows the PostgreSQL integer column.
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
-        if 0 < int(ref) < 2**31:
+        if 0 < int(ref) <= MAX_ID:
             case = session.get(Case, int(ref))
     if case is None and isinstance(ref, str) and len(ref) <= 64:
         case = session.scalar(select(Case).where(Case.tracking_code == ref.strip().upper()))

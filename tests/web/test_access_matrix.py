@@ -56,10 +56,10 @@ POST /admin/users/new                                                 login 403 
 GET  /api/cases/<code>                                                login ok    ok    ok    ok    ok    ok    403
 GET  /api/inbox                                                       login ok    ok    ok    ok    ok    403   403
 GET  /api/openapi.json                                                ok    ok    ok    ok    ok    ok    ok    ok
-GET  /api/work-items/<int(max=2147483647):item_id>                    login ok    ok    ok    ok    ok    403   403
-POST /api/work-items/<int(max=2147483647):item_id>/claim              login ok    ok    ok    ok    ok    403   403
-POST /api/work-items/<int(max=2147483647):item_id>/complete           login ok    ok    ok    ok    ok    403   403
-POST /api/work-items/<int(max=2147483647):item_id>/release            login ok    ok    ok    ok    ok    403   403
+GET  /api/work-items/<int:item_id>                                      login ok    ok    ok    ok    ok    403   403
+POST /api/work-items/<int:item_id>/claim                                login ok    ok    ok    ok    ok    403   403
+POST /api/work-items/<int:item_id>/complete                             login ok    ok    ok    ok    ok    403   403
+POST /api/work-items/<int:item_id>/release                              login ok    ok    ok    ok    ok    403   403
 GET  /assessments/                                                    login 403   ok    403   403   ok    ok    403
 GET  /assessments/<int:run_id>                                        login 403   ok    403   403   ok    ok    403
 GET  /assessments/<int:run_id>.csv                                    login 403   ok    403   403   ok    ok    403

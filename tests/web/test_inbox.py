@@ -239,3 +239,7 @@ def test_the_inbox_reads_work_items_without_touching_workflow_snapshots(db: Data
         event.remove(db.engine, "before_cursor_execute", record)
     assert any("work_item" in s for s in statements)
     assert not any("snapshot" in s for s in statements)
+
+
+def test_a_task_id_beyond_the_id_columns_range_is_404_not_500(login_as) -> None:
+    assert login_as("wangge").get("/inbox/tasks/99999999999").status_code == 404

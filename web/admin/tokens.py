@@ -18,6 +18,7 @@ from web.access import roles
 from web.admin.blueprint import bp
 from web.admin.support import admin_name, show_errors
 from web.api.auth import tokens as token_service
+from web.auth.forms import EmptyForm
 
 
 class TokenForm(FlaskForm):
@@ -34,13 +35,9 @@ class TokenForm(FlaskForm):
                                  for a in services.people().accounts() if a.active and a.role not in REFUSED_ROLES]
 
 
-class RevokeForm(FlaskForm):
-    """The revoke button (CSRF only)."""
-
-
 def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> ResponseReturnValue:
     service = token_service()
-    return render_template("admin/tokens.html", form=form, revoke_form=RevokeForm(), secret=secret,
+    return render_template("admin/tokens.html", form=form, revoke_form=EmptyForm(), secret=secret,
                            tokens=service.tokens(), now=service.clock.now()), status
 
 
@@ -63,7 +60,7 @@ def tokens() -> ResponseReturnValue:
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @roles("admin")
 def revoke_token(token_id: int) -> ResponseReturnValue:
-    if RevokeForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         info = token_service().revoke(token_id, by=admin_name())
         flash(_("已撤销令牌 %(name)s。", name=info.name))
     return redirect(url_for("admin.tokens"))

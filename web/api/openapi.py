@@ -10,6 +10,8 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
+from engine.cases.queries import MAX_ID
+
 from web.access import public
 from web.api.blueprint import bp
 
@@ -30,7 +32,7 @@ _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 _ITEM_ID = {"name": "item_id", "in": "path", "required": True,
-            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
             "description": "Work item id (``id`` in the inbox)."}
 
 #: Answers every authenticated operation can give.
