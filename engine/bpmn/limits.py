@@ -90,14 +90,17 @@ class StepBudget:
         self.tasks += 1
         if self.started is None:
             self.started = clock()
-        where = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-        at = f"（停在 {where}）" if where else ""
         if self.tasks > self.max_tasks:
             raise EngineLimitExceeded(f"流程运行超出限制：一步内执行了超过 {self.max_tasks} 个引擎任务，"
-                                      f"可能存在不会结束的循环或递归调用{at}；案件保持原状")
+                                      f"可能存在不会结束的循环或递归调用{_stopped_at(task)}；案件保持原状")
         if clock() - self.started > self.max_seconds:
             raise EngineLimitExceeded(f"流程运行超出限制：一步内运行超过 {self.max_seconds:g} 秒，"
-                                      f"可能存在不会结束的循环或递归调用{at}；案件保持原状")
+                                      f"可能存在不会结束的循环或递归调用{_stopped_at(task)}；案件保持原状")
+
+
+def _stopped_at(task: Any) -> str:
+    where = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+    return f"（停在 {where}）" if where else ""
 
 
 _budget: ContextVar[StepBudget | None] = ContextVar("casegrid_step_budget", default=None)

@@ -80,6 +80,12 @@ class HumanTask:
     #: An instance of a multi-instance task (one per household, say): many ready at once.
     multi_instance: bool = False
 
+    @property
+    def in_inbox(self) -> bool:
+        """Whether a ready task becomes a work item. A residents' multi-instance task (one ballot per
+        household) is persisted by the domain that owns it, one row per instance, not in anyone's inbox."""
+        return not (self.multi_instance and self.role is Role.RESIDENT)
+
 
 @dataclass
 class ParsedProcess:

@@ -11,7 +11,6 @@ from engine.cases.hooks import HookRegistry, Record
 from engine.cases.models import Case, WorkItem
 from engine.cases.routing import department_for, grid_for
 from engine.clock import to_db
-from engine.people.roles import Role
 from engine.runtime import Instance
 
 
@@ -34,10 +33,7 @@ def sync_work_items(session: Session, case: Case, instance: Instance, at: dateti
                     timers_fired: bool = False) -> WorkItemChanges:
     """Open rows for new ready tasks, close rows whose task is gone, refresh deadlines."""
     changes = WorkItemChanges()
-    # A residents' multi-instance task (one ballot per household) is persisted by the domain that owns it,
-    # one row per instance; hundreds of them are not work items in anyone's inbox.
-    ready = {r.task_id: r for r in instance.ready_tasks()
-             if not (r.human.multi_instance and r.human.role is Role.RESIDENT)}
+    ready = {r.task_id: r for r in instance.ready_tasks() if r.human.in_inbox}
     existing = open_items(session, case)
     known = {item.task_id for item in existing}
     for item in existing:

@@ -18,7 +18,6 @@ Replaying the log reproduces the snapshot exactly, and the chain holds every sin
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from datetime import date, datetime, timedelta
@@ -41,6 +40,7 @@ from engine.council import rules
 from engine.council.models import AgendaItem, Household, HouseholdBallot, HouseholdVote
 from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from engine.people.actor import Actor
+from engine.people.tokens import hash_token
 from engine.people.queries import option_values
 from engine.runtime import load
 from engine.specs.registry import process_of
@@ -51,15 +51,12 @@ BALLOT_FORM = "household_ballot"
 CHOICE_LABELS = {"yes": "同意", "no": "反对", "abstain": "弃权"}
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _fail(**errors: str) -> NoReturn:
     raise ValidationError("户主表决设置有误", errors)
 
 
-def open_vote(session: Session, case: Case, *, agenda_item: AgendaItem | None, proposal: str, buildings: list[str],
+def open_vote(session: Session, case: Case, item: WorkItem, *, agenda_item: AgendaItem | None, proposal: str,
+              buildings: list[str],
               responsible_department: str | None, deadline: str | None, council_votes: tuple[int, int, int],
               days: int, actor: Actor, at: datetime, hooks: HookRegistry,
               settings: rules.CouncilSettings = rules.DEFAULT,
@@ -104,7 +101,6 @@ def open_vote(session: Session, case: Case, *, agenda_item: AgendaItem | None, p
         council_abstain=council_votes[2], threshold_num=settings.household_threshold.numerator,
         threshold_den=settings.household_threshold.denominator, opens_at=to_db(at), closes_at=to_db(closes_at),
         status="open", eligible=len(ids), voted=0, opened_by=actor.username)
-    item = _open_deliberation(session, case)
     session.add(vote)
     session.flush()
     form = {"decision": "household_vote", "major_matter": True, "responsible_department": responsible_department,
@@ -125,20 +121,12 @@ def open_vote(session: Session, case: Case, *, agenda_item: AgendaItem | None, p
     tokens = {hid: secrets.token_urlsafe(18) for hid in ids}
     # One multi-row INSERT for every household's ballot: linear, no workflow involved.
     session.execute(insert(HouseholdBallot), [
-        {"vote_id": vote.id, "household_id": hid, "token_hash": token_hash(tok)} for hid, tok in tokens.items()])
+        {"vote_id": vote.id, "household_id": hid, "token_hash": hash_token(tok)} for hid, tok in tokens.items()])
     append_event(session, case, type="household_vote_opened", actor=actor.username, role=actor.role, at=at,
                  payload={"vote": vote.id, "households": len(ids), "buildings": buildings,
                           "closes_at": vote.closes_at.isoformat() + "Z",
                           "threshold": f"{vote.threshold_num}/{vote.threshold_den}"})
     return vote, tokens
-
-
-def _open_deliberation(session: Session, case: Case) -> WorkItem:
-    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.bpmn_id == "deliberate",
-                                                 WorkItem.state.in_(WorkItem.OPEN_STATES)).limit(1))
-    if item is None:
-        raise ConflictError("该议题已不在协商议定环节，不能发起户主表决")
-    return item
 
 
 def _latest_resolution_id(session: Session, case: Case) -> int | None:
@@ -227,7 +215,7 @@ def _record(session: Session, row: Any, choice: str, channel: str, cast_by: str,
 
 
 def ballot_for_token(session: Session, token: str) -> HouseholdBallot:
-    ballot = session.scalar(select(HouseholdBallot).where(HouseholdBallot.token_hash == token_hash(token or "")))
+    ballot = session.scalar(select(HouseholdBallot).where(HouseholdBallot.token_hash == hash_token(token or "")))
     if ballot is None:
         raise NotFound("投票链接无效，请向网格员索取本户的投票链接")
     return ballot
@@ -238,7 +226,7 @@ def cast_online(session: Session, token: str, choice: str, *, at: datetime) -> t
 
     Returns the vote's id and whether every household has now voted.
     """
-    row = session.connection().execute(_BALLOT_BY_TOKEN, {"token_hash": token_hash(token or "")}).one_or_none()
+    row = session.connection().execute(_BALLOT_BY_TOKEN, {"token_hash": hash_token(token or "")}).one_or_none()
     if row is None:
         raise NotFound("投票链接无效，请向网格员索取本户的投票链接")
     if row.choice is not None:
@@ -286,7 +274,7 @@ def reissue_token(session: Session, vote_id: int, household_id: int, *, actor: A
         raise _already(ballot)
     _ensure_open(vote, at)
     token = secrets.token_urlsafe(18)
-    ballot.token_hash = token_hash(token)
+    ballot.token_hash = hash_token(token)
     return token
 
 

@@ -223,7 +223,7 @@ def record_sitting(session: Session, meeting_id: int, *, present: set[int], deci
             if d.decision == "household_vote":
                 case = lock_case(session, item.case_id)
                 opened, tokens = households.open_vote(
-                    session, case, agenda_item=item, proposal=d.resolution_text or "",
+                    session, case, work_item, agenda_item=item, proposal=d.resolution_text or "",
                     buildings=d.buildings, responsible_department=d.responsible_department,
                     deadline=d.deadline, council_votes=(votes_for, votes_against, votes_abstain),
                     days=d.vote_days or settings.household_vote_days, actor=actor, at=at, hooks=hooks,

@@ -7,7 +7,6 @@ and this table must not keep it in clear. The per-address limit lives in the web
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +20,8 @@ from engine.clock import as_utc, to_db
 from engine.db import Base
 from engine.errors import PermissionDenied
 from engine.people.accounts import Account, authenticate
-from engine.people.models import User
+from engine.people.queries import user_by_name
+from engine.people.tokens import hash_token
 
 log = logging.getLogger("casegrid.security")
 
@@ -61,7 +61,7 @@ class AccountLocked(PermissionDenied):
 
 
 def throttle_key(username: str) -> str:
-    return hashlib.sha256(username.strip().encode()).hexdigest()
+    return hash_token(username.strip())
 
 
 def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
@@ -115,7 +115,7 @@ def record_failure(session: Session, username: str, now: datetime, policy: Locko
     row.failures, row.window_start, row.locked_until = 0, to_db(now), to_db(until)
     session.flush()
     # Name the account only if it exists: an unknown "username" may well be a mistyped password.
-    known = session.scalar(select(User.id).where(User.username == username.strip())) is not None
+    known = user_by_name(session, username.strip()) is not None
     log.warning("login locked until %s after %d failed attempts for %s (last from %s)", until.isoformat(),
                 policy.max_failures, f"user {username.strip()}" if known else "an unknown username",
                 source or "an unknown address")

@@ -23,6 +23,7 @@ from engine.db import Base, Database
 from engine.errors import NotFound, ValidationError
 from engine.people.accounts import Account
 from engine.people.models import User
+from engine.people.queries import user_by_name
 from engine.people.roles import Role
 
 log = logging.getLogger("casegrid.admin")
@@ -98,6 +99,7 @@ class IssuedToken:
 
 
 def hash_token(secret: str) -> str:
+    """What is stored of a secret handed out once (an API token, a household's voting link)."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -105,7 +107,7 @@ def issue_token(session: Session, username: str, name: str, *, at: datetime, day
                 by: str) -> IssuedToken:
     """A new token for ``username``'s account, valid for ``days`` (None: until revoked)."""
     errors: dict[str, str] = {}
-    user = session.scalar(select(User).where(User.username == username))
+    user = user_by_name(session, username)
     if user is None or not user.active:
         errors["username"] = f"用户 {username} 不存在或已停用"
     elif user.role in REFUSED_ROLES:

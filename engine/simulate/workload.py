@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from engine.calendar.workdays import CHINA_TZ
+
 #: China Standard Time: office hours and arrival peaks are local.
-CST = timezone(timedelta(hours=8))
+CST = CHINA_TZ
 
 #: Relative arrivals by local hour of day (0–23): a morning and an afternoon peak.
 HOUR_WEIGHTS = (1, 0.5, 0.3, 0.3, 0.3, 0.5, 1, 3, 6, 9, 10, 8, 5, 5, 8, 9, 8, 6, 5, 5, 4, 3, 2, 1.5)
