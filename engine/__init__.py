@@ -11,6 +11,7 @@ from engine.clock import Clock as Clock
 from engine.clock import FixedClock as FixedClock
 from engine.clock import SystemClock as SystemClock
 from engine.db import Database as Database
+from engine.errors import BusyError as BusyError
 from engine.errors import CasegridError as CasegridError
 from engine.errors import CaseStepError as CaseStepError
 from engine.errors import ConflictError as ConflictError

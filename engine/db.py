@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from engine.errors import ConflictError
+from engine.errors import BusyError, ConflictError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,7 +84,7 @@ def conflict_from(error: BaseException) -> ConflictError | None:
     original = error.orig
     if getattr(original, "sqlstate", None) in _PG_CONFLICT_STATES \
             or getattr(original, "sqlite_errorname", None) in _SQLITE_CONFLICT_CODES:
-        return ConflictError(BUSY_MESSAGE)
+        return BusyError(BUSY_MESSAGE)
     return None
 
 

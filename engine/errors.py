@@ -50,6 +50,10 @@ class ConflictError(CasegridError):
     code = "conflict"
 
 
+class BusyError(ConflictError):
+    """The case was busy (a lock wait ran out, a deadlock): nothing was done and nothing changed; try again."""
+
+
 class CaseStepError(CasegridError):
     """The process itself failed (a condition or script raised); the case did not move."""
 

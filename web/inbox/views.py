@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from engine import CasegridError, ConflictError, NotFound, ValidationError
+from engine import BusyError, CasegridError, ConflictError, NotFound, ValidationError
 from engine.bpmn.forms import FormSpec
 from engine.cases.views import TaskView
 from web import services
@@ -134,8 +134,7 @@ def task(item_id: int) -> ResponseReturnValue:
 def _conflict(item_id: int, form: TaskForm, error: ConflictError) -> ResponseReturnValue:
     """Someone changed the case first: show who and what the case looks like now (HTTP 409)."""
     view = services.cases().task(item_id, current_actor())
-    if view.is_open and view.case.version == form.case_version.data:
-        # Nothing changed: the case was busy (a lock wait ran out). Keep the answers and say so.
+    if isinstance(error, BusyError):  # nothing changed: keep the answers and say the case was busy
         return _page(view, form, 409, [error.message])
     if not view.is_open:
         return _page(view, None, 409, [_finished(view)])

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import ConflictError, ValidationError
+from engine import BusyError, ConflictError, ValidationError
 from engine.cases.views import TaskView
 from engine.mediation.views import TaskLink
 from web import services
@@ -127,9 +127,11 @@ def _render(template: str, view: TaskView, form: object, status: int = 200, mess
                            messages=messages or []), status
 
 
-def _conflict(template: str, item_id: int, form: object) -> ResponseReturnValue:
+def _conflict(template: str, item_id: int, form: object, error: ConflictError) -> ResponseReturnValue:
     """Someone changed the case first: keep the answers, take the new version (HTTP 409)."""
     view = services.cases().task(item_id, current_actor())
+    if isinstance(error, BusyError):  # nothing changed: keep the answers and say the case was busy
+        return _render(template, view, form, 409, [error.message])
     if not view.is_open:
         return render_error(409, _("该任务已办理完成或已取消。"))
     form.case_version.data, form.case_version.raw_data = view.case.version, [str(view.case.version)]  # type: ignore[attr-defined]
@@ -154,8 +156,8 @@ def assign(item_id: int) -> ResponseReturnValue:
             target = form.mediator if key == "mediator" else form.assignment_note
             target.errors = [*target.errors, message]
         return _render("mediation/assign.html", view, form, 400, [] if error.field_errors else [error.message])
-    except ConflictError:
-        return _conflict("mediation/assign.html", item_id, form)
+    except ConflictError as error:
+        return _conflict("mediation/assign.html", item_id, form, error)
     return _done(view)
 
 
@@ -176,8 +178,8 @@ def consent(item_id: int) -> ResponseReturnValue:
     except ValidationError as error:
         return _render("mediation/consent.html", view, form, 400, form.add_engine_errors(error.field_errors) or
                        ([] if error.field_errors else [error.message]), page=page)
-    except ConflictError:
-        return _conflict("mediation/consent.html", item_id, form)
+    except ConflictError as error:
+        return _conflict("mediation/consent.html", item_id, form, error)
     return _done(view)
 
 
@@ -198,8 +200,8 @@ def session(item_id: int) -> ResponseReturnValue:
     except ValidationError as error:
         return _render("mediation/session.html", view, form, 400, form.add_engine_errors(error.field_errors) or
                        ([] if error.field_errors else [error.message]))
-    except ConflictError:
-        return _conflict("mediation/session.html", item_id, form)
+    except ConflictError as error:
+        return _conflict("mediation/session.html", item_id, form, error)
     return _done(view)
 
 
@@ -220,6 +222,6 @@ def agreement(item_id: int) -> ResponseReturnValue:
     except ValidationError as error:
         return _render("mediation/agreement.html", view, form, 400, form.add_engine_errors(error.field_errors) or
                        ([] if error.field_errors else [error.message]), page=page)
-    except ConflictError:
-        return _conflict("mediation/agreement.html", item_id, form)
+    except ConflictError as error:
+        return _conflict("mediation/agreement.html", item_id, form, error)
     return _done(view)
