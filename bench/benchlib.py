@@ -11,7 +11,9 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -124,3 +126,31 @@ def git_head() -> str:
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """bench/webhook_receiver.py running in its own process, on ``port``."""
+
+    port: int
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stats(self) -> dict[str, int]:
+        """What it counted so far: accepted, refused (bad signature) and duplicate deliveries."""
+        with urllib.request.urlopen(self.url("/stats"), timeout=10) as answer:
+            return dict(json.loads(answer.read()))
+
+
+@contextmanager
+def webhook_receiver(secret: str) -> Iterator[Receiver]:
+    """A signed-webhook receiver in its own process (the sender's CPU is not shared with it), stopped on exit."""
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("webhook_receiver.py")),
+                                "--secret", secret], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        yield Receiver(int(process.stdout.readline()))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

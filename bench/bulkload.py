@@ -13,6 +13,8 @@ template with a fresh uuid, tracking code and ids:
 - the events are re-chained per copy (``sha256(prev ‖ canonical JSON)`` with the copy's
   uuid), so ``verify`` passes on every copy: chain, and replay to the stored snapshot
   byte for byte;
+- a copy's events commit to no fact rows (``_rows`` holds the template's row ids, not the copy's), so
+  ``verify`` reads copies as cases from before rows were committed to and compares their rows with nothing;
 - times are the template's (a deadline depends on the working-day calendar, so a
   shifted copy would not replay exactly): copies of one template share their moments.
 
@@ -41,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.audit.chain import GENESIS, format_at
+from engine.audit.record_rows import FORMAT_KEY, ROWS_KEY
 from engine.audit.verify import chain_body, chain_hash
 from engine.bootstrap import init_database
 from engine.bpmn.serializer import canonical_json
@@ -49,11 +52,12 @@ from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.organisation import seed_organisation
 from engine.demo.scenarios import SCENARIOS
-from engine.service import CaseService
+from engine import CaseService
 
 #: Tables holding a case's rows besides ``case`` and ``case_event`` (the civic loop's; mediation and
-#: council rows are not cloned, so only civic-loop templates are used).
-RELATED = ("work_item", "assignment", "resolution", "rating", "reporter_contact", "notification")
+#: council rows are not cloned, so only civic-loop templates are used). The reporter's contact is not
+#: cloned either: it is encrypted under the template's own data key, bound to the template's uuid.
+RELATED = ("work_item", "assignment", "resolution", "rating", "notification")
 CLOSED_PATHS = [name for name, (_fn, status, _outcome) in SCENARIOS.items() if status == "closed"]
 #: Templates start at these many moments, spread over the 18 months before ``HISTORY_END``.
 HISTORY_START = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -208,6 +212,9 @@ def read_template(conn: Any, case_id: int) -> Template:
     events = []
     for seq, type_, actor, role, at, payload in cur.fetchall():
         moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+        if ROWS_KEY in payload:  # the template's rows by their ids: a copy's rows have others, so copies commit to none
+            # (nor to the format of the rows committed: a case whose first event names one is checked for them all)
+            payload = canonical_json({k: v for k, v in json.loads(payload).items() if k not in (ROWS_KEY, FORMAT_KEY)})
         events.append((seq, type_, Text(actor, names, known), role, at, format_at(moment),
                        Text(payload, names, known)))
         seen.update(m for m in names.findall(payload) if m in by_id)
@@ -250,7 +257,7 @@ class Sink:
         self.rows[table].append(row)
 
     def flush(self) -> None:
-        order = ["case", "case_event", *RELATED]
+        order = ["case", "case_event", "merkle_leaf", *RELATED]
         raw = self.db.engine.raw_connection()
         try:
             cur = raw.cursor()
@@ -278,7 +285,8 @@ class Sink:
 def _next_ids(db: Database) -> dict[str, int]:
     with db.engine.connect() as conn:
         ids = {t: conn.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{t}"').scalar() + 1
-               for t in ("case", "case_event", "work_item", "assignment", "resolution", "rating", "notification")}
+               for t in ("case", "case_event", "merkle_leaf", "work_item", "assignment", "resolution", "rating",
+                         "notification")}
     return ids
 
 
@@ -295,6 +303,7 @@ def clone(templates: list[Template], n: int, sink: Sink, ids: dict[str, int], se
           progress: Callable[[int], None] | None = None) -> None:
     rng = random.Random(f"{seed}-{ids['case']}")  # a second load into the same database draws other uuids
     event_columns = ["id", "case_id", "seq", "type", "actor", "role", "at", "payload", "prev_hash", "hash"]
+    leaf_columns = ["id", "kind", "case_id", "seq", "ref", "entry_hash"]
     for i in range(n):
         t = templates[rng.randrange(len(templates))]
         case_id = ids["case"]
@@ -311,6 +320,10 @@ def clone(templates: list[Template], n: int, sink: Sink, ids: dict[str, int], se
             sink.add("case_event", event_columns,
                      (ids["case_event"], case_id, seq, type_, actor_text, role, at, payload_text, prev, digest))
             ids["case_event"] += 1
+            # Each event is a leaf of the global Merkle log, as append_event writes it (ids dense: nothing else
+            # writes while the bulk load runs).
+            sink.add("merkle_leaf", leaf_columns, (ids["merkle_leaf"], "event", case_id, seq, new_uuid, digest))
+            ids["merkle_leaf"] += 1
             prev = digest
         row = []
         for column, cell in zip(t.case_columns, t.case_row):
@@ -346,7 +359,8 @@ def _fix_sequences(db: Database) -> None:
     if db.is_sqlite:
         return
     with db.engine.begin() as conn:
-        for table in ("case", "case_event", "work_item", "assignment", "resolution", "rating", "notification"):
+        for table in ("case", "case_event", "merkle_leaf", "work_item", "assignment", "resolution", "rating",
+                      "notification"):
             conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                  f'(SELECT coalesce(max(id), 1) FROM "{table}"))')
         conn.exec_driver_sql('ANALYZE')

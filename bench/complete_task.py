@@ -54,7 +54,6 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event as sa_event
@@ -70,6 +69,7 @@ from engine.audit.models import CaseEvent
 from engine.bootstrap import init_database
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import restricted_script_engine
+from engine.bpmn.parser import spiff_parser
 from engine.bpmn.serializer import dump_snapshot, load_snapshot
 from engine.calendar import WorkCalendar, china_date
 from engine.cases.models import Case
@@ -77,7 +77,7 @@ from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.organisation import seed_organisation
-from engine.service import CaseService
+from engine import CaseService
 from engine.specs.registry import process_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -244,7 +244,7 @@ class Bare:
 
 
 def parse_bare() -> tuple[Any, dict[str, Any]]:
-    parser = CamundaParser()
+    parser = spiff_parser()  # SpiffWorkflow's Camunda parser with the routing table (DMN) loaded
     parser.add_bpmn_file(str(SEED_DIR / "civic_loop.bpmn"))
     return parser.get_spec("civic_loop"), parser.get_subprocess_specs("civic_loop")
 
@@ -600,7 +600,7 @@ def components(cg: Casegrid, case: Case, repeat: int) -> dict[str, Any]:
         "bare_json_kb": len(bare_json.encode("utf-8")) / 1024,
         "json_loads_ms": timed_median(lambda: json.loads(snap), repeat),
         "load_snapshot_ms": timed_median(lambda: load_snapshot(snap, process), repeat),
-        "dump_snapshot_ms": timed_median(lambda: dump_snapshot(wf, issued, visited), repeat),
+        "dump_snapshot_ms": timed_median(lambda: dump_snapshot(wf, issued, visited, process.key), repeat),
         "to_dict_ms": timed_median(lambda: cg_serializer._serializer.to_dict(wf), repeat),
         "ready_tasks_ms": timed_median(inst.ready_tasks, repeat),
         "next_timer_at_ms": timed_median(inst.next_timer_at, repeat),

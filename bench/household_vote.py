@@ -59,7 +59,7 @@ from engine.demo.council_scenarios import (
 )
 from engine.demo.driver import Driver
 from engine.demo.organisation import seed_organisation
-from engine.service import CaseService
+from engine import CaseService
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -41,7 +41,7 @@ from engine.db import Database  # noqa: E402
 from engine.demo.driver import DEMO_ACTORS, Driver  # noqa: E402
 from engine.demo.organisation import DEMO_PASSWORD  # noqa: E402
 from engine.demo.scenarios import waiting_for_council, waiting_for_department  # noqa: E402
-from engine.service import CaseService  # noqa: E402
+from engine import CaseService  # noqa: E402
 
 #: "Now" for the backlog and the timings: after every historical case.
 NOW = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)

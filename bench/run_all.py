@@ -36,7 +36,8 @@ from benchlib import Figure, git_head, loadavg, machine  # noqa: E402
 HERE = Path(__file__).resolve().parent
 BEGIN = "<!-- bench/run_all.py: generated table, begin -->"
 END = "<!-- bench/run_all.py: generated table, end -->"
-SCRIPTS = ("complete_task", "household_vote", "throughput", "assessment", "inbox", "replay", "http")
+SCRIPTS = ("complete_task", "household_vote", "whistle", "throughput", "assessment", "inbox", "replay", "http",
+           "bounded", "outbox", "sweep", "evidence", "merkle", "hotline")
 
 
 def _args(name: str, a: argparse.Namespace, out: Path) -> list[str] | None:
@@ -47,6 +48,9 @@ def _args(name: str, a: argparse.Namespace, out: Path) -> list[str] | None:
     if name == "household_vote":
         return ["household_vote.py", "--json", str(out)] + (["--sizes", "50", "300", "--repeat", "1"] if smoke
                                                             else ["--repeat", "5"])
+    if name == "whistle":
+        return ["whistle.py", "--json", str(out)] + (["--sizes", "1", "10", "--repeat", "1"] if smoke
+                                                     else ["--sizes", "1", "10", "--repeat", "5"])
     if name == "throughput":
         if not (HERE / "throughput.py").exists():
             return None
@@ -70,6 +74,23 @@ def _args(name: str, a: argparse.Namespace, out: Path) -> list[str] | None:
         if smoke:
             return ["http_load.py", "--smoke", "--json", str(out)]
         return ["http_load.py", "--db", a.pg_scratch, "--json", str(out)] if a.pg_scratch else None
+    if name == "bounded":
+        return ["bounded_step.py", "--json", str(out)] + (["--quick"] if smoke else ["--bombs"])
+    if name == "outbox":
+        return ["outbox_delivery.py", "--json", str(out), "--messages", "200" if smoke else "5000",
+                *(["--db", a.pg_scratch] if a.pg_scratch and not smoke else [])]
+    if name == "hotline":
+        return ["hotline_orders.py", "--json", str(out), "--orders", "50" if smoke else "1000",
+                *(["--db", a.pg_scratch] if a.pg_scratch and not smoke else [])]
+    if name == "sweep":
+        if smoke:
+            return ["sla_sweep.py", "--smoke", "--json", str(out)]
+        dbs = [x for url in (a.sqlite_1m, a.pg_1m) if url for x in ("--db", url)]
+        return ["sla_sweep.py", "--json", str(out), "--reuse", *dbs] if dbs else None
+    if name == "evidence":
+        return ["evidence_upload.py", "--json", str(out)] + (["--smoke"] if smoke else [])
+    if name == "merkle":  # full size bulk-loads ~111 000 cases (1 000 000 events) first: long
+        return ["merkle_log.py", "--json", str(out)] + (["--smoke"] if smoke else [])
     raise ValueError(name)
 
 
@@ -82,7 +103,7 @@ def _fig(key: str, what: str, value: float, unit: str, target: str = "", met: bo
 
 
 def figures_of(name: str, out: Path, stdout: str) -> list[Figure]:
-    if name in ("inbox", "replay", "http"):
+    if name in ("inbox", "replay", "http", "outbox", "sweep", "whistle", "evidence", "merkle", "hotline"):
         return [Figure(**f) for f in json.loads(out.read_text())["figures"]]
     if name == "complete_task":
         res = json.loads(out.read_text())
@@ -125,6 +146,15 @@ def figures_of(name: str, out: Path, stdout: str) -> list[Figure]:
                 figs.append(_fig("3.pg_factor", "SQLite cases/s ÷ PostgreSQL cases/s", factor, "×", "≤ 2×",
                                  factor <= 2))
         return figs
+    if name == "bounded":
+        res = json.loads(out.read_text())
+        return [_fig("1.bounded", "bounded evaluation (watchdog + a timer check) ÷ engine step, issue 15",
+                     res["share_pct"], "%", "≤ 5 %", res["share_pct"] <= 5,
+                     f"{res['arm_us']:.1f} + {res['timer_check_us']:.1f} µs of a {res['step_ms']:.2f} ms engine step")] + ([
+            _fig("1.bombs", "slowest unrelated page load while each diagram bomb is tried (real server)",
+                 res["bombs_other_max_ms"], "ms", "< 200 ms", res["bombs_other_max_ms"] < 200,
+                 "; ".join(f"{k} refused in {b['report_s']:.1f} s" for k, b in res["bombs"].items()))]
+            if "bombs" in res else [])
     if name == "assessment":
         match = re.search(r"best ([\d.]+) s, median ([\d.]+) s over (\d+) runs", stdout)
         cases = re.search(r"over ([\d,]+) cases", stdout)

@@ -40,7 +40,6 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, text
@@ -51,11 +50,12 @@ from engine.audit.models import CaseEvent
 from engine.bootstrap import init_database
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import restricted_script_engine
+from engine.bpmn.parser import spiff_parser
 from engine.calendar import WorkCalendar
 from engine.cases.models import Case
 from engine.clock import as_utc
 from engine.db import Database
-from engine.service import CaseService
+from engine import CaseService
 from engine.simulate import run_simulation
 from engine.simulate.summary import SimulationSummary, format_summary
 
@@ -76,7 +76,7 @@ class BareReplay:
     def __init__(self) -> None:
         self.specs: dict[str, tuple[Any, dict[str, Any]]] = {}
         for key in ("civic_loop", "mediation"):
-            parser = CamundaParser()
+            parser = spiff_parser()  # SpiffWorkflow's Camunda parser with the routing table (DMN) loaded
             parser.add_bpmn_file(str(SEED_DIR / f"{key}.bpmn"))
             self.specs[key] = (parser.get_spec(key), parser.get_subprocess_specs(key))
 

@@ -1,158 +1,93 @@
-"""The ``casegrid`` command. Each command prints a clear error and exits non-zero on bad input."""
+"""The ``casegrid`` command: a root group that imports a command's module only when that command runs.
+
+SpiffWorkflow, SQLAlchemy's models, Flask and Prefect take seconds to import on a busy 2-core machine; with
+every command loaded up front, ``casegrid --help`` and a one-diagram ``casegrid process validate`` paid for all of
+them. Each entry below names where a command lives and the line ``--help`` shows for it; the web and workflows
+parts add their own tables through the ``casegrid.cli`` entry points, so the engine never imports them by name.
+tests/engine/test_cli_lazy.py checks every table against the commands themselves.
+"""
 from __future__ import annotations
 
-import sys
+from collections.abc import Mapping
+from importlib import import_module
 from importlib.metadata import entry_points
 
 import click
-from tqdm import tqdm
 
-from engine.audit.cli import COMMANDS as AUDIT_COMMANDS
-from engine.bootstrap import init_database
-from engine.cases.queries import list_cases
-from engine.cli_format import format_case, format_replay
-from engine.cli_support import db_option, friendly_errors
-from engine.config import database_url
-from engine.db import Database
-from engine.demo.mediation_scenarios import MEDIATION_SCENARIOS
-from engine.demo.organisation import DEMO_PASSWORD, USERS
-from engine.demo.run import run_demo
-from engine.demo.scenarios import SCENARIOS
-from engine.people.tokens_cli import tokens as tokens_command
-from engine.service import CaseService
-from engine.simulate.cli import simulate as simulate_command
-from engine.specs.cli import process as process_command
+#: A command: "module:attribute" of the click command, and its one line for ``casegrid --help``.
+Lazy = tuple[str, str]
+
+COMMANDS: dict[str, Lazy] = {
+    "init": ("engine.cli_commands:init", "Create or migrate the database and load the seed process diagrams."),
+    "demo": ("engine.cli_commands:demo", "Seed a demo street office, drive cases through every path of the civic "
+             "loop, then serve the UI (sweeping due deadlines every minute in the background)."),
+    "cases": ("engine.cli_commands:cases", "List cases: tracking code, process, status, phase, outcome, title."),
+    "show": ("engine.cli_commands:show", "Print a case (by tracking code or id) with its open work and its events."),
+    "replay": ("engine.cli_commands:replay",
+               "Rebuild a case from its events alone and print the state after event SEQ."),
+    "verify": ("engine.cli_commands:verify", "Check every hash chain, that every case replays to its snapshot, and "
+               "every evidence file's hash."),
+    "evidence-sweep": ("engine.cli_commands:evidence_sweep", "Remove uploaded files that no case refers to "
+                       "(reports abandoned after their photos) once past AGE."),
+    "tick": ("engine.cli_commands:tick", "Fire every due timer now (what the scheduled SLA sweep calls)."),
+    "process": ("engine.specs.cli:process", "Process diagrams: validate files, list and publish versions."),
+    "simulate": ("engine.simulate.cli:simulate",
+                 "Drive a district's workload through the engine in simulated time and print what happened."),
+    "tokens": ("engine.people.tokens_cli:tokens",
+               "Manage API tokens (an integration acts as an account, with its role)."),
+    "export": ("engine.audit.cli:export", "Write a case's signed, self-contained history (diagram, events, "
+               "snapshot, inclusion proofs, evidence files) to FILE."),
+    "verify-bundle": ("engine.audit.cli:verify_bundle_command", "Check an exported bundle without the database: "
+                      "hash chain, replay to the snapshot, signature and proofs."),
+    "checkpoint": ("engine.audit.cli:checkpoint", "Sign a tree head of the Merkle log now (the sweep does every "
+                   "10 minutes), or check them with --verify."),
+    "privacy": ("engine.privacy.cli:privacy",
+                "Personal data: the data catalogue (数据目录), retention and erasure (个人信息删除)."),
+    "audit": ("engine.audit.log_cli:audit", "The Merkle log of everything: signing key, signed tree heads, proofs "
+              "and the auditor's check."),
+}
 
 
-def _database(db_url: str | None) -> Database:
-    """Open the configured database, creating or migrating it first (every command can run first)."""
-    db = init_database(database_url(db_url))[0]
-    click.get_current_context().call_on_close(db.dispose)
-    return db
+def load(target: str) -> click.Command:
+    module, _, attribute = target.partition(":")
+    command = getattr(import_module(module), attribute)
+    assert isinstance(command, click.Command), target
+    return command
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; ``--help`` lists them from their table lines."""
+
+    def __init__(self, *args: object, lazy: Mapping[str, Lazy], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.add_command(load(self.lazy[cmd_name][0]), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = [(name, self.commands[name].get_short_help_str(limit) if name in self.commands
+                 else click.Command(name, help=self.lazy[name][1]).get_short_help_str(limit)) for name in names]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _plugin_commands() -> dict[str, Lazy]:
+    """The tables contributed by the other parts (web, workflows) through the ``casegrid.cli`` entry points."""
+    found: dict[str, Lazy] = {}
+    for entry_point in entry_points(group="casegrid.cli"):
+        found.update(entry_point.load())
+    return found
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS | _plugin_commands())
 def main() -> None:
     """casegrid — 社区治理案件管理（case management for community governance)."""
-
-
-@main.command()
-@db_option
-@friendly_errors
-def init(db_url: str | None) -> None:
-    """Create or migrate the database and load the seed process diagrams."""
-    url = database_url(db_url)
-    db, loaded = init_database(url)
-    db.dispose()
-    click.echo(f"database ready: {url}")
-    for version in loaded:
-        click.echo(f"loaded {version.key} v{version.version} ({version.sha256[:12]})")
-
-
-@main.command()
-@db_option
-@click.option("--rounds", default=2, show_default=True, type=click.IntRange(1, 1000),
-              help="How many times to run every scenario.")
-@click.option("--no-serve", is_flag=True, help="Only seed the demo data; do not start the web UI.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port of the web UI.")
-@click.pass_context
-@friendly_errors
-def demo(ctx: click.Context, db_url: str | None, rounds: int, no_serve: bool, port: int) -> None:
-    """Seed a demo street office, drive cases through every path of the civic loop, then serve the UI."""
-    db = _database(db_url)
-    with tqdm(total=rounds * (len(SCENARIOS) + len(MEDIATION_SCENARIOS)), desc="demo cases", unit="case",
-              file=sys.stderr) as bar:
-        summary = run_demo(db, rounds=rounds, progress=bar.update)
-    click.echo(f"demo: {len(summary.cases)} cases in {db.url}")
-    click.echo("  by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items())))
-    click.echo("  by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_outcome.items())))
-    votes = ", ".join(f"{k} {v}" for k, v in sorted(summary.household_votes.items())) or "none"
-    click.echo(f"  council:    {summary.meetings} meeting(s) held; household votes: {votes}")
-    click.echo("next: casegrid cases | casegrid show CODE | casegrid verify")
-    serve = main.get_command(ctx, "serve")
-    if no_serve or serve is None:
-        return
-    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
-    for username, (display, role, *_rest) in USERS.items():
-        click.echo(f"  {username:10} {role:12} {display}")
-    ctx.invoke(serve, db_url=db.url, host="127.0.0.1", port=port)
-
-
-@main.command()
-@db_option
-@click.option("--process", "process_key", default=None, help="Only this process (e.g. civic_loop).")
-@click.option("--status", type=click.Choice(["open", "closed"]), default=None)
-@friendly_errors
-def cases(db_url: str | None, process_key: str | None, status: str | None) -> None:
-    """List cases: tracking code, process, status, phase, outcome, title."""
-    with _database(db_url).reading() as s:
-        for case in list_cases(s, process_key=process_key, status=status):
-            click.echo(f"{case.tracking_code}  {case.process_key}  {case.status:6}  {case.phase:9}  "
-                       f"{case.outcome or '-':20}  {case.title}")
-
-
-@main.command()
-@db_option
-@click.argument("case_ref")
-@friendly_errors
-def show(db_url: str | None, case_ref: str) -> None:
-    """Print a case (by tracking code or id) with its open work and its events."""
-    service = CaseService(_database(db_url))
-    click.echo(format_case(service.case(case_ref), service.work_items(case_ref), service.events(case_ref)))
-
-
-@main.command()
-@db_option
-@click.argument("case_ref")
-@click.option("--upto", "upto_seq", type=click.IntRange(1), default=None, help="Stop after this event seq.")
-@friendly_errors
-def replay(db_url: str | None, case_ref: str, upto_seq: int | None) -> None:
-    """Rebuild a case from its events alone and print the state after event SEQ."""
-    replayed = CaseService(_database(db_url)).replay(case_ref, upto_seq)
-    click.echo(format_replay(replayed))
-
-
-@main.command()
-@db_option
-@click.argument("case_ref", required=False)
-@friendly_errors
-def verify(db_url: str | None, case_ref: str | None) -> None:
-    """Check every hash chain and that every case replays to its snapshot."""
-    checks = CaseService(_database(db_url)).verify(case_ref)
-    bad = [c for c in checks if not c.ok]
-    if bad:
-        first = bad[0]
-        click.echo(f"FAILED: case {first.tracking_code} (id {first.case_id}) at seq {first.bad_seq}: {first.problem}")
-        if len(bad) > 1:
-            click.echo(f"{len(bad) - 1} more case(s) failed")
-        sys.exit(1)
-    click.echo(f"verified {len(checks)} cases, {sum(c.events for c in checks)} events")
-
-
-@main.command()
-@db_option
-@friendly_errors
-def tick(db_url: str | None) -> None:
-    """Fire every due timer now (what the scheduled SLA sweep calls)."""
-    fired = CaseService(_database(db_url)).tick()
-    timers = sum(len(r.fired_timers) for r in fired)
-    click.echo(f"fired {timers} timer(s) in {len(fired)} case(s)")
-
-
-main.add_command(process_command)
-main.add_command(simulate_command)
-main.add_command(tokens_command)
-for _command in AUDIT_COMMANDS:
-    main.add_command(_command)
-
-
-def _load_plugins() -> None:
-    """Commands contributed by the other parts (web, workflows) through the ``casegrid.cli`` entry points.
-
-    The engine never imports them by name: the dependency stays one-way.
-    """
-    for entry_point in entry_points(group="casegrid.cli"):
-        entry_point.load()(main)
-
-
-_load_plugins()

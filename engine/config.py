@@ -6,11 +6,23 @@ from pathlib import Path
 
 DATABASE_URL_ENV = "CASEGRID_DATABASE_URL"
 INSTANCE_ENV = "CASEGRID_INSTANCE"
+EVIDENCE_ROOT_ENV = "CASEGRID_EVIDENCE_ROOT"
+EVIDENCE_URL_ENV = "CASEGRID_EVIDENCE_URL"
 
 
 def instance_path() -> Path:
     """The instance folder: ``$CASEGRID_INSTANCE`` or ``./instance``."""
     return Path(os.environ.get(INSTANCE_ENV) or Path.cwd() / "instance").resolve()
+
+
+def evidence_root() -> Path:
+    """Where evidence files are kept: ``$CASEGRID_EVIDENCE_ROOT`` or the instance folder's ``evidence``."""
+    return Path(os.environ.get(EVIDENCE_ROOT_ENV) or instance_path() / "evidence").resolve()
+
+
+def evidence_location() -> str:
+    """The evidence store: ``$CASEGRID_EVIDENCE_URL`` (``s3://…`` or a folder), else :func:`evidence_root`."""
+    return os.environ.get(EVIDENCE_URL_ENV) or str(evidence_root())
 
 
 def database_url(explicit: str | None = None) -> str:

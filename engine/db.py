@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from engine.errors import BusyError, ConflictError
+from engine.errors import BusyError, ConflictError, StorageUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,6 +47,15 @@ _SQLITE_CONFLICT_CODES = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
 
 #: Shown to the person whose request waited too long for a lock.
 BUSY_MESSAGE = "案件正被其他操作占用，本次操作未执行，请稍后重试"
+
+#: PostgreSQL SQLSTATEs that mean "this database cannot store anything now": read_only_sql_transaction
+#: (a standby, a read-only role or ``default_transaction_read_only``), insufficient_resources, disk_full,
+#: out_of_memory, io_error.
+_PG_STORAGE_STATES = frozenset({"25006", "53000", "53100", "53200", "58030"})
+#: SQLite result codes (primary or extended, e.g. SQLITE_IOERR_WRITE) for the same.
+_SQLITE_STORAGE_CODES = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+#: Shown when the database refused to store: nothing was written, and retrying later will work.
+STORAGE_MESSAGE = "系统暂时无法保存数据（数据库只读或磁盘已满），本次操作未执行，数据未被修改。请稍后重试，或联系系统管理员。"
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,22 @@ def conflict_from(error: BaseException) -> ConflictError | None:
             or getattr(original, "sqlite_errorname", None) in _SQLITE_CONFLICT_CODES:
         return BusyError(BUSY_MESSAGE)
     return None
+
+
+def storage_error_from(error: BaseException) -> StorageUnavailable | None:
+    """A :class:`StorageUnavailable` for a driver error that means the database cannot write now, else None."""
+    if not isinstance(error, DBAPIError):
+        return None
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _PG_STORAGE_STATES \
+            or str(getattr(original, "sqlite_errorname", "")).startswith(_SQLITE_STORAGE_CODES):
+        return StorageUnavailable(STORAGE_MESSAGE)
+    return None
+
+
+def mapped_driver_error(error: BaseException) -> ConflictError | StorageUnavailable | None:
+    """The engine error a driver error stands for ("busy, try again" or "cannot store now"), else None."""
+    return conflict_from(error) or storage_error_from(error)
 
 
 class Base(DeclarativeBase):
@@ -128,13 +153,13 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
 
 
 @contextmanager
-def _conflicts_mapped() -> Iterator[None]:
+def _driver_errors_mapped() -> Iterator[None]:
     try:
         yield
     except DBAPIError as error:
-        if (conflict := conflict_from(error)) is None:
+        if (mapped := mapped_driver_error(error)) is None:
             raise
-        raise conflict from error
+        raise mapped from error
 
 
 class Database:
@@ -152,15 +177,16 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error.
 
-        A lock wait that timed out, a deadlock or a serialization failure becomes :class:`ConflictError`.
+        A lock wait that timed out, a deadlock or a serialization failure becomes :class:`ConflictError`;
+        a database that cannot store (read-only, disk full) :class:`StorageUnavailable` — rolled back either way.
         """
-        with _conflicts_mapped(), self._write() as session, session.begin():
+        with _driver_errors_mapped(), self._write() as session, session.begin():
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads. Closing it rolls back and detaches the objects with their values loaded."""
-        with _conflicts_mapped(), self._read() as session:
+        with _driver_errors_mapped(), self._read() as session:
             yield session
 
     def dispose(self) -> None:

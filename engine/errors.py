@@ -54,10 +54,24 @@ class BusyError(ConflictError):
     """The case was busy (a lock wait ran out, a deadlock): nothing was done and nothing changed; try again."""
 
 
+class StorageUnavailable(CasegridError):
+    """The database cannot store anything now (read-only, disk full, I/O error): nothing was written;
+    the same request will work once an operator has fixed the storage (HTTP 503)."""
+
+    code = "storage_unavailable"
+
+
 class CaseStepError(CasegridError):
-    """The process itself failed (a condition or script raised); the case did not move."""
+    """The process itself failed (a condition or script raised); the case did not move.
+
+    ``element`` is the BPMN id of the element that failed, when the engine knows it.
+    """
 
     code = "step_failed"
+
+    def __init__(self, message: str, element: str | None = None) -> None:
+        super().__init__(message)
+        self.element = element
 
 
 class SpecError(CasegridError):

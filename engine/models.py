@@ -1,12 +1,14 @@
 """Every table, imported in one place so ``Base.metadata`` (and Alembic) sees the whole schema."""
 from __future__ import annotations
 
-from engine.assessments.models import AssessmentResult, AssessmentRun
+from engine.assessments.models import AssessmentRequest, AssessmentResult, AssessmentRun
 from engine.audit.access_log import AccessLogEntry
-from engine.audit.checkpoints import AuditCheckpoint, CheckpointHead
+from engine.audit.heads import TreeHead, TreeHeadWitness
+from engine.audit.leaves import MerkleLeaf, MerkleNode
 from engine.audit.models import CaseEvent
 from engine.calendar.models import CalendarDay
 from engine.cases.models import Case, Notification, WorkItem
+from engine.cases.reporter_key import ReporterKey
 from engine.civic.models import Assignment, Rating, ReporterContact, Resolution
 from engine.council.models import (
     AgendaItem,
@@ -18,6 +20,29 @@ from engine.council.models import (
     MemberVote,
 )
 from engine.db import Base
+from engine.dispatch.models import ExtensionRequest
+from engine.evidence.models import Attachment, EvidenceFile
+from engine.hotline.models import HotlineCallback, HotlineCaller, HotlineOrder
+from engine.field.models import (
+    DueVisit,
+    FieldMeeting,
+    FieldNeed,
+    FieldVisit,
+    HouseholdFlag,
+    HouseholdMember,
+    HouseholdNote,
+    VisitPhoto,
+    VisitPlan,
+)
+from engine.incidents.models import Incident
+from engine.joint.models import (
+    JointAttendance,
+    JointCadenceAlert,
+    JointCommittee,
+    JointMeeting,
+    JointResolution,
+    JointUnit,
+)
 from engine.mediation.models import (
     AgreementConfirmation,
     Mediation,
@@ -27,21 +52,47 @@ from engine.mediation.models import (
     MediatorAssignment,
     ThirdPartyAssessment,
 )
+from engine.notify.models import (
+    DeadlineWatch,
+    Delivery,
+    NotificationPreference,
+    NotificationTemplate,
+    ResidentSubscription,
+)
 from engine.people.category import Category
 from engine.people.lockout import LoginThrottle
 from engine.people.models import Department, Grid, User
+from engine.people.resident_identity import ResidentCode, ResidentIdentity, ResidentSession
 from engine.people.tokens import ApiToken
-from engine.public.georeport import CaseLocation
-from engine.specs.models import ProcessVersion
+from engine.privacy.keys import CaseDataKey
+from engine.projects.models import (
+    Project,
+    ProjectBudgetLine,
+    ProjectEvaluation,
+    ProjectOperator,
+    ProjectProgress,
+)
+from engine.public.georeport import CaseAddressRef, CaseLocation
+from engine.specs.models import DecisionVersion, ProcessVersion
+from engine.sweep.models import SweepLease, SweepRun
 
 __all__ = [
-    "AccessLogEntry", "AuditCheckpoint", "CheckpointHead",
-    "AssessmentResult", "AssessmentRun", "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent",
+    "AccessLogEntry", "MerkleLeaf", "MerkleNode", "TreeHead", "TreeHeadWitness",
+    "AssessmentRequest", "AssessmentResult", "AssessmentRun", "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent",
     "Department", "Grid", "Notification", "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User", "WorkItem",
     "AgreementConfirmation", "Mediation", "MediationAgreement", "MediationParty", "MediationSession",
     "MediatorAssignment", "ThirdPartyAssessment",
     "AgendaItem", "CouncilMeeting", "Household", "HouseholdBallot", "HouseholdVote", "MeetingMember",
     "MemberVote",
     "LoginThrottle",
-    "ApiToken", "CaseLocation",
+    "JointAttendance", "JointCadenceAlert", "JointCommittee", "JointMeeting", "JointResolution", "JointUnit",
+    "Project", "ProjectBudgetLine", "ProjectEvaluation", "ProjectOperator", "ProjectProgress",
+    "ApiToken", "CaseLocation", "ReporterKey",
+    "Incident", "SweepLease", "SweepRun",
+    "Attachment", "EvidenceFile",
+    "DueVisit", "FieldMeeting", "FieldNeed", "FieldVisit", "HouseholdFlag", "HouseholdMember", "HouseholdNote", "VisitPhoto", "VisitPlan",
+    "DeadlineWatch", "Delivery", "NotificationPreference", "NotificationTemplate", "ResidentSubscription",
+    "DecisionVersion", "ExtensionRequest", "CaseDataKey",
+    "CaseAddressRef", "ResidentCode", "ResidentIdentity", "ResidentSession",
+    "HotlineCallback", "HotlineCaller", "HotlineOrder",
 ]

@@ -1,6 +1,7 @@
 """Fixtures: a real database (SQLite always, PostgreSQL when configured), a movable clock, the services."""
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from collections.abc import Iterator
@@ -8,8 +9,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
+from bpmn import seed_decision_files
 from engine.bootstrap import init_database
 from engine.cases.intake import CATEGORIES
 from engine.clock import FixedClock
@@ -18,12 +20,36 @@ from engine.demo.driver import Driver
 from engine.demo.organisation import seed_organisation
 from engine.models import Base
 from engine.people.directory import seed_categories
-from engine.service import CaseService
+from engine import CaseService
+from engine.specs.decisions import load_seed_decisions
 
 PG_URL_ENV = "CASEGRID_TEST_PG_URL"
 
+# The master key that wraps every case's data key (engine/privacy/masterkey.py): one per test run, given in
+# the environment so no test writes a key file into the working directory's instance folder.
+os.environ.setdefault("CASEGRID_DATA_MASTER_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
+
 #: A Monday morning in Beijing (01:00 UTC = 09:00 CST), well clear of holidays.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+
+
+def pg_test_url() -> str:
+    """The PostgreSQL database of this test process: CASEGRID_TEST_PG_URL's own, or one of its own per parallel
+    worker (``<name>_gw0``, ``<name>_gw1``…, created on first use) so that workers never truncate each other's rows."""
+    url = os.environ[PG_URL_ENV]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _backends() -> list[str]:
@@ -32,6 +58,22 @@ def _backends() -> list[str]:
     if os.environ.get("CI") == "true":
         raise pytest.UsageError(f"CI=true but {PG_URL_ENV} is not set: the PostgreSQL tests must run in CI")
     return ["sqlite"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With parallel workers (pytest-xdist, ``--dist loadgroup``) the tests that run flows on a Prefect server share
+    one worker, so the session starts one server rather than one per worker."""
+    for item in items:
+        if "prefect_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("prefect"))
+
+
+@pytest.fixture(autouse=True)
+def _no_audit_signing_key(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test signs with a key of the machine's user (~/.config/casegrid): tests that sign make their own."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+    monkeypatch.delenv("CASEGRID_AUDIT_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("CASEGRID_AUDIT_PUBLIC_KEYS", raising=False)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +89,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[Database]:
-    url = os.environ[PG_URL_ENV]
+    url = pg_test_url()
     bare = Database(url)
     with bare.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -64,6 +106,7 @@ def _reset_postgres(db: Database) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     with db.transaction() as s:
         seed_categories(s, CATEGORIES)  # seeded by migration 0002, emptied by the TRUNCATE above
+        load_seed_decisions(s, seed_decision_files(), by="casegrid init", at=START)  # a test may publish its own
         seed_organisation(s)
 
 

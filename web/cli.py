@@ -5,22 +5,26 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import click
 from waitress import serve as waitress_serve
 
 from engine.bootstrap import init_database
-from engine.cli_support import db_option, friendly_errors
+from engine.cli_support import clock_offset_option, db_option, friendly_errors
+from engine.clock import OffsetClock
 from engine.config import database_url
 from engine.errors import ValidationError
 from engine.people.roles import Role
-from engine.service import PeopleService
+from engine import PeopleService
 from web import create_app
+from web.sweeping import start_sweeper
 
 
-def register(main: click.Group) -> None:
-    main.add_command(serve)
-    main.add_command(users)
+#: ``casegrid demo`` passes its own ``--no-sweep`` on to ``serve``.
+sweep_option = click.option("--sweep/--no-sweep", default=True, show_default=True,
+                            help="Run the SLA sweep (due timers, escalations, outbox) every minute in the background. "
+                                 "--no-sweep where a Prefect worker runs the sla-sweep flow.")
 
 
 @click.command()
@@ -28,12 +32,29 @@ def register(main: click.Group) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@sweep_option
+@click.option("--sweep-interval", default=60, show_default=True, type=click.IntRange(1, 3600), metavar="SECONDS",
+              help="Seconds between two sweeps.")
+@clock_offset_option
 @friendly_errors
-def serve(db_url: str | None, host: str, port: int, threads: int) -> None:
+def serve(db_url: str | None, host: str, port: int, threads: int, sweep: bool = True, sweep_interval: int = 60,
+          clock_offset: timedelta | None = None) -> None:
     """Serve the web UI with waitress (for several workers use gunicorn, see the README)."""
-    app = create_app({"DATABASE_URL": database_url(db_url)})
+    config: dict[str, object] = {"DATABASE_URL": database_url(db_url)}
+    if clock_offset:
+        config["CLOCK"] = OffsetClock(clock_offset)
+    app = create_app(config)
     click.echo(f"casegrid web UI: http://{host}:{port}/  (Ctrl+C stops it)")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    if clock_offset:
+        click.echo(f"时钟偏移 {clock_offset}：现在按 {app.extensions['casegrid.cases'].clock.now():%Y-%m-%d %H:%M} UTC 计")
+    sweeper = start_sweeper(app, timedelta(seconds=sweep_interval)) if sweep else None
+    if sweeper is not None:
+        click.echo(f"定时清扫：每 {sweep_interval} 秒一次（多个进程时只有一个执行）；--no-sweep 关闭")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        if sweeper is not None:
+            sweeper.stop()
 
 
 @click.group()
@@ -75,7 +96,7 @@ def _by() -> str:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--department", "department_code", default=None, help="Department code (required for role department).")
 @click.option("--grid", "grid_code", default=None, help="Grid code (required for role grid_worker).")
-@click.password_option(help="Password, at least 8 characters (asked for when not given).")
+@click.password_option(help="Password: at least 10 characters, not a common one (asked for when not given).")
 @friendly_errors
 def users_add(db_url: str | None, username: str, display_name: str, role: str, department_code: str | None,
               grid_code: str | None, password: str) -> None:
@@ -100,7 +121,7 @@ def users_list(db_url: str | None) -> None:
 @users.command("passwd")
 @db_option
 @click.argument("username")
-@click.password_option(help="The new password, at least 8 characters (asked for when not given).")
+@click.password_option(help="The new password: at least 10 characters, not a common one (asked for when not given).")
 @friendly_errors
 def users_passwd(db_url: str | None, username: str, password: str) -> None:
     """Set a new password for an account."""

@@ -53,9 +53,41 @@ def defaults() -> dict[str, Any]:
         # process and otherwise keeps the last app's setting (a test app's False would switch it off).
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Redis down: Flask-Limiter's own limits count in memory meanwhile, like web/throttles.py's.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
-        #: Public forms (report, rating): per client address.
+        #: Public forms (report, rating, Open311 filing without a valid token): per client address.
         "PUBLIC_FORM_LIMIT": "20 per hour",
+        # The limits of web/throttles.py (README "Rate limits"), each settable as CASEGRID_<NAME>:
+        #: any public page or document, per address;
+        "PUBLIC_READ_LIMIT": "120 per minute",
+        #: Open311 listings and single requests, per address (a listing is up to 1 000 rows of work);
+        "OPEN311_READ_LIMIT": "30 per minute",
+        #: everything an integration does with its API token (Open311 and /api), per token;
+        "INTEGRATION_LIMIT": "1000 per hour",
+        #: login posts per address and username typed (the per-username lockout comes on top), and per
+        #: address whatever the username (a whole office may share one address);
+        "LOGIN_LIMIT": "10 per minute",
+        "LOGIN_ADDRESS_LIMIT": "60 per minute",
+        #: ballot posts per ballot token, and per address (a compound's households may share one).
+        "VOTE_TOKEN_LIMIT": "10 per hour",
+        "VOTE_ADDRESS_LIMIT": "300 per hour",
+        #: the residents' app API, per address: every call, and code requests plus code logins.
+        "RESIDENT_APP_LIMIT": "120 per minute",
+        "RESIDENT_CODE_LIMIT": "10 per hour",
         "INBOX_PAGE_SIZE": 25,
+        #: Evidence uploads (engine/evidence): largest file, files one case holds, photos on one report,
+        #: upload posts per address; the store (a folder or s3://…, see engine/evidence/stores.py).
+        "EVIDENCE_MAX_FILE_BYTES": 10 * 1024 * 1024,
+        "EVIDENCE_MAX_PER_CASE": 30,
+        "REPORT_MAX_PHOTOS": 6,
+        "EVIDENCE_UPLOAD_LIMIT": "30 per hour",
+        #: Open311 (web/open311): the one jurisdiction served (a request naming another is 404), and what the
+        #: service discovery document says about who to contact and how to get an api_key.
+        "OPEN311_JURISDICTION": "casegrid",
+        "OPEN311_CONTACT": "街道办信息化联络员（请联系本街道）",
+        "OPEN311_KEY_SERVICE": "api_key 由管理员在「接口令牌」页为网格员账号签发（/admin/tokens）",
+        #: 12345 work orders (docs/hotline.md): the hotline's category → the street's, where the names differ.
+        "HOTLINE_CATEGORY_MAP": {"市容环境": "环境卫生", "物业服务": "物业管理"},
         "INSTANCE": str(instance),
     }

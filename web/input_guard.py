@@ -59,8 +59,9 @@ def _refuse_forbidden_characters() -> None:
     if FORBIDDEN_CHARACTERS.search(request.path):
         # No resource is named so; looking it up would hand NUL to the database driver.
         raise NotFound(_("未找到"))
+    # A multipart part werkzeug could not decode arrives as None: nothing a field can hold, nothing to refuse.
     bad = {where: _("含有不允许的控制字符或无效字符") for where, text in _inputs()
-           if FORBIDDEN_CHARACTERS.search(text)}
+           if isinstance(text, str) and FORBIDDEN_CHARACTERS.search(text)}
     if bad:
         # An engine error, so that each part of the app answers in its own format (the API's JSON,
         # Open311's error list, an error page), naming the field.

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_login import current_user
 
-from engine.people.roles import ROLE_LABELS, Role
+from engine.people.roles import ROLE_LABELS, role_for_lane
 
 _WORKERS = {"grid_worker", "council", "department", "mediator", "supervisor"}
 
@@ -15,21 +16,31 @@ NAV = [
     ("inbox.index", _l("我的待办"), _WORKERS),
     ("cases.search", _l("案件查询"), _WORKERS | {"auditor"}),
     ("public.report", _l("代居民登记"), {"grid_worker"}),
+    ("field.index", _l("入户走访"), {"grid_worker", "supervisor", "auditor"}),
     ("mediation.index", _l("我的调解"), {"mediator"}),
     ("mediation.index", _l("矛盾调解"), {"grid_worker", "supervisor"}),
     ("council.index", _l("议事会议"), {"council"}),
     ("council.votes", _l("户主表决"), {"grid_worker"}),
     ("council.households", _l("住户登记"), {"grid_worker", "council"}),
+    ("projects.index", _l("治理项目"), {"council", "auditor"}),
+    ("joint.index", _l("联席会议"), {"council", "supervisor"}),
     ("assessments.index", _l("考核评估"), {"supervisor", "auditor", "council"}),
+    ("dispatch.extensions", _l("延期审批"), {"supervisor"}),
     ("processes.index", _l("流程管理"), {"supervisor"}),
+    ("routing.index", _l("权责清单"), {"supervisor", "auditor"}),
     ("audit.index", _l("审计回放"), {"auditor", "supervisor"}),
+    ("ops.index", _l("运行监控"), {"supervisor", "admin"}),
     ("admin.users", _l("用户管理"), {"admin"}),
     ("admin.organisation", _l("部门与网格"), {"admin"}),
+    ("admin.data_catalogue", _l("数据目录"), {"admin"}),
+    ("notify.outbox", _l("消息发送"), {"admin"}),
+    ("public.my_reports", _l("我的报告"), {"resident"}),
 ]
 
 PUBLIC = [
     ("public.report", _l("我要反映问题")),
     ("public.track", _l("查询办理进度")),
+    ("public.my_reports", _l("我的报告")),
 ]
 
 
@@ -53,10 +64,9 @@ def current_language() -> str:
 
 
 def role_label(role: str) -> str:
-    try:
-        return ROLE_LABELS[Role(role)]
-    except ValueError:
-        return role
+    """A role (its code, or the Chinese lane name a work item records) as the page's language names it."""
+    found = role_for_lane(role)
+    return pgettext("role", ROLE_LABELS[found]) if found else role
 
 
 def init_app(app: Flask) -> None:

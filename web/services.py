@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import current_app
 
 from engine import CaseService
-from engine.service import PeopleService
+from engine.evidence.service import EvidenceService
+from engine.notify.service import NotificationService
+from engine import PeopleService
 
 
 def cases() -> CaseService:
@@ -13,3 +15,11 @@ def cases() -> CaseService:
 
 def people() -> PeopleService:
     return current_app.extensions["casegrid.people"]
+
+
+def notifications() -> NotificationService:
+    return current_app.extensions["casegrid.notify"]
+
+
+def evidence() -> EvidenceService:
+    return current_app.extensions["casegrid.evidence"]

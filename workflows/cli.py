@@ -24,11 +24,6 @@ SERVER_HELP = ("先启动 Prefect 服务：prefect server start --host 127.0.0.1
                "再设置 PREFECT_API_URL=http://127.0.0.1:4200/api")
 
 
-def register(main: click.Group) -> None:
-    main.add_command(assess)
-    main.add_command(flows)
-
-
 def _run_direct(service: AssessmentService, kind: str, period: str | None) -> int:
     """The flow's steps in this process, without Prefect; a progress bar when it takes over a second."""
     with tqdm(total=STEPS[kind], desc=f"assess {kind}", unit="step", delay=1.0, file=sys.stderr, leave=False) as bar:
@@ -107,12 +102,56 @@ def flows_serve(db_url: str | None) -> None:
     serve_all()
 
 
+@flows.command("deploy")
+@click.option("--pool", default="casegrid", show_default=True, help="Prefect work pool (created if missing).")
+@db_option
+@friendly_errors
+def flows_deploy(pool: str, db_url: str | None) -> None:
+    """Register the four flows as deployments on the Prefect server at PREFECT_API_URL, for a worker to run."""
+    if not os.environ.get("PREFECT_API_URL"):
+        click.echo(f"错误：没有设置 PREFECT_API_URL。{SERVER_HELP}", err=True)
+        sys.exit(1)
+    steps.database(db_url)  # migrate now: the worker's first run should not
+    from workflows.serve import PLANS, deploy_all
+
+    ids = deploy_all(pool)
+    click.echo(f"已在 {os.environ['PREFECT_API_URL']} 的工作池 {pool} 注册 {len(ids)} 个部署：")
+    for plan in PLANS.values():
+        click.echo(f"  {plan.flow_name:22} {plan.when}")
+    click.echo(f"再启动工作进程：CASEGRID_DATABASE_URL=… casegrid flows worker --pool {pool}"
+               "（Web 进程用 casegrid serve --no-sweep）")
+
+
+@flows.command("worker")
+@click.option("--pool", default="casegrid", show_default=True, help="Prefect work pool to take flow runs from.")
+@db_option
+@friendly_errors
+def flows_worker(pool: str, db_url: str | None) -> None:
+    """Run a Prefect worker that starts the deployed flows' scheduled runs (against PREFECT_API_URL)."""
+    if not os.environ.get("PREFECT_API_URL"):
+        click.echo(f"错误：没有设置 PREFECT_API_URL。{SERVER_HELP}", err=True)
+        sys.exit(1)
+    url = database_url(db_url)
+    os.environ[DATABASE_URL_ENV] = url  # the flow runs (subprocesses of the worker) read it
+    steps.database(url)
+    click.echo(f"casegrid worker → {os.environ['PREFECT_API_URL']}，工作池 {pool}，数据库 {steps.safe_url(url)}")
+    os.execv(sys.executable, [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
+                              "--type", "process"])
+
+
 @flows.command("sweep")
 @db_option
 @friendly_errors
 def flows_sweep(db_url: str | None) -> None:
     """Run the SLA sweep once without Prefect (for a plain cron job): fire due timers, send notifications."""
-    fired = steps.fire_due_timers(db_url)
-    sent = steps.send_notifications(db_url, os.environ.get(steps.SENDER_ENV))
-    click.echo(f"fired {fired['timers']} timer(s) in {fired['cases']} case(s), {fired['escalations']} escalation(s); "
-               f"sent {sent['sent']} notification(s), {sent['failed']} failed")
+    report = steps.sweep_once(db_url)
+    if report is None:
+        click.echo("另一个进程正在执行定时清扫（持有清扫租约），本次未执行")
+        return
+    click.echo(f"fired {report.count('timers', 'timers')} timer(s) in {report.count('timers', 'cases')} case(s), "
+               f"{report.count('timers', 'escalations')} escalation(s), {report.count('timers', 'failed')} failed "
+               f"(incidents), {report.count('timers', 'skipped')} busy; "
+               f"{sum(report.count('reminders', name) for name in report.stages.get('reminders', {}))} reminder(s); "
+               f"sent {report.count('outbox', 'sent')} notification(s), {report.count('outbox', 'failed')} failed")
+    for stage, error in report.errors.items():
+        click.echo(f"错误：清扫阶段 {stage} 失败：{error}", err=True)

@@ -8,6 +8,7 @@ and to log (no password: :func:`safe_url`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -20,13 +21,12 @@ from engine.assessments.service import Baseline, Computation
 from engine.bootstrap import init_database
 from engine.config import database_url
 from engine.db import Database
-from engine.notify import OutboxService, load_sender
-from engine.service import CaseService
+from engine.notify import OutboxService
+from engine.notify.senders import SENDER_ENV as SENDER_ENV  # re-exported: the flows' callers read it here
+from engine import CaseService
+from engine.sweep.cycle import CycleReport, new_holder, run_cycle
+from engine.sweep.stages import TIMER_BATCH, TIMER_BATCHES, default_stages
 
-#: Environment variable naming the notification sender (``module:attribute``; default: the log).
-SENDER_ENV = "CASEGRID_NOTIFY_SENDER"
-#: Timers fired per batch, and the most batches one sweep runs (a backlog drains over several minutes).
-TICK_BATCH, TICK_BATCHES = 500, 20
 
 
 @lru_cache(maxsize=8)
@@ -47,16 +47,9 @@ def safe_url(db_url: str | None = None) -> str:
 
 
 def fire_timers(service: CaseService) -> dict[str, int]:
-    """Fire every due timer through ``service`` (escalations write their notifications to the outbox): counts."""
-    cases = timers = escalations = 0
-    for _ in range(TICK_BATCHES):
-        fired = service.tick(limit=TICK_BATCH)
-        cases += len(fired)
-        timers += sum(len(r.fired_timers) for r in fired)
-        escalations += sum(1 for r in fired for e in r.records if e.type == "escalated")
-        if len(fired) < TICK_BATCH:
-            break
-    return {"cases": cases, "timers": timers, "escalations": escalations}
+    """Fire every due timer through ``service`` (escalations write their notifications to the outbox): counts
+    of cases fired, timers, escalations, cases failed (now incidents) and busy cases skipped."""
+    return service.sweep_timers(TIMER_BATCH, TIMER_BATCHES).counts()
 
 
 def send_outbox(outbox: OutboxService) -> dict[str, int]:
@@ -65,15 +58,26 @@ def send_outbox(outbox: OutboxService) -> dict[str, int]:
     return {"sent": report.sent, "failed": len(report.failed)}
 
 
-def fire_due_timers(db_url: str | None = None) -> dict[str, int]:
-    return fire_timers(CaseService(database(db_url)))
+def sweep_once(db_url: str | None = None, sender: str | None = None, holder: str | None = None,
+               interval: timedelta | None = None) -> CycleReport | None:
+    """One SLA sweep cycle (every stage, under the lease); None when another process holds the lease (a web
+    process sweeping in the background, or another flow run).
 
-
-def send_notifications(db_url: str | None = None, sender: str | None = None) -> dict[str, int]:
-    return send_outbox(OutboxService(database(db_url), sender=load_sender(sender)))
+    ``interval``: when the same ``holder`` sweeps again (a scheduled flow: it keeps the lease meanwhile, so the
+    operations page shows it and no web process sweeps beside it); None for a one-off run (a cron job), which
+    gives the lease back at the end.
+    """
+    db = database(db_url)
+    service = CaseService(db)
+    stages = default_stages(service.hooks, sender)
+    return run_cycle(db, service.clock, stages, holder=holder or new_holder("sweep"), interval=interval)
 
 
 # -- assessments ----------------------------------------------------------------------------------
+
+
+def assessment_service(db_url: str | None = None) -> AssessmentService:
+    return AssessmentService(database(db_url))
 
 
 def resolve_period(kind: str, period: str | None = None, db_url: str | None = None) -> Period:

@@ -5,16 +5,21 @@ import unicodedata
 from datetime import timedelta
 
 from engine.assessments.formatting import KIND_LABELS, NOT_APPLICABLE, TREND_ARROWS, format_target, format_value
-from engine.assessments.indicators import INDICATORS, QUARTERLY
+from engine.assessments.indicators import COMMUNITY, DEPARTMENT, INDICATORS, QUARTERLY
+from engine.assessments.ranking import LIST_LABELS, SCORE
 from engine.assessments.store import ResultView, RunReport, UnitRow
 from engine.calendar import CHINA_TZ
 
 #: Column headings of the quarterly table (full names are in the legend and the exports).
 SHORT = {
-    "volume": "受理量", "first_response": "首响", "accept_on_time": "签收", "onsite_on_time": "到场",
+    "volume": "受理量", "first_response": "首响", "accept_on_time": "响应", "onsite_on_time": "到场",
     "complete_on_time": "办结", "handling_median": "时长中位", "handling_p90": "时长P90", "resolution_rate": "解决",
-    "satisfaction_rate": "满意", "default_rating_share": "默认评", "reopen_rate": "重办", "mediation_success": "调解",
+    "satisfaction_rate": "满意", "default_rating_share": "默认评", "reopen_rate": "重办", "return_rate": "退单",
+    "whistle_hours": "跨部门时长",
+    "mediation_success": "调解",
     "onsite_resolution": "化解",
+    "joint_attendance": "联席参会", "joint_executable": "可执行决议", "joint_effective": "联席运作",
+    "visit_coverage": "走访覆盖",
 }
 BELOW_MARK, FLAG_MARK = "!", "⚑"
 TOP = 10
@@ -67,10 +72,10 @@ def quarterly(report: RunReport) -> list[str]:
     targets = "，".join(f"{i.label} {format_target(float(i.target), i.kind, i.better)}"
                        for i in QUARTERLY if i.target is not None)
     flagged = [u for u in report.units() if u.flagged]
-    lines += ["", f"{BELOW_MARK} 未达标   {FLAG_MARK} 连续两期未达标（退出预警）   {NOT_APPLICABLE} 没有可计算的案件",
+    lines += ["", f"{BELOW_MARK} 未达标   {FLAG_MARK} 连续两期未达标（红黑榜警示）   {NOT_APPLICABLE} 没有可计算的案件",
               f"目标：{targets}"]
     if flagged:
-        lines.append(f"退出预警 {len(flagged)} 个单位：" + "；".join(
+        lines.append(f"连续未达标警示 {len(flagged)} 个单位：" + "；".join(
             f"{u.unit_name}（{'、'.join(r.label for r in u.results.values() if r.flagged)}）" for u in flagged))
     return lines
 
@@ -105,11 +110,24 @@ def monthly(report: RunReport) -> list[str]:
         found = sorted(by_type.get(unit_type, []), key=lambda r: (-(r.value or 0), r.unit_name))[:TOP]
         lines += ["", title] + (table([head, "本月", "上月"], [[r.unit_name, _cell(r), _trend(r)] for r in found])
                                 if found else ["  （无）"])
+    lines += ["", "红黑榜（综合得分：响应率、解决率、满意率、按时办结率各 20 分，退单率、重办率各 10 分）"]
+    lines += _red_black(by_type)
     repeats = sorted(by_type.get("repeat", []), key=lambda r: (-(r.value or 0), r.unit_name))[:TOP]
     lines += ["", "同一地址 90 天内重复反映"]
     lines += table(["地址（类别）", "件数", "案件"], [[r.unit_name, _cell(r), "、".join(d["code"] for d in r.detail or [])]
                                               for r in repeats]) if repeats else ["  （无）"]
     return lines
+
+
+def _red_black(by_type: dict[str, list[ResultView]]) -> list[str]:
+    """The month's units by score, each with the list it is on (the exports carry the same line per unit)."""
+    rows = []
+    for unit_type, label in ((DEPARTMENT, "部门"), (COMMUNITY, "社区")):
+        scored = sorted((r for r in by_type.get(unit_type, []) if r.indicator == SCORE and r.detail),
+                        key=lambda r: r.detail["rank"])
+        rows += [[f"{label} {r.unit_name}", LIST_LABELS.get(str(r.detail.get("list")), ""),
+                  f"{r.detail['rank']}/{r.detail['of']}", _cell(r)] for r in scored]
+    return table(["单位", "榜单", "名次", "得分"], rows) if rows else ["  （本月没有可评分的单位）"]
 
 
 def render(report: RunReport) -> str:

@@ -17,27 +17,30 @@ from prefect.cache_policies import NO_CACHE
 from engine.assessments.periods import Period
 from engine.assessments.service import Baseline, Computation
 from engine.calendar import CHINA_TZ
+from engine.sweep.cycle import counts_line
 from workflows import steps
 
+#: The sweeper name of the ``sla-sweep`` deployment's runs, and their schedule (workflows/serve.py).
+PREFECT_HOLDER, SWEEP_EVERY = "prefect:sla-sweep", timedelta(minutes=1)
 #: Two more tries, 5 s and then 30 s later, for steps that touch the database.
 RETRIES, RETRY_DELAYS = 2, [5.0, 30.0]
 
 
-@task(name="fire-due-timers", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
-def fire_due_timers(db_url: str | None = None) -> dict[str, int]:
-    counts = steps.fire_due_timers(db_url)
-    get_run_logger().info("fired %(timers)s timer(s) in %(cases)s case(s), %(escalations)s escalation(s)", counts)
-    return counts
-
-
-@task(name="send-notifications", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
-def send_notifications(db_url: str | None = None, sender: str | None = None) -> dict[str, int]:
-    counts = steps.send_notifications(db_url, sender)
+@task(name="sweep-cycle", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
+def sweep_cycle(db_url: str | None = None, sender: str | None = None) -> dict[str, Any]:
+    """Every stage of the SLA sweep once, under the sweep lease: counts per stage."""
+    # Every scheduled run is the same sweeper: one holder name, renewing the lease a run keeps for the next.
+    report = steps.sweep_once(db_url, sender, holder=PREFECT_HOLDER, interval=SWEEP_EVERY)
     log = get_run_logger()
-    log.info("sent %(sent)s notification(s)", counts)
-    if counts["failed"]:
-        log.warning("%(failed)s notification(s) could not be sent and stay in the outbox", counts)
-    return counts
+    if report is None:
+        log.info("another process holds the sweep lease and sweeps; nothing done")
+        return {"lease": "held by another process"}
+    log.info("sweep: %s", counts_line(report))
+    for stage, error in report.errors.items():
+        log.warning("sweep stage %s failed: %s", stage, error)
+    if report.count("timers", "failed"):
+        log.warning("%s case(s) failed and are incidents now", report.count("timers", "failed"))
+    return dict(report.stages)
 
 
 @task(name="resolve-period", cache_policy=NO_CACHE)

@@ -36,7 +36,8 @@ from engine.clock import FixedClock, SystemClock
 from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.run import run_demo
-from engine.service import CaseService
+from engine.dispatch.service import DispatchService
+from engine import CaseService
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.helpers import PHONE, People, main
 from web import create_app
@@ -46,6 +47,7 @@ from web import create_app
 class Showcase:
     council_case: str  # waits for the council's resolution (the task form)
     reopened_case: str  # rated 不满意 once, back with the department (case page, tracking page)
+    whistled_case: str  # 吹哨: a lead and two co-departments, two reported in, one overdue (the dispatch board)
 
 
 def _adopt(d: Driver, case: Case, note: str) -> None:
@@ -95,7 +97,20 @@ def seed(db: Database) -> Showcase:
     d.do(flooding, "on_site", on_site_note="雨水箅子被落叶堵塞，需清掏并加装挡板")
     d.clock.advance(hours=2)
     d.report("晚上十点以后还有装修电钻声", "噪音扰民", address="幸福里 2 号楼")
-    return Showcase(council.tracking_code, reopened.tracking_code)
+
+    whistled = d.report("小区消防通道被违章搭建和车辆长期占用，电动车也堵在楼道里", "安全隐患",
+                        address="幸福里 6 号楼东侧")
+    DispatchService(d.service.db, clock).blow_whistle(
+        whistled.tracking_code, lead="chengguan", co_departments=["zhujian", "wuye"],
+        actor=d.actor_for_role("grid_worker", "XF-01"), reason="违章搭建和占道涉及城管、住建和物业，需联合处置")
+    d.clock.advance(minutes=40)
+    d.do_for(whistled, "accept", "chengguan", accept_decision="accepted")
+    d.clock.advance(minutes=25)
+    d.do_for(whistled, "accept", "wuye", accept_decision="accepted")
+    d.clock.advance(hours=2)
+    d.do_for(whistled, "on_site", "chengguan", on_site_note="已到现场，违建约 20 平方米")
+    d.clock.advance(days=1)
+    return Showcase(council.tracking_code, reopened.tracking_code, whistled.tracking_code)
 
 
 @contextmanager
@@ -159,11 +174,103 @@ def shoot(people: People, show: Showcase) -> None:
     top(supervisor)
     save(supervisor, "case_page.png")
 
+    supervisor.set_viewport_size({"width": 1280, "height": 900})
+    supervisor.goto(f"/cases/{show.whistled_case}")
+    board = main(supervisor).get_by_role("region", name="派单与报到")
+    expect(board).to_be_visible()
+    board.screenshot(path=str(HERE / "dispatch_board.png"), animations="disabled", caret="hide")
+    print(f"{(HERE / 'dispatch_board.png').relative_to(ROOT)}")
+
     resident = people.window(PHONE)
     resident.goto("/report?new=1")
     save(resident, "resident_report.png")
     resident.goto(f"/track/{show.reopened_case}")
     save(resident, "tracking.png")
+
+
+def shoot_daily_screens(db: Database, people: People, show: Showcase) -> None:
+    """The mediator's agreement being signed, the auditor's filtered access log, the supervisor's escalation.
+
+    Seeded after the other shots: the escalation needs the sweep, which would escalate the inbox's overdue rows.
+    """
+    from engine.demo import mediation_scenarios as ms
+    from engine.demo.scenarios import _dispatch
+    from engine.people.actor import Actor
+
+    from engine.audit.service import AuditService
+
+    clock = FixedClock(SystemClock().now() - timedelta(days=8))  # all of it in the past when the pages are read
+    d = Driver(CaseService(db, clock), clock)
+    late = d.report("共享单车堆放堵住人行道，轮椅过不去", "停车交通", address="幸福里东门人行道")
+    _dispatch(d, late)
+    d.deadline_passes(late, "accept")
+    d.later(days=2)
+    dispute = ms.register(d)
+    ms.assign_and_accept(d, dispute)
+    ms.everyone_agrees(d, dispute)
+    ms.session(d, dispute, "agreement", "双方同意按维修报价赔偿，约定十五日内付清")
+    item = d.item(dispute, "draft_agreement")
+    mediator = Actor(item.assignee, item.role)
+    service = ms.mediation(d)
+    service.save_agreement_draft(item.id, "一、李春梅于十五日内一次性赔偿王建国维修费人民币 3000 元；\n"
+                                 "二、双方今后互相体谅，不再因此事发生争执。", mediator,
+                                 performance_deadline=china_date(clock.now()) + timedelta(days=15))
+    first = service.mediation_page(dispute.tracking_code, mediator).parties[0]
+    service.record_signature(item.id, first.id, mediator, signed=True, signed_on=china_date(clock.now()))
+
+    service.mediation_page(dispute.tracking_code, mediator, show_contacts=True)  # the mediator phones a party
+    audit = AuditService(db, clock)
+    audit.unmask_reporter(show.reopened_case, Actor("dudao", "supervisor"), "revisit",
+                          "反映人评价不满意，称还有一盏路灯不亮，电话核实具体位置")
+    clock.advance(hours=3)
+    audit.unmask_reporter(show.reopened_case, Actor("wangge", "grid_worker", None, "XF-01"), "contact",
+                          "上门查看路灯前与反映人约定时间")
+
+
+    desk = people.staff(item.assignee)
+    desk.goto(f"/mediation/tasks/{item.id}/agreement")
+    panel = main(desk).locator("section.task-form")  # the agreement's four steps, from the terms to 协议生效
+    panel.screenshot(path=str(HERE / "mediation_agreement.png"), animations="disabled", caret="hide")
+    print(f"{(HERE / 'mediation_agreement.png').relative_to(ROOT)}")
+
+    auditor = people.staff("jiandu")
+    auditor.goto("/audit/access-log")
+    save(auditor, "access_log.png")
+
+    supervisor = people.staff("dudao")
+    supervisor.goto("/inbox")
+    main(supervisor).get_by_role("row").filter(has_text=late.tracking_code).get_by_role(
+        "link", name="部门超时处置", exact=True).click()
+    top(supervisor)
+    save(supervisor, "escalation_form.png")
+
+
+def shoot_people_terms(db: Database, people: People, show: Showcase) -> None:
+    """Issue 21: the replay in labels and Beijing time, an assessment run from the UI with its chart and
+    its meeting report, and a staff page in English."""
+    auditor = people.staff("jiandu")
+    auditor.goto(f"/audit/cases/{show.reopened_case}?seq=2")
+    main(auditor).locator("#step-2 .data-changes").scroll_into_view_if_needed()
+    save(auditor, "replay.png")
+
+    supervisor = people.staff("dudao")
+    supervisor.goto("/assessments/run")
+    main(supervisor).get_by_label("评估类型").select_option("quarterly")
+    main(supervisor).get_by_role("button", name="开始评估").click()
+    main(supervisor).get_by_role("link", name="查看评估结果").click(timeout=60_000)
+    main(supervisor).locator("#units-chart").scroll_into_view_if_needed()
+    supervisor.wait_for_function("() => Chart.getChart('units-chart') !== undefined")
+    # Canvas animations are not CSS ones: draw the charts' final frame before the shot.
+    supervisor.evaluate("() => ['units-chart', 'history-chart'].forEach(id => {"
+                        " const c = Chart.getChart(id); c.stop(); c.options.animation = false; c.update('none'); })")
+    save(supervisor, "assessment.png")
+    main(supervisor).get_by_role("link", name="会议报告（打印）").click()
+    save(supervisor, "assessment_report.png")
+
+    english = people.staff("wangge")
+    english.get_by_role("button", name="English").click()
+    english.goto("/inbox")
+    save(english, "inbox_english.png")
 
 
 def run() -> None:
@@ -183,6 +290,8 @@ def run() -> None:
             people = People(browser, base_url)
             try:
                 shoot(people, show)
+                shoot_daily_screens(db, people, show)
+                shoot_people_terms(db, people, show)
             finally:
                 people.close()
                 browser.close()

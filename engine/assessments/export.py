@@ -8,10 +8,12 @@ from typing import Any
 
 from engine.assessments.formatting import KIND_LABELS, STATUS_LABELS, TREND_ARROWS, format_target, format_value
 from engine.assessments.indicators import INDICATORS, UNIT_TYPE_LABELS
+from engine.assessments.ranking import detail_text as ranking_text
 from engine.assessments.store import ResultView, RunReport
+from engine.spreadsheet_cells import csv_cell, guard_xlsx_cell
 
 HEADERS = ("评估类型", "评估期", "单位类型", "单位代码", "单位", "指标", "数值", "分子", "分母", "目标", "状态",
-           "上期", "趋势", "连续未达标期数", "退出预警", "明细")
+           "上期", "趋势", "连续未达标期数", "连续未达标警示", "明细")
 #: Background of the status cell in the workbook.
 _FILL = {"met": "E3F1E4", "below": "FBE3E1"}
 
@@ -25,6 +27,8 @@ def _detail_text(detail: object) -> str:
         return ""
     if isinstance(detail, list) and all(isinstance(d, dict) and "code" in d for d in detail):
         return "、".join(str(d["code"]) for d in detail)
+    if isinstance(detail, dict) and "rank" in detail:
+        return ranking_text(detail)
     return json.dumps(detail, ensure_ascii=False)
 
 
@@ -48,17 +52,17 @@ def to_csv(report: RunReport) -> bytes:
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for r in _ordered(report):
-        writer.writerow(_row(report, r) + [
+        writer.writerow([csv_cell(value) for value in _row(report, r) + [
             format_value(r.value, r.value_kind),
             "" if r.numerator is None else r.numerator, "" if r.denominator is None else r.denominator,
             format_target(r.target, r.value_kind, _better(r)), STATUS_LABELS.get(r.status, r.status),
             "" if r.previous_value is None else format_value(r.previous_value, r.value_kind),
-            TREND_ARROWS.get(r.trend or "", ""), r.streak, "是" if r.flagged else "", _detail_text(r.detail)])
+            TREND_ARROWS.get(r.trend or "", ""), r.streak, "是" if r.flagged else "", _detail_text(r.detail)]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _number_format(kind: str) -> str:
-    return {"rate": "0.0%", "days": "0.0"}.get(kind, "0")
+    return {"rate": "0.0%", "days": "0.0", "points": "0.0", "hours": "0.0"}.get(kind, "0")
 
 
 def to_xlsx(report: RunReport) -> bytes:
@@ -72,7 +76,7 @@ def to_xlsx(report: RunReport) -> bytes:
     _fill_sheet(sheet, report, _ordered(report))
     flagged = [r for r in _ordered(report) if r.flagged]
     if report.run.kind == "quarterly":
-        _fill_sheet(book.create_sheet("退出预警"), report, flagged)
+        _fill_sheet(book.create_sheet("连续未达标警示"), report, flagged)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -90,6 +94,8 @@ def _fill_sheet(sheet: Any, report: RunReport, results: list[ResultView]) -> Non
             r.value, r.numerator, r.denominator, r.target, STATUS_LABELS.get(r.status, r.status), r.previous_value,
             TREND_ARROWS.get(r.trend or "", ""), r.streak, "是" if r.flagged else "", _detail_text(r.detail)])
         row = sheet.max_row
+        for cell in sheet[row]:  # names and details are data, never formulas
+            guard_xlsx_cell(cell)
         for column in (7, 10, 12):
             sheet.cell(row, column).number_format = _number_format(r.value_kind)
         if r.value is None:

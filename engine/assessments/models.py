@@ -70,10 +70,43 @@ class AssessmentResult(Base):
     trend: Mapped[str | None] = mapped_column(String(10), nullable=True)
     #: Consecutive assessments below target, this one included (0 unless ``below``).
     streak: Mapped[int] = mapped_column(nullable=False, default=0)
-    #: The exit rule (项目退出机制): below target in this and the previous assessment.
+    #: The two-assessment warning (连续未达标, 红黑榜): below target in this and the previous assessment; it
+    #: ranks a unit, it never exits it (项目退出机制 is for project operators: engine.projects).
     flagged: Mapped[bool] = mapped_column(nullable=False, default=False)
     #: JSON with what names the figure: the oldest open items, the repeated cases …
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     def __repr__(self) -> str:
         return f"<AssessmentResult run={self.run_id} {self.unit_type}:{self.unit_code} {self.indicator}={self.value}>"
+
+
+class AssessmentRequest(Base):
+    """A run someone asked for in the web UI: queued, running (with its progress), done or failed.
+
+    Written in its own transactions as the run moves on, so the page that follows it (in any web
+    worker) and a Prefect flow run doing the work both read and write the same row.
+    """
+
+    __tablename__ = "assessment_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    period: Mapped[str] = mapped_column(String(20), nullable=False)
+    requested_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(nullable=False)
+    #: ``queued``, ``running``, ``done`` or ``failed``.
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    #: ``in_process`` (a thread of the web server) or ``prefect`` (a flow run of the Prefect server).
+    runner: Mapped[str] = mapped_column(String(20), nullable=False)
+    #: Steps reported so far out of ``steps_total`` (engine.assessments.service.STEPS).
+    steps_done: Mapped[int] = mapped_column(nullable=False, default=0)
+    steps_total: Mapped[int] = mapped_column(nullable=False)
+    #: The Prefect flow run's id, when Prefect runs it.
+    flow_run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_run.id"), nullable=True)
+    #: Why it failed, in words for the person who asked.
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<AssessmentRequest {self.id} {self.kind} {self.period} {self.status}>"

@@ -25,14 +25,17 @@ from engine.assessments.quarterly import DISPUTE_CATEGORY, MEDIATION_PROCESS
 from engine.assessments.sql import db_time, plus_hours
 from engine.calendar import china_date
 from engine.cases.models import Case
+from engine.projects.operations import PROCESS_KEY as PROJECT_PROCESS
 
 REPEAT_WINDOW_DAYS = 90
 #: Placeholder code for cases without a grid.
 NO_GRID = "-"
 
 
-def _in_month(period: Period) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return Case.opened_at >= db_time(period.start), Case.opened_at < db_time(period.end)
+def _in_month(period: Period) -> tuple[ColumnElement[bool], ...]:
+    # Governance projects are not issues: no hotspot, no repeat, no dispute (engine/projects).
+    return (Case.opened_at >= db_time(period.start), Case.opened_at < db_time(period.end),
+            Case.process_key != PROJECT_PROCESS)
 
 
 def _hotspots(session: Session, period: Period) -> dict[tuple[str, str], int]:

@@ -1,4 +1,5 @@
-"""Assessment periods as people write them: ``2026-W44`` (ISO week), ``2026-10`` (month), ``2026Q3``.
+"""Assessment periods as people write them: ``2026-W44`` (ISO week), ``2026-10`` (month), ``2026Q3``, ``2026``
+(year: 年度评估) and ``2024-2026`` (three years: 三年总评, cycles counted from :data:`TRIENNIAL_FROM`).
 
 Every period starts and ends at midnight in China (Asia/Shanghai), whatever the server's zone:
 a case closed at 01:00 Beijing time on 1 July belongs to the third quarter although it is
@@ -13,14 +14,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from engine.calendar import CHINA_TZ, china_date
 from engine.errors import ValidationError
 
-KINDS = ("weekly", "monthly", "quarterly")
+KINDS = ("weekly", "monthly", "quarterly", "annual", "triennial")
+#: The first year of a three-year cycle (季度监测、年度评估、三年总评): 2024–2026, 2027–2029 …
+TRIENNIAL_FROM = 2024
 
 _PATTERNS = {
     "weekly": re.compile(r"^(\d{4})-?[Ww](\d{1,2})$"),
     "monthly": re.compile(r"^(\d{4})-(\d{1,2})$"),
     "quarterly": re.compile(r"^(\d{4})-?[Qq]([1-4])$"),
+    "annual": re.compile(r"^(\d{4})()$"),
+    "triennial": re.compile(r"^(\d{4})-(\d{4})$"),
 }
-_EXAMPLES = {"weekly": "2026-W44", "monthly": "2026-10", "quarterly": "2026Q3"}
+EXAMPLES = {"weekly": "2026-W44", "monthly": "2026-10", "quarterly": "2026Q3", "annual": "2026",
+            "triennial": "2024-2026"}
 
 
 def _midnight(day: date) -> datetime:
@@ -72,6 +78,11 @@ def period_containing(kind: str, day: date) -> Period:
         first = date(day.year, quarter * 3 - 2, 1)
         following = date(day.year + 1, 1, 1) if quarter == 4 else date(day.year, quarter * 3 + 1, 1)
         return Period(kind, f"{day.year}Q{quarter}", first, following)
+    if kind == "annual":
+        return Period(kind, str(day.year), date(day.year, 1, 1), date(day.year + 1, 1, 1))
+    if kind == "triennial":
+        first_year = day.year - (day.year - TRIENNIAL_FROM) % 3
+        return Period(kind, f"{first_year}-{first_year + 2}", date(first_year, 1, 1), date(first_year + 3, 1, 1))
     raise ValidationError("评估类型有误", {"kind": f"应为 {', '.join(KINDS)}"})
 
 
@@ -80,12 +91,17 @@ def parse_period(kind: str, text: str) -> Period:
     if kind not in KINDS:
         raise ValidationError("评估类型有误", {"kind": f"应为 {', '.join(KINDS)}"})
     match = _PATTERNS[kind].match((text or "").strip())
-    problem = {"period": f"{kind} 评估期应写作 {_EXAMPLES[kind]}，收到 {text!r}"}
+    problem = {"period": f"{kind} 评估期应写作 {EXAMPLES[kind]}，收到 {text!r}"}
     if match is None:
         raise ValidationError("评估期格式有误", problem)
-    year, number = int(match[1]), int(match[2])
+    year, number = int(match[1]), int(match[2] or 0)
+    if kind == "triennial" and (number != year + 2 or (year - TRIENNIAL_FROM) % 3):
+        raise ValidationError("评估期不存在", {"period": (
+            f"三年总评按 {TRIENNIAL_FROM}–{TRIENNIAL_FROM + 2} 起每三年一期，如 {EXAMPLES[kind]}，收到 {text!r}")})
     try:
-        if kind == "weekly":
+        if kind in ("annual", "triennial"):
+            first = date(year, 1, 1)
+        elif kind == "weekly":
             first = date.fromisocalendar(year, number, 1)
         elif kind == "monthly":
             first = date(year, number, 1)

@@ -35,11 +35,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.assessments.figures import ALL, Figure, Tally, percentile, rate
 from engine.assessments.indicators import COMMUNITY, DEPARTMENT, QUARTERLY, STREET
+from engine.assessments.joint import joint_meetings
 from engine.assessments.periods import Period
-from engine.assessments.sql import china_day, count_if, db_time, plus_hours, workday_table
+from engine.assessments.sql import china_day, count_if, db_time, hours_between, plus_hours, workday_table
 from engine.calendar import WorkCalendar, china_date
 from engine.cases.models import Case, WorkItem
-from engine.civic.models import Rating
+from engine.civic.models import Assignment, Rating
+from engine.field.queries import coverage_cells
+from engine.projects.operations import PROCESS_KEY as PROJECT_PROCESS
 
 #: The civic-loop category whose cases are neighbourhood disputes (DESIGN.md §2.1/§2.2).
 DISPUTE_CATEGORY = "邻里纠纷"
@@ -86,8 +89,9 @@ def _closed_cases(start: datetime, cutoff: datetime, dialect: str,
     opened_on, closed_on = workdays.alias("wd_open"), workdays.alias("wd_close")
     source = (join(Case.__table__, opened_on, opened_on.c.day == china_day(Case.opened_at, dialect))
               .join(closed_on, closed_on.c.day == china_day(Case.closed_at, dialect)))
+    # Governance projects are not issues: their outcome (completed, exited) is no resolution rate's.
     conditions = (Case.closed_at >= start, Case.closed_at < cutoff,
-                  or_(Case.outcome.is_(None), Case.outcome != "merged"))
+                  or_(Case.outcome.is_(None), Case.outcome != "merged"), Case.process_key != PROJECT_PROCESS)
     return source, (closed_on.c.cum - opened_on.c.cum).label("dur"), conditions
 
 
@@ -134,6 +138,8 @@ def _pg_percentiles(session: Session, start: datetime, cutoff: datetime,
             if comm is None:
                 continue
             unit = (COMMUNITY, comm)
+        if median is None:  # no closed case at all: the empty grouping set's percentile is NULL
+            continue
         found[unit] = (float(median), float(p90))
     return found
 
@@ -162,6 +168,34 @@ def _deadlines(session: Session, tally: Tally, start: datetime, cutoff: datetime
             .group_by(WorkItem.department_code, Case.community, WorkItem.form_key))
     for dept, comm, form_key, n, on_time in session.execute(stmt):
         tally.add(dept, comm, **{f"{form_key}_due": n, f"{form_key}_met": on_time})
+
+
+def _returns(session: Session, tally: Tally, start: datetime, cutoff: datetime) -> None:
+    """Dispatches (one per summoned department) made in the period, and how many the department returned."""
+    stmt = (select(Assignment.department_code, Case.community, func.count(), count_if(Assignment.state == "returned"))
+            .select_from(Assignment).join(Case, Case.id == Assignment.case_id)
+            .where(Assignment.assigned_at >= start, Assignment.assigned_at < cutoff)
+            .group_by(Assignment.department_code, Case.community))
+    for dept, comm, n, returned in session.execute(stmt):
+        tally.add(dept, comm, dispatched=n, returned=returned)
+
+
+def _whistles(session: Session, tally: Tally, start: datetime, cutoff: datetime, dialect: str) -> None:
+    """Cross-department matters (吹哨: a lead department and co-departments) whose lead completed the whole in
+    the period, and their handling time from the summons to that completion, in minutes (summed per cell)."""
+    hours = hours_between(Assignment.assigned_at, Assignment.completed_at, dialect)
+    stmt = (select(Assignment.department_code, Case.community, func.count(), func.sum(hours))
+            .select_from(Assignment).join(Case, Case.id == Assignment.case_id)
+            .where(Assignment.role == "lead", Assignment.completed_at >= start, Assignment.completed_at < cutoff)
+            .group_by(Assignment.department_code, Case.community))
+    for dept, comm, n, total in session.execute(stmt):
+        tally.add(dept, comm, whistles=n, whistle_minutes=round(float(total or 0) * 60))
+
+
+def _visits(session: Session, tally: Tally, start: datetime, cutoff: datetime) -> None:
+    """Planned visits (走访计划) falling due in the period, and how many were made by their deadline."""
+    for community, due, met in coverage_cells(session, start, cutoff):
+        tally.add(None, community, visits_due=due, visits_met=met)
 
 
 def _earliest_opening(session: Session, start: datetime, cutoff: datetime) -> datetime | None:
@@ -194,6 +228,11 @@ def compute_quarter(session: Session, period: Period, *, now: datetime, calendar
     step("ratings")
     _deadlines(session, tally, start, cutoff)
     step("deadlines")
+    _returns(session, tally, start, cutoff)
+    _whistles(session, tally, start, cutoff, dialect)
+    joint_meetings(session, tally, start, end, cutoff, db_time(now))
+    step("returns")
+    _visits(session, tally, start, cutoff)
     return _figures(tally, percentiles, unit_names, required)
 
 
@@ -222,8 +261,15 @@ def _figures(tally: Tally, percentiles: dict[tuple[str, str], tuple[float, float
             "satisfaction_rate": rate(got("satisfied"), got("given_ratings")),
             "default_rating_share": rate(got("default_ratings"), got("ratings")),
             "reopen_rate": rate(got("reopened"), got("closed")),
+            "return_rate": rate(got("returned"), got("dispatched")),
+            "whistle_hours": (got("whistle_minutes") / 60 / got("whistles") if got("whistles") else None, None,
+                              got("whistles")),
             "mediation_success": rate(got("mediation_ok"), got("mediation")),
             "onsite_resolution": rate(got("disputes_ok"), got("disputes")),
+            "joint_attendance": rate(got("joint_present"), got("joint_expected")),
+            "joint_executable": rate(got("joint_done"), got("joint_due")),
+            "joint_effective": rate(got("joint_effective"), got("joint_months")),
+            "visit_coverage": rate(got("visits_met"), got("visits_due")),
         }
         for indicator in QUARTERLY:
             if unit_type not in indicator.unit_types:

@@ -1,6 +1,7 @@
-"""Targets, trends and the exit rule (项目退出机制) applied to computed figures.
+"""Targets, trends and the two-assessment warning (连续未达标, shown in 红黑榜) applied to computed figures.
 
-The exit rule: a unit whose indicator is below target in this assessment *and* in the
+Departments and communities are ranked and warned, never "exited": 项目退出机制 applies to project
+operators (engine.projects.records). The warning (still called the exit rule in code): a unit whose indicator is below target in this assessment *and* in the
 previous one is flagged. ``streak`` counts the consecutive assessments below target, so a
 unit three quarters below shows 3. The previous assessment is the stored run of the
 previous period when there is one (what was published then), otherwise the previous

@@ -13,15 +13,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.assessments import export
+from engine.assessments import export, requests
 from engine.assessments import store as stored
 from engine.assessments.figures import ALL, Figure
 from engine.assessments.indicators import COMMUNITY, DEPARTMENT, GRID, STREET
 from engine.assessments.monthly import compute_month
 from engine.assessments.periods import KINDS, Period, default_period, parse_period
 from engine.assessments.quarterly import compute_quarter
+from engine.assessments.ranking import red_black
 from engine.assessments.scoring import Earlier, Scored, earlier_from_figures, score
 from engine.assessments.weekly import compute_week
+from engine.assessments.weights import WeightScheme, configured_scheme
 from engine.calendar.store import load_calendar
 from engine.clock import Clock, SystemClock
 from engine.db import Database
@@ -31,8 +33,12 @@ from engine.people.models import Department, Grid
 Progress = Callable[[str], object]
 STREET_NAME = "全街道"
 
+#: A period in the future cannot be assessed (the form says so next to the period).
+NOT_STARTED = "这一期尚未开始，无法评估。"
 #: How many progress steps each kind reports (for a progress bar's total).
-STEPS = {"quarterly": 9, "weekly": 3, "monthly": 3}
+STEPS = {"quarterly": 11, "weekly": 3, "monthly": 3, "annual": 11, "triennial": 11}
+#: The kinds computed like the quarter (over their whole period) and given the weighted appraisal's score.
+APPRAISED = ("quarterly", "annual", "triennial")
 
 
 @dataclass
@@ -71,9 +77,11 @@ class Units:
 
 
 class AssessmentService:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, weights: WeightScheme | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
+        #: The weighted appraisal's scheme (``$CASEGRID_ASSESSMENT_WEIGHTS`` or the demo's when not given).
+        self.weights = weights or configured_scheme()
 
     # -- the steps of a run ----------------------------------------------------------------------
 
@@ -92,15 +100,22 @@ class AssessmentService:
         with self.db.reading() as s:
             units = _units(s)
             calendar = load_calendar(s, now)
-            if period.kind == "quarterly":
+            if period.kind in APPRAISED:
+                # A year and three years are computed like a quarter over their whole span: rates are then the
+                # quarters' numerators over their denominators, exactly, and medians are the span's own.
                 figures = compute_quarter(s, period, now=as_of, calendar=calendar, unit_names=units.names,
                                           required=units.required, progress=step)
+                figures += self.weights.score(figures)
             elif period.kind == "weekly":
                 figures = compute_week(s, period, as_of=as_of, calendar=calendar, unit_names=units.names,
                                        required=units.required, with_detail=detail)
                 step("counted")
             else:
                 figures = compute_month(s, period, grid_names=units.grid_names)
+                # The month's hotline indicators per unit, then the 红黑榜 scored from them.
+                month = compute_quarter(s, period, now=as_of, calendar=calendar, unit_names=units.names,
+                                        required=units.required)
+                figures += red_black(month)
                 step("counted")
         return Computation(period.kind, period, as_of, now, figures)
 
@@ -142,6 +157,62 @@ class AssessmentService:
         if progress:
             progress("stored")
         return run_id
+
+    # -- runs asked for in the web UI (engine/assessments/requests.py) -----------------------------
+
+    def default_period(self, kind: str) -> Period:
+        """The period offered first: the latest one with data (see requests.latest_period_with_data)."""
+        if kind not in KINDS:
+            raise ValidationError("评估类型有误", {"kind": f"应为 {', '.join(KINDS)}"})
+        with self.db.reading() as s:
+            return requests.latest_period_with_data(s, kind, self.clock.now())
+
+    def request(self, kind: str, period: str | None, *, by: str, runner: str = "in_process") -> requests.RequestView:
+        """Check the kind and period and queue the run; the caller starts :meth:`execute` (thread or flow)."""
+        resolved = self.resolve(kind, period) if period else self.default_period(kind)
+        if resolved.start > self.clock.now():
+            raise ValidationError("评估期尚未开始", {"period": NOT_STARTED})
+        with self.db.transaction() as s:
+            return requests.add_request(s, kind, resolved.label, by=by, at=self.clock.now(), runner=runner,
+                                        steps_total=STEPS[kind] + 1)
+
+    def execute(self, request_id: int, *, triggered_by: str = "web") -> requests.RequestView:
+        """Carry out a queued request, counting each step on its row; a failure is recorded, not raised."""
+        with self.db.reading() as s:
+            queued = requests.request_view(s, request_id)
+
+        def step(_name: str) -> None:
+            with self.db.transaction() as s:
+                requests.mark_step(s, request_id)
+
+        step("started")
+        try:
+            run_id = self.assess(queued.kind, queued.period, triggered_by=triggered_by, progress=step)
+        except Exception as exc:  # noqa: BLE001 — the person who asked sees why; the server keeps serving
+            with self.db.transaction() as s:
+                requests.fail(s, request_id, error=str(getattr(exc, "message", "") or exc), at=self.clock.now())
+        else:
+            with self.db.transaction() as s:
+                requests.finish(s, request_id, run_id=run_id, at=self.clock.now())
+        with self.db.reading() as s:
+            return requests.request_view(s, request_id)
+
+    def fail_request(self, request_id: int, why: str) -> None:
+        """A request nobody could start (the Prefect server down): failed, with why, rather than queued forever."""
+        with self.db.transaction() as s:
+            requests.fail(s, request_id, error=why, at=self.clock.now())
+
+    def request_status(self, request_id: int) -> requests.RequestView:
+        with self.db.reading() as s:
+            return requests.request_view(s, request_id)
+
+    def record_flow_run(self, request_id: int, flow_run_id: str) -> None:
+        with self.db.transaction() as s:
+            requests.mark_flow_run(s, request_id, flow_run_id)
+
+    def recent_requests(self, limit: int = 10) -> list[requests.RequestView]:
+        with self.db.reading() as s:
+            return requests.recent_requests(s, limit)
 
     # -- reading ---------------------------------------------------------------------------------
 

@@ -53,6 +53,13 @@ def plus_hours(column: Expr, hours: int, dialect: str) -> ColumnElement[Any]:
     return column + literal_column(f"INTERVAL '{int(hours)} hours'")
 
 
+def hours_between(start: Expr, end: Expr, dialect: str) -> ColumnElement[Any]:
+    """Hours from ``start`` to ``end`` (stored naive UTC timestamps), as a number."""
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 24.0
+    return func.extract("epoch", end - start) / 3600.0
+
+
 def workday_table(session: Session, calendar: WorkCalendar, first: date, last: date) -> Table:
     """A temporary table ``(day, cum)``: how many working days there are up to and including ``day``.
 

@@ -2,10 +2,12 @@
 
 The bundle holds everything needed to prove the record on another machine: the
 pinned diagram(s), every event with its hash, the chain head, the stored snapshot,
-the calendar overrides the deadlines were computed with, the case's latest signed
-checkpoint head, and an HMAC over the whole bundle. :func:`verify_bundle` recomputes
-the hash chain, replays the log from the diagram alone and compares the result with
-the snapshot; with the key it also checks both signatures.
+the calendar overrides the deadlines were computed with, the newest signed tree head
+of the Merkle log with the inclusion proof of each of the case's leaves, and the
+operator's signature (Ed25519 or SM2) over the whole bundle. :func:`verify_bundle`
+recomputes the hash chain, replays the log from the diagram alone, compares the result
+with the snapshot and checks the signatures and proofs with the public keys alone;
+without a public key it refuses to call the bundle verified.
 """
 from __future__ import annotations
 
@@ -21,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from engine.audit.access_log import record_access
 from engine.audit.chain import format_at
-from engine.audit.checkpoints import SignedHead, signed_heads
-from engine.audit.keys import ALGORITHM, SigningKey
+from engine.audit.heads import case_proof, check_case_proof, latest_head
+from engine.audit.leaves import EVENT
+from engine.audit.signing import KeyRing, PrivateKey
 from engine.audit.models import CaseEvent
 from engine.audit.replay import ReplayFailed, replay_events
-from engine.audit.verify import chain_problem
+from engine.audit.verify import chain_problem, snapshot_matches
 from engine.bpmn.parser import ParsedProcess, parse_process
 from engine.bpmn.serializer import canonical_json
 from engine.calendar import DayOverride, WorkCalendar
@@ -35,10 +38,13 @@ from engine.cases.queries import find_case
 from engine.cases.views import case_events
 from engine.clock import as_utc, to_db
 from engine.errors import CasegridError
+from engine.evidence.bundle import check_bundle_files
 from engine.people.actor import Actor
 from engine.specs.models import ProcessVersion
 
 FORMAT = "casegrid-case-bundle/1"
+#: Builds the bundle's ``evidence`` section from the case's events (:func:`engine.evidence.bundle.evidence_section`).
+EvidenceSection = Callable[[list[CaseEvent]], dict[str, Any]]
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -65,16 +71,13 @@ def _event(event: CaseEvent) -> dict[str, Any]:
             "at": format_at(event.at), "payload": event.payload, "prev_hash": event.prev_hash, "hash": event.hash}
 
 
-def _signed_head(head: SignedHead) -> dict[str, Any]:
-    return {"checkpoint_id": head.checkpoint_id, "signed_at": format_at(head.signed_at), "key_id": head.key_id,
-            "algorithm": ALGORITHM, "seq": head.seq, "hash": head.hash, "signature": head.signature}
-
-
-def build_bundle(session: Session, case: Case, key: SigningKey, *, at: datetime, by: str) -> dict[str, Any]:
+def build_bundle(session: Session, case: Case, key: PrivateKey, *, at: datetime, by: str,
+                 evidence: EvidenceSection | None = None) -> dict[str, Any]:
+    """``evidence``: the section carrying the case's evidence files (engine/evidence/bundle.py), signed with the rest."""
     events = case_events(session, case)
     pinned = session.get(ProcessVersion, case.process_version_id)
     assert pinned is not None
-    heads = signed_heads(session, case.uuid).get(case.uuid, [])
+    head = latest_head(session)
     days = session.scalars(select(CalendarDay).order_by(CalendarDay.entered_at, CalendarDay.id))
     bundle: dict[str, Any] = {
         "format": FORMAT,
@@ -87,11 +90,14 @@ def build_bundle(session: Session, case: Case, key: SigningKey, *, at: datetime,
         "events": [_event(e) for e in events],
         "chain_head": {"seq": case.last_seq, "hash": case.head_hash},
         "snapshot": case.snapshot,
-        "checkpoint": _signed_head(heads[-1]) if heads else None,
+        "log": case_proof(session, case.id, head) if head is not None else None,
         "calendar_days": [{"day": d.day.isoformat(), "is_workday": d.is_workday, "note": d.note,
                            "entered_at": format_at(d.entered_at)} for d in days],
     }
-    bundle["signature"] = {"algorithm": ALGORITHM, "key_id": key.key_id, "value": key.sign(_signed_text(bundle))}
+    if evidence is not None:
+        bundle["evidence"] = evidence(events)
+    bundle["signature"] = {"algorithm": key.profile, "key_id": key.key_id,
+                           "value": key.sign(_signed_text(bundle).encode("utf-8"))}
     return bundle
 
 
@@ -102,11 +108,12 @@ class Export:
     data: bytes
 
 
-def export_case(session: Session, ref: str, actor: Actor, reason: str, key: SigningKey, *, at: datetime) -> Export:
+def export_case(session: Session, ref: str, actor: Actor, reason: str, key: PrivateKey, *, at: datetime,
+                evidence: EvidenceSection | None = None) -> Export:
     """The case's bundle, after writing the export to the access log (in the caller's transaction)."""
     case = find_case(session, ref)
     record_access(session, actor, kind="export", case=case, what="bundle", reason=reason, at=at)
-    bundle = build_bundle(session, case, key, at=at, by=actor.username)
+    bundle = build_bundle(session, case, key, at=at, by=actor.username, evidence=evidence)
     return Export(case.tracking_code, f"casegrid-{case.tracking_code}.json", bundle_bytes(bundle))
 
 
@@ -183,42 +190,49 @@ def _processes(bundle: dict[str, Any], check: BundleCheck) -> dict[int, ParsedPr
     return processes
 
 
-def _check_signature(bundle: dict[str, Any], key: SigningKey | None, check: BundleCheck) -> None:
+def _check_signature(bundle: dict[str, Any], ring: KeyRing | None, check: BundleCheck) -> None:
     signature = bundle.get("signature") or {}
-    if key is None:
-        check.notes.append("未提供密钥：未核对导出签名和检查点签名")
-    elif signature.get("key_id") != key.key_id:
-        check.notes.append(f"导出签名使用另一把密钥（{signature.get('key_id')}），当前密钥（{key.key_id}）无法核对")
-    elif not key.verify(_signed_text(bundle), str(signature.get("value"))):
+    if not ring:
+        check.problems.append("未提供公钥：无法核对导出签名，不能判定此文件可信（请用 --public-key 指定签名者的公钥文件）")
+        return
+    key = ring.get(str(signature.get("key_id")))
+    if key is None or key.profile != signature.get("algorithm"):
+        check.problems.append(f"导出签名所用的密钥 {signature.get('key_id')} 不在给定的公钥中：无法核对")
+    elif not key.verify(_signed_text(bundle).encode("utf-8"), str(signature.get("value"))):
         check.problems.append("导出签名不符：文件在导出后被改动")
     else:
-        check.passed.append(f"导出签名有效（密钥 {key.key_id}）")
+        check.passed.append(f"导出签名有效（{key.profile}，密钥 {key.key_id}）")
 
 
-def _check_checkpoint(bundle: dict[str, Any], events: list[CaseEvent], key: SigningKey | None,
-                      check: BundleCheck) -> None:
-    head = bundle.get("checkpoint")
-    if not head:
-        check.notes.append("导出时该案件尚无签名检查点")
+def _check_log(bundle: dict[str, Any], events: list[CaseEvent], ring: KeyRing | None, check: BundleCheck) -> None:
+    """The case's events against the signed tree head the bundle carries (its inclusion proofs)."""
+    document = bundle.get("log")
+    if not document:
+        check.notes.append("导出时 Merkle 日志尚无签名树头：事件未经树头证明")
         return
-    seq = int(head["seq"])
-    where = f"签名检查点 #{head['checkpoint_id']}（{head['signed_at']}）"
-    if seq > len(events) or events[seq - 1].hash != head["hash"]:
-        check.problems.append(f"与{where}不符：第 {seq} 个事件的哈希已不是签名时的值（记录被整体改写）")
-        return
-    if key is not None and head.get("key_id") == key.key_id:
-        signed = SignedHead(int(head["checkpoint_id"]), _parse_at(head["signed_at"]), key.key_id, seq,
-                            str(head["hash"]), str(head["signature"]))
-        if not key.verify(signed.message(bundle["case"]["uuid"]), signed.signature):
-            check.problems.append(f"{where}的链头签名无效")
+    head = document["head"]
+    where = f"树头 #{head['id']}（{head['time']}，{head['size']} 个叶子）"
+    if ring:
+        problems = check_case_proof(document, ring)
+        if problems:
+            check.problems += problems
             return
-        check.passed.append(f"{where}签名有效，链中第 {seq} 个事件与之相符")
-    else:
-        check.passed.append(f"链中第 {seq} 个事件与{where}记录的哈希相符（签名未核对）")
+    proved = {int(leaf["seq"]): leaf["entry_hash"] for leaf in document["leaves"] if leaf["kind"] == EVENT
+              and leaf["ref"] == bundle["case"]["uuid"]}
+    for event in events:
+        if event.seq in proved and proved[event.seq] != event.hash:
+            check.problems.append(f"第 {event.seq} 个事件与{where}中的记录不同（记录在签名后被改写）")
+            return
+    under = [e for e in events if e.seq in proved]
+    if len(proved) > len(under):
+        check.problems.append(f"{where}中有该案件的 {len(proved) - len(under)} 个事件，文件中没有（事件被删除）")
+        return
+    if ring:
+        check.passed.append(f"{len(under)} 个事件经包含证明在{where}中，树头签名有效")
 
 
-def verify_bundle(data: bytes, key: SigningKey | None = None) -> BundleCheck:
-    """Check an exported bundle with nothing but its own content (and the key, if given)."""
+def verify_bundle(data: bytes, ring: KeyRing | None = None) -> BundleCheck:
+    """Check an exported bundle with nothing but its own content and the signer's public keys."""
     check = BundleCheck()
     try:
         bundle = json.loads(data.decode("utf-8"))
@@ -229,16 +243,24 @@ def verify_bundle(data: bytes, key: SigningKey | None = None) -> BundleCheck:
         check.problems.append(f"不是 casegrid 案件导出文件（格式应为 {FORMAT}）")
         return check
     try:
-        _verify(bundle, key, check)
+        _verify(bundle, ring, check)
     except (KeyError, TypeError, ValueError, _Malformed) as exc:
         check.problems.append(f"文件内容不完整或格式不对：{type(exc).__name__}: {exc}")
     return check
 
 
-def _verify(bundle: dict[str, Any], key: SigningKey | None, check: BundleCheck) -> None:
+def _check_evidence(bundle: dict[str, Any], check: BundleCheck) -> None:
+    """The evidence files the bundle carries match the hashes its (chain-checked) events record."""
+    problems, passed, notes = check_bundle_files(bundle)
+    check.problems += problems
+    check.passed += passed
+    check.notes += notes
+
+
+def _verify(bundle: dict[str, Any], ring: KeyRing | None, check: BundleCheck) -> None:
     case = bundle["case"]
     check.tracking_code = str(case["tracking_code"])
-    _check_signature(bundle, key, check)
+    _check_signature(bundle, ring, check)
     events = _events(bundle)
     check.events = len(events)
     head = bundle["chain_head"]
@@ -252,7 +274,8 @@ def _verify(bundle: dict[str, Any], key: SigningKey | None, check: BundleCheck) 
         check.problems.append("文件中没有事件")
         return
     check.passed.append(f"哈希链完整：{len(events)} 个事件，链头 {events[-1].hash[:16]}…")
-    _check_checkpoint(bundle, events, key, check)
+    _check_evidence(bundle, check)
+    _check_log(bundle, events, ring, check)
     processes = _processes(bundle, check)
     pinned = next((int(s["id"]) for s in bundle["specs"] if s["sha256"] == case["process_sha256"]), None)
     if pinned not in processes:
@@ -270,7 +293,7 @@ def _verify(bundle: dict[str, Any], key: SigningKey | None, check: BundleCheck) 
     except ReplayFailed as exc:
         check.problems.append(f"重放失败：{exc.message}")
         return
-    if replayed.snapshot() != bundle["snapshot"]:
+    if not snapshot_matches(replayed.snapshot(), str(bundle["snapshot"]), processes[pinned]):
         check.problems.append("重放结果与导出的快照不一致（快照或事件被改写）")
         return
     check.passed.append("仅凭文件中的流程图和事件重放，结果与快照一致")

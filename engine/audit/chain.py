@@ -4,6 +4,10 @@
 ``{"case": <case uuid>, "seq", "type", "actor", "role", "at", "payload"}`` and
 the first event of a case chains to :data:`GENESIS`. The case uuid (not the
 database id) is hashed so that an exported history verifies on any machine.
+
+Event times never go backwards within a case: :func:`append_event` (and the one
+Core path that casts household ballots, through :func:`refuse_backwards`) refuses
+an event dated before its predecessor, and ``verify`` flags one found in the log.
 """
 from __future__ import annotations
 
@@ -12,14 +16,56 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as orm_event
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit import fact_rows  # noqa: F401  (registers the fact rows the chain commits to)
+from engine.audit.leaves import add_event_leaf
 from engine.audit.models import CaseEvent
+from engine.audit.record_rows import (
+    FORMAT_KEY,
+    ROWS_FORMAT,
+    ROWS_KEY,
+    SEAL_EVENT,
+    forget,
+    rows_to_commit,
+    unsealed_cases,
+)
 from engine.bpmn.serializer import canonical_json
 from engine.cases.models import Case
 from engine.clock import to_db
+from engine.errors import ConflictError
 
 GENESIS = "0" * 64
+
+#: Attribute on a ``Case`` object: (seq, stored time) of the newest event this process appended or read.
+_LAST_AT = "_casegrid_last_event_at"
+
+
+class EventBeforePredecessor(ConflictError):
+    """An event dated before the case's previous event: a clock went back, or someone back-dates."""
+
+    code = "event_time_backwards"
+
+
+def refuse_backwards(tracking: str, previous_at: datetime | None, at: datetime) -> None:
+    """Raise when ``at`` (stored form) is earlier than the case's previous event time."""
+    if previous_at is not None and at < previous_at:
+        raise EventBeforePredecessor(
+            f"案件 {tracking} 的新事件时间 {at.isoformat()}Z 早于上一事件 {previous_at.isoformat()}Z：事件时间不能倒退")
+
+
+def _previous_at(session: Session, case: Case) -> datetime | None:
+    """The stored time of the case's newest event, from memory when this session appended or read it."""
+    known = getattr(case, _LAST_AT, None)
+    if known is not None and known[0] == case.last_seq:
+        return known[1]
+    if not case.last_seq:
+        return None
+    with session.no_autoflush:  # the newest event is either flushed already or cached above
+        return session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case.id,
+                                                          CaseEvent.seq == case.last_seq))
 
 
 def format_at(at: datetime) -> str:
@@ -40,16 +86,82 @@ def event_hash(prev_hash: str, *, case_uuid: str, seq: int, type: str, actor: st
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+#: Where a session keeps the events opened and not yet closed, by case id.
+_OPEN = "casegrid_open_events"
+
+
+def open_event(session: Session, case: Case, *, type: str, actor: str, role: str,
+               at: datetime, payload: dict[str, Any]) -> CaseEvent:
+    """Take the case's next seq for an event whose hash is computed when it is closed.
+
+    An engine step opens its event first (the domain rows it writes name that seq), runs the
+    step's hooks, and closes the event after them (:func:`close_event`): the event then commits
+    to every fact row the step wrote. Appending another event to the case closes it first.
+    Refuses (:class:`EventBeforePredecessor`) an event dated before the case's previous one.
+    """
+    close_event(session, case)
+    stored_at = to_db(at)
+    refuse_backwards(case.tracking_code, _previous_at(session, case), stored_at)
+    event = CaseEvent(case_id=case.id, seq=case.last_seq + 1, type=type, actor=actor, role=role, at=stored_at,
+                      prev_hash=case.head_hash)
+    session.info.setdefault(_OPEN, {})[case.id] = (event, payload)
+    case.last_seq = event.seq
+    setattr(case, _LAST_AT, (event.seq, stored_at))
+    return event
+
+
+def close_event(session: Session, case: Case) -> None:
+    """Hash the case's open event (with the fact rows written since the case's last event) and add it."""
+    opened = session.info.get(_OPEN, {}).pop(case.id, None)
+    if opened is None:
+        return
+    event, payload = opened
+    if rows := rows_to_commit(session, case.id):
+        payload = {**payload, ROWS_KEY: rows}
+        if event.seq == 1:  # which tables this case's events commit to (verify compares those)
+            payload[FORMAT_KEY] = ROWS_FORMAT
+    text = canonical_json(payload)
+    event.payload = text
+    event.hash = event_hash(event.prev_hash, case_uuid=case.uuid, seq=event.seq, type=event.type,
+                            actor=event.actor, role=event.role, at=event.at, payload=json.loads(text))
+    session.add(event)
+    add_event_leaf(session, case.id, case.uuid, event.seq, event.hash)  # its place in the global Merkle log
+    case.head_hash = event.hash
+
+
 def append_event(session: Session, case: Case, *, type: str, actor: str, role: str,
                  at: datetime, payload: dict[str, Any]) -> CaseEvent:
-    """Append the next event of ``case`` and move the case's chain head to it."""
-    seq = case.last_seq + 1
-    text = canonical_json(payload)
-    digest = event_hash(case.head_hash, case_uuid=case.uuid, seq=seq, type=type, actor=actor,
-                        role=role, at=at, payload=json.loads(text))
-    event = CaseEvent(case_id=case.id, seq=seq, type=type, actor=actor, role=role, at=to_db(at),
-                      payload=text, prev_hash=case.head_hash, hash=digest)
-    session.add(event)
-    case.last_seq = seq
-    case.head_hash = digest
+    """Append the next event of ``case`` and move the case's chain head to it.
+
+    Refuses (:class:`EventBeforePredecessor`) an event dated before the case's previous one.
+    """
+    event = open_event(session, case, type=type, actor=actor, role=role, at=at, payload=payload)
+    close_event(session, case)
     return event
+
+
+def _seal_rows(session: Session) -> None:
+    """Fact rows changed after their case's last event of this transaction: one event commits them.
+
+    Runs before the commit's flush, so the event goes in with the rows it commits to.
+    """
+    for case_id in list(session.info.get(_OPEN, {})):  # an open event never outlives its step; close it anyway
+        close_event(session, session.get(Case, case_id))  # type: ignore[arg-type]
+    for case_id in unsealed_cases(session):
+        case = session.get(Case, case_id)
+        if case is None or not case.last_seq:
+            continue  # a case being opened commits its rows with case_opened
+        at = _previous_at(session, case)
+        assert at is not None
+        append_event(session, case, type=SEAL_EVENT, actor="system", role="system", at=at, payload={})
+
+
+def _forget_rows(session: Session, *_args: Any) -> None:
+    forget(session)
+    session.info.pop(_OPEN, None)
+
+
+orm_event.listen(Session, "before_flush", fact_rows.track)
+orm_event.listen(Session, "before_commit", _seal_rows)
+orm_event.listen(Session, "after_commit", _forget_rows)
+orm_event.listen(Session, "after_soft_rollback", _forget_rows)

@@ -13,9 +13,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from engine.audit.access_log import record_access
+from engine.audit.purposes import unmask_reason
 from engine.cases.access import check_may_view
 from engine.cases.models import Case
 from engine.cases.queries import find_case
+from engine.civic.contact import contact_of
 from engine.civic.models import ReporterContact
 from engine.errors import NotFound, PermissionDenied
 from engine.people.actor import Actor
@@ -63,11 +65,16 @@ def may_unmask(session: Session, actor: Actor, ref: str) -> Case:
     return case
 
 
-def unmask_reporter(session: Session, ref: str, actor: Actor, reason: str, *, at: datetime) -> Disclosure:
-    """The reporter's name and phone in full, after writing who, what, when and why to the access log."""
+def unmask_reporter(session: Session, ref: str, actor: Actor, purpose: str, detail: str, *,
+                    at: datetime) -> Disclosure:
+    """The reporter's name and phone in full, after writing who, what, when and why (the purpose, one of
+    :data:`~engine.audit.purposes.UNMASK_PURPOSES`, and the detail) to the access log."""
+    reason = unmask_reason(purpose, detail)
     case = may_unmask(session, actor, ref)
-    contact = session.get(ReporterContact, case.id)
+    contact = contact_of(session, case)
     assert contact is not None
+    if contact.erased:
+        raise NotFound("该案件反映人的联系方式已按规定删除")
     entry = record_access(session, actor, kind="unmask", case=case, what=",".join(REPORTER_FIELDS), reason=reason,
                           at=at)
     return Disclosure(case.tracking_code, contact.name, contact.phone, entry.id)

@@ -1,108 +1,59 @@
-"""The secret that signs checkpoints and exported bundles (HMAC-SHA256).
+"""The keys the audit services use: the private key that signs heads and bundles, loaded on first use,
+and the public key ring that checks them (see :mod:`engine.audit.keystore` for where they live).
 
-The key comes from configuration: ``$CASEGRID_AUDIT_KEY`` (any text of at least
-16 characters), or else a random key kept in the instance folder's ``audit_key``
-file, created with mode 0600 the first time it is needed. Signatures name the
-key by its id (the first 16 hex digits of the key's SHA-256), never by the key.
+Only the private key can sign; it is never in the database nor, by default, in the instance folder.
+Checking needs the public keys alone, so an auditor can verify without being able to forge.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from threading import Lock
 
-from engine.errors import CasegridError
+from engine.audit.keystore import SIGNING_KEY_ENV, configured_private_key, read_ring, ring_path
+from engine.audit.signing import KeyRing, PrivateKey, SigningKeyError
+from engine.config import instance_path
 
-AUDIT_KEY_ENV = "CASEGRID_AUDIT_KEY"
-KEY_FILE = "audit_key"
-ALGORITHM = "hmac-sha256"
-#: Shortest key text accepted from configuration.
-MIN_KEY_LENGTH = 16
-
-
-class AuditKeyError(CasegridError):
-    """The configured key is missing, unreadable or too short."""
-
-    code = "audit_key"
+#: Raised when signing is asked for and no key is configured (or it cannot be read).
+AuditKeyError = SigningKeyError
 
 
-@dataclass(frozen=True)
-class SigningKey:
-    secret: bytes = field(repr=False)
-
-    @property
-    def key_id(self) -> str:
-        return hashlib.sha256(self.secret).hexdigest()[:16]
-
-    def sign(self, message: str) -> str:
-        return hmac.new(self.secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
-
-    def verify(self, message: str, signature: str) -> bool:
-        return hmac.compare_digest(self.sign(message), signature or "")
+def environment_key() -> PrivateKey:
+    key = configured_private_key()
+    if key is None:
+        raise AuditKeyError(f"未配置签名私钥：运行 casegrid audit keygen，或设置 ${SIGNING_KEY_ENV}")
+    return key
 
 
-def key_from_text(text: str) -> SigningKey:
-    text = text.strip()
-    if len(text) < MIN_KEY_LENGTH:
-        raise AuditKeyError(f"审计密钥太短：至少 {MIN_KEY_LENGTH} 个字符")
-    return SigningKey(text.encode("utf-8"))
-
-
-def read_key_file(path: Path) -> SigningKey:
-    try:
-        return key_from_text(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AuditKeyError(f"无法读取审计密钥文件 {path}：{exc.strerror}") from None
-
-
-def key_file(folder: Path) -> SigningKey:
-    """The key in ``folder/audit_key``, created (random, mode 0600) if there is none yet."""
-    path = folder / KEY_FILE
-    if not path.exists():
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it meanwhile: use theirs
-            return read_key_file(path)
-        except OSError as exc:
-            raise AuditKeyError(f"无法创建审计密钥文件 {path}：{exc.strerror}") from None
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(secrets.token_hex(32))
-    return read_key_file(path)
-
-
-def configured_key(text: str | None, instance: Path) -> SigningKey:
-    """``text`` (from configuration) if given, else the instance folder's key file."""
-    return key_from_text(text) if text else key_file(instance)
-
-
-def environment_key(instance: Path) -> SigningKey:
-    """For the command line: ``$CASEGRID_AUDIT_KEY``, else the instance folder's key file."""
-    return configured_key(os.environ.get(AUDIT_KEY_ENV), instance)
+def environment_ring() -> KeyRing | None:
+    """The instance's public key ring, or None when there is none yet."""
+    path = ring_path(instance_path())
+    return read_ring([path]) if path.exists() else None
 
 
 class LazyKey:
-    """A key loaded (and its file created) on first use, then kept: the web app may never sign anything."""
+    """A key loaded on first use, then kept: the web app may never sign anything."""
 
-    def __init__(self, load: Callable[[], SigningKey]) -> None:
+    def __init__(self, load: Callable[[], PrivateKey]) -> None:
         self._load = load
-        self._key: SigningKey | None = None
+        self._key: PrivateKey | None = None
         self._lock = Lock()
 
-    def __call__(self) -> SigningKey:
+    def __call__(self) -> PrivateKey:
         with self._lock:
             if self._key is None:
                 self._key = self._load()
             return self._key
 
 
-KeySource = SigningKey | Callable[[], SigningKey]
+KeySource = PrivateKey | Callable[[], PrivateKey]
+RingSource = KeyRing | Callable[[], KeyRing | None]
 
 
-def resolve(source: KeySource) -> SigningKey:
-    return source if isinstance(source, SigningKey) else source()
+def resolve(source: KeySource) -> PrivateKey:
+    return source if isinstance(source, PrivateKey) else source()
+
+
+def resolve_ring(source: RingSource | None) -> KeyRing | None:
+    if source is None or isinstance(source, KeyRing):
+        return source
+    return source()

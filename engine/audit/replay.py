@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from engine.audit.models import CaseEvent
+from engine.audit.record_rows import ROWS_KEY
+from engine.bpmn.context import DecisionLookup
 from engine.bpmn.parser import ParsedProcess
 from engine.calendar import WorkCalendar
 from engine.calendar.models import CalendarDay
@@ -18,6 +20,7 @@ from engine.calendar.store import load_calendar
 from engine.clock import to_db
 from engine.errors import CasegridError
 from engine.runtime import ENGINE_EVENTS, Instance, apply_event, load, new_context
+from engine.specs.decisions import decision_lookup
 from engine.specs.registry import process_of
 
 #: The calendar a step at a given time used (see :func:`engine.calendar.store.load_calendar`).
@@ -78,6 +81,17 @@ def _stored_lookup(events: list[CaseEvent]) -> ProcessFor:
     return lookup
 
 
+def _pinned_decisions(events: list[CaseEvent]) -> DecisionLookup | None:
+    """The decision tables the case was pinned to when it opened (named in its ``case_opened`` event)."""
+    if not events or events[0].type != "case_opened":
+        return None
+    pinned = json.loads(events[0].payload).get("decisions")
+    session = object_session(events[0])
+    if not pinned or session is None:
+        return None
+    return decision_lookup(session, int(pinned["id"]))
+
+
 def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseEvent],
                   calendar_at: CalendarAt, upto_seq: int | None = None,
                   on_event: OnEvent | None = None, process_for: ProcessFor | None = None) -> Replayed:
@@ -103,8 +117,11 @@ def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseE
     events = list(events)
     instance: Instance | None = None
     seq = 0
+    decisions = _pinned_decisions(events)
     migrations = [e for e in events if e.type == "spec_migrated"]
     lookup = process_for or _stored_lookup(events)
+    # Cases opened since engine events record the calendar they used (those whose events commit to rows).
+    records_calendar = bool(events) and ROWS_KEY in events[0].payload
     if migrations:
         try:
             process = lookup(int(json.loads(migrations[0].payload)["from_version_id"]))
@@ -122,11 +139,17 @@ def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseE
             if instance is not None:
                 instance = load(process, instance.snapshot(), case_uuid)
             issued = instance.ids.issued if instance else 0
-            ctx = new_context(case_uuid, issued, event.at, calendar_at(event.at))
+            calendar = calendar_at(event.at)
             payload = json.loads(event.payload)
+            if records_calendar and payload.get("calendar") != calendar.overrides_digest:
+                raise ReplayFailed(event.seq, "计算期限时使用的工作日历与日历表不符：日历调整（calendar_day）的录入时间或内容"
+                                              "被改动过（例如被提前录入）")
+            ctx = new_context(case_uuid, issued, event.at, calendar, decisions)
             if event.type == "spec_migrated":
                 process = lookup(int(payload["to_version_id"]))
-            instance = apply_event(instance, process, event.type, payload, ctx)
+            instance = apply_event(instance, process, event.type, payload, ctx, holds_lock=False)  # no lock: CPU limit only
+        except ReplayFailed:
+            raise
         except CasegridError as exc:
             raise ReplayFailed(event.seq, exc.message) from None
         except Exception as exc:  # a malformed payload: report it as a finding, never crash the check

@@ -11,17 +11,32 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.audit import checkpoints, disclosure, search
-from engine.audit.access_log import AccessLogPage, access_log_page
+from engine.audit.access_log import AccessLogPage
+from engine.audit.access_log_query import AccessLogFilter, matching_rows, search_access_log
+from engine.audit.access_log_query import file_stem as access_log_file_stem
+from engine.audit.access_log_query import to_csv as access_log_csv
+from engine.audit.access_log_query import to_xlsx as access_log_xlsx
 from engine.audit.bundle import BundleCheck, Export, export_case, verify_bundle
 from engine.audit.checkpoints import CheckpointInfo, CheckpointResult, CheckpointReview
-from engine.audit.keys import AuditKeyError, KeySource, LazyKey, SigningKey, environment_key, resolve
+from engine.audit.keys import (
+    AuditKeyError,
+    KeySource,
+    LazyKey,
+    RingSource,
+    environment_key,
+    environment_ring,
+    resolve,
+    resolve_ring,
+)
+from engine.audit.signing import KeyRing, PrivateKey
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
 from engine.audit.views import CaseReplay, case_replay
 from engine.cases.models import Case
+from engine.evidence.bundle import evidence_section
+from engine.evidence.store import Store
 from engine.cases.queries import find_case
 from engine.cases.views import CaseSearchPage
 from engine.clock import Clock, SystemClock
-from engine.config import instance_path
 from engine.db import Database
 from engine.people.actor import Actor
 
@@ -54,21 +69,30 @@ class IntegrityReport:
 
 
 class AuditService:
-    def __init__(self, db: Database, clock: Clock | None = None, signing_key: KeySource | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, signing_key: KeySource | None = None,
+                 public_keys: RingSource | None = None, evidence_store: Store | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self._key = signing_key
+        self._ring = public_keys
+        #: Where the evidence files an exported bundle carries are read from (None: the bundle carries none).
+        self.evidence_store = evidence_store
 
     @property
-    def key(self) -> SigningKey | None:
-        """The signing key (loaded, and its file created, on first use); None when none is configured."""
-        return resolve(self._key) if self._key is not None else None
+    def ring(self) -> KeyRing | None:
+        """The public keys heads and bundles are checked with (the signing key's own when no ring is given)."""
+        ring = resolve_ring(self._ring)
+        if ring is None and self._key is not None:
+            try:
+                return KeyRing.of([resolve(self._key).public_key])
+            except AuditKeyError:
+                return None
+        return ring
 
-    def _required_key(self) -> SigningKey:
-        key = self.key
-        if key is None:
-            raise AuditKeyError("未配置审计密钥（CASEGRID_AUDIT_KEY 或实例目录下的 audit_key 文件）")
-        return key
+    def _required_key(self) -> PrivateKey:
+        if self._key is None:
+            raise AuditKeyError("未配置签名私钥：运行 casegrid audit keygen，或设置 $CASEGRID_AUDIT_SIGNING_KEY")
+        return resolve(self._key)
 
     # -- reading the record ------------------------------------------------------------------------
 
@@ -90,23 +114,15 @@ class AuditService:
     # -- integrity ---------------------------------------------------------------------------------
 
     def verify_case(self, ref: str, actor: Actor) -> IntegrityReport:
-        """Chain, signed heads, replay to the snapshot, and the signatures of this case's signed heads."""
+        """Chain, pinned versions and replay to the snapshot of one case (the log is checked as a whole)."""
         disclosure.check_may_audit(actor)
         started = time.perf_counter()
-        key = self.key
         with self.db.reading() as s:
             case = find_case(s, ref)
-            heads = checkpoints.signed_heads(s, case.uuid).get(case.uuid, [])
-            check = verify_case(s, case, heads)
-            problems = [f"签名检查点 #{h.checkpoint_id} 中该案件第 {h.seq} 个事件的链头签名无效（检查点被改写）"
-                        for h in heads if key is not None and h.key_id == key.key_id
-                        and not key.verify(h.message(case.uuid), h.signature)]
-            notes = [] if key is not None or not heads else ["未配置审计密钥：未核对检查点签名"]
-            review = CheckpointReview(len({h.checkpoint_id for h in heads}), len(heads), tuple(problems),
-                                      tuple(notes))
+            check = verify_case(s, case)
             latest = checkpoints.latest_checkpoint(s)
             return IntegrityReport("case", 1, check.events, () if check.ok else (check,), 0 if check.ok else 1,
-                                   review, CheckpointInfo.of(latest) if latest else None,
+                                   checkpoints.CheckpointReview(0, 0, (), ()), latest,
                                    time.perf_counter() - started)
 
     def verify_all(self, actor: Actor | None = None) -> IntegrityReport:
@@ -117,7 +133,7 @@ class AuditService:
         cases = events = failed = 0
         failures: list[CaseCheck] = []
         with self.db.reading() as s:
-            review = checkpoints.review_checkpoints(s, self.key)
+            review = checkpoints.review_checkpoints(s, self.ring)
             for check in verify_cases(s):
                 cases += 1
                 events += check.events
@@ -125,26 +141,24 @@ class AuditService:
                     failed += 1
                     if len(failures) < MAX_LISTED_FAILURES:
                         failures.append(check)
-            latest = checkpoints.latest_checkpoint(s)
             return IntegrityReport("all", cases, events, tuple(failures), failed, review,
-                                   CheckpointInfo.of(latest) if latest else None, time.perf_counter() - started)
+                                   checkpoints.latest_checkpoint(s), time.perf_counter() - started)
 
     # -- checkpoints -------------------------------------------------------------------------------
 
     def checkpoint(self, by: str = "system") -> CheckpointResult:
-        """Sign the chain heads that moved since the last checkpoint (the periodic sweep calls this)."""
+        """Sign a tree head of the Merkle log now (the sweep does it every 10 minutes by itself)."""
         key = self._required_key()
         with self.db.transaction() as s:
             return checkpoints.sign_checkpoint(s, key, at=self.clock.now(), by=by)
 
     def latest_checkpoint(self) -> CheckpointInfo | None:
         with self.db.reading() as s:
-            latest = checkpoints.latest_checkpoint(s)
-            return CheckpointInfo.of(latest) if latest else None
+            return checkpoints.latest_checkpoint(s)
 
     def review_checkpoints(self) -> CheckpointReview:
         with self.db.reading() as s:
-            return checkpoints.review_checkpoints(s, self.key)
+            return checkpoints.review_checkpoints(s, self.ring)
 
     # -- sensitive data and exports ----------------------------------------------------------------
 
@@ -153,10 +167,11 @@ class AuditService:
         with self.db.reading() as s:
             disclosure.may_unmask(s, actor, ref)
 
-    def unmask_reporter(self, ref: str, actor: Actor, reason: str) -> disclosure.Disclosure:
-        """The reporter's contact in full; the access log entry is written in the same transaction."""
+    def unmask_reporter(self, ref: str, actor: Actor, purpose: str, detail: str) -> disclosure.Disclosure:
+        """The reporter's contact in full; the access log entry (purpose and detail) is written in the same
+        transaction."""
         with self.db.transaction() as s:
-            return disclosure.unmask_reporter(s, ref, actor, reason, at=self.clock.now())
+            return disclosure.unmask_reporter(s, ref, actor, purpose, detail, at=self.clock.now())
 
     def check_may_export(self, ref: str, actor: Actor) -> str:
         """The case's tracking code, if ``actor`` may export it."""
@@ -168,18 +183,28 @@ class AuditService:
         """The case's signed bundle; the export is written to the access log first (same transaction)."""
         disclosure.check_may_audit(actor)
         key = self._required_key()
+        store = self.evidence_store
+        section = (lambda events: evidence_section(store, events)) if store is not None else None
         with self.db.transaction() as s:
-            return export_case(s, ref, actor, reason, key, at=self.clock.now())
+            return export_case(s, ref, actor, reason, key, at=self.clock.now(), evidence=section)
 
     def verify_bundle(self, data: bytes) -> BundleCheck:
-        return verify_bundle(data, self.key)
+        return verify_bundle(data, self.ring)
 
-    def access_log(self, actor: Actor, *, username: str | None = None, tracking_code: str | None = None,
-                   kind: str | None = None, page: int = 1, page_size: int = 50) -> AccessLogPage:
+    def access_log(self, actor: Actor, flt: AccessLogFilter | None = None, *, page: int = 1,
+                   page_size: int = 50) -> AccessLogPage:
+        """One page of the data-use log, newest first, filtered by who, case, kind, purpose and days."""
         disclosure.check_may_audit(actor)
         with self.db.reading() as s:
-            return access_log_page(s, username=username, tracking_code=tracking_code, kind=kind, page=page,
-                                   page_size=page_size)
+            return search_access_log(s, flt or AccessLogFilter(), page=page, page_size=page_size)
+
+    def access_log_export(self, actor: Actor, flt: AccessLogFilter, fmt: str) -> tuple[str, bytes]:
+        """The matching entries as ``csv`` or ``xlsx``: (file name, content)."""
+        disclosure.check_may_audit(actor)
+        with self.db.reading() as s:
+            rows = matching_rows(s, flt)
+        stem = access_log_file_stem(flt, self.clock.now())
+        return (f"{stem}.csv", access_log_csv(rows)) if fmt == "csv" else (f"{stem}.xlsx", access_log_xlsx(rows))
 
     def counts(self) -> dict[str, Any]:
         """How big the record is: cases and events (for the integrity page)."""
@@ -190,5 +215,5 @@ class AuditService:
 
 
 def default_audit_service(db: Database, clock: Clock | None = None) -> AuditService:
-    """For the command line and the scheduled flows: the key from ``$CASEGRID_AUDIT_KEY`` or the instance folder."""
-    return AuditService(db, clock, LazyKey(lambda: environment_key(instance_path())))
+    """For the command line and the scheduled flows: the signing key and public ring the environment configures."""
+    return AuditService(db, clock, LazyKey(environment_key), environment_ring)

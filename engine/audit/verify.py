@@ -1,4 +1,4 @@
-"""Prove a case's record was not altered: the hash chain, seq continuity, and replay to the snapshot."""
+"""Prove a case's record was not altered: the hash chain, seq continuity, event times, replay to the snapshot."""
 from __future__ import annotations
 
 import json
@@ -12,10 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import GENESIS, format_at
-from engine.audit.checkpoints import SignedHead, head_problem, signed_heads
+from engine.audit.log_records import case_leaf_problem
 from engine.audit.models import CaseEvent
+from engine.audit.pinned import PinnedVersions, pinned_problem
+from engine.audit.record_checks import FactRows, fact_row_problem
 from engine.audit.replay import ReplayFailed, replay_events, stored_calendars
-from engine.bpmn.serializer import canonical_json
+from engine.bpmn.parser import ParsedProcess
+from engine.bpmn.serializer import canonical_json, current_snapshot
 from engine.cases.models import Case
 from engine.specs.registry import process_of
 
@@ -69,6 +72,7 @@ def chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | None
     Also used on an exported bundle, with a transient ``Case`` holding its uuid and head.
     """
     prev = GENESIS
+    prev_at = None
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
             return expected_seq, f"序号不连续：应为 {expected_seq}，实际为 {event.seq}（事件缺失或顺序被改）"
@@ -78,42 +82,56 @@ def chain_problem(case: Case, events: list[CaseEvent]) -> tuple[int, str] | None
         # A matching hash proves the text is the canonical one appended (append_event hashes that).
         if _row_hash(event, case.uuid) != event.hash:
             return event.seq, _payload_problem(event.payload) or "哈希不符：事件内容被修改"
-        prev = event.hash
+        if prev_at is not None and event.at < prev_at:
+            return event.seq, (f"事件时间倒退：第 {event.seq} 个事件的时间 {format_at(event.at)} "
+                               f"早于上一事件 {format_at(prev_at)}")
+        prev, prev_at = event.hash, event.at
     if case.last_seq != len(events) or case.head_hash != prev:
         return len(events) + 1 if case.last_seq > len(events) else len(events), \
             f"链头不符：案件记录最后序号 {case.last_seq}，事件表只有 {len(events)} 条（末尾事件被删除或链被改写）"
     return None
 
 
+def snapshot_matches(replayed: str | None, stored: str, process: ParsedProcess) -> bool:
+    """Whether a replay reproduces the stored snapshot, read in the current format (a snapshot an older
+    version wrote is compared as this one would write it: the same workflow in a newer envelope)."""
+    try:
+        return replayed == current_snapshot(stored, process)
+    except (ValueError, KeyError, TypeError):  # not a snapshot any version wrote: edited
+        return False
+
+
 #: Cases read per round trip by :func:`verify_cases`.
 VERIFY_BATCH = 200
 
-#: ``verify_case``'s default: read the case's signed heads from the checkpoints.
-_LOOKUP: list[SignedHead] = []
-
-
-def verify_case(session: Session, case: Case, signed: list[SignedHead] | None = _LOOKUP) -> CaseCheck:
-    """The chain, then the heads signed by checkpoints (``signed``; read when not given), then replay."""
+def verify_case(session: Session, case: Case, versions: PinnedVersions | None = None,
+                rows: FactRows | None = None) -> CaseCheck:
+    """The chain, then its events against the Merkle log's leaves, then the pinned process and routing table
+    against the log (``versions`` caches their rows across cases), then the fact rows against what the events
+    hold for them (``rows``: read for a batch of cases at once), then replay. The signed heads are checked
+    once for the whole log (:func:`engine.audit.heads.review_log`), not per case."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
     if (problem := chain_problem(case, events)) is not None:
         return CaseCheck(case.id, case.tracking_code, len(events), *problem)
-    if signed is _LOOKUP:
-        signed = signed_heads(session, case.uuid).get(case.uuid)
-    if signed and (problem := head_problem([e.hash for e in events], signed)) is not None:
+    if (problem := case_leaf_problem(session, case, events)) is not None:
+        return CaseCheck(case.id, case.tracking_code, len(events), *problem)
+    if (problem := pinned_problem(case, events, versions or PinnedVersions(session))) is not None:
+        return CaseCheck(case.id, case.tracking_code, len(events), *problem)
+    if (problem := fact_row_problem(session, case.id, events, rows)) is not None:
         return CaseCheck(case.id, case.tracking_code, len(events), *problem)
     process = process_of(session, case.process_version_id)
     try:
         replayed = replay_events(process, case.uuid, events, stored_calendars(session))
     except ReplayFailed as exc:
         return CaseCheck(case.id, case.tracking_code, len(events), exc.seq, f"重放失败：{exc.message}")
-    if replayed.snapshot() != case.snapshot:
+    if not snapshot_matches(replayed.snapshot(), case.snapshot, process):
         return CaseCheck(case.id, case.tracking_code, len(events), len(events),
                          "重放结果与保存的快照不一致（快照或事件被改写）")
     return CaseCheck(case.id, case.tracking_code, len(events))
 
 
 def verify_cases(session: Session, case_ids: list[int] | None = None) -> Iterator[CaseCheck]:
-    """Every case (or those given), fully: chain, signed heads, replay. Streams the cases.
+    """Every case (or those given), fully: chain, pinned versions, replay. Streams the cases.
 
     Cases are read ``VERIFY_BATCH`` at a time and let go once checked: a million cases with
     their snapshots would not fit in memory at once.
@@ -121,10 +139,12 @@ def verify_cases(session: Session, case_ids: list[int] | None = None) -> Iterato
     stmt = select(Case).order_by(Case.id).execution_options(yield_per=VERIFY_BATCH)
     if case_ids is not None:
         stmt = stmt.where(Case.id.in_(case_ids))
-    heads = signed_heads(session)
-    for case in session.scalars(stmt):
-        yield verify_case(session, case, heads.get(case.uuid))
-        session.expunge(case)
+    versions = PinnedVersions(session)
+    for batch in session.scalars(stmt).partitions():
+        rows = FactRows(session, [case.id for case in batch])
+        for case in batch:
+            yield verify_case(session, case, versions, rows)
+            session.expunge(case)
 
 
 @dataclass(frozen=True)
@@ -147,13 +167,14 @@ def _chain_intact(case_uuid: str, last_seq: int, head_hash: str, events: list[An
     """
     prev = GENESIS
     expected = 0
+    prev_at = None
     for _case_id, seq, type_, actor, role, at, payload, prev_hash, digest in events:
         expected += 1
-        if seq != expected or prev_hash != prev:
+        if seq != expected or prev_hash != prev or (prev_at is not None and at < prev_at):
             return False
         if chain_hash(prev, chain_body(case_uuid, seq, type_, actor, role, format_at(at), payload)) != digest:
             return False
-        prev = digest
+        prev, prev_at = digest, at
     return last_seq == expected and head_hash == prev
 
 

@@ -25,8 +25,9 @@ from SpiffWorkflow.util.task import TaskState
 
 
 def completed_elements(workflow: BpmnWorkflow) -> set[str]:
-    """BPMN ids of every task now in the tree that has completed."""
-    return {t.task_spec.bpmn_id for t in workflow.tasks.values()
+    """BPMN ids of every task now in the tree (sub-processes included) that has completed."""
+    trees = [workflow.tasks.values(), *(sp.tasks.values() for sp in workflow.subprocesses.values())]
+    return {t.task_spec.bpmn_id for tasks in trees for t in tasks
             if t.state == TaskState.COMPLETED and getattr(t.task_spec, "bpmn_id", None)}
 
 
@@ -66,8 +67,12 @@ def compact(workflow: BpmnWorkflow) -> int:
         del workflow.tasks[task_id]
     keep_from._parent = root.id
     root._children = [keep_from.id]
-    for task_id in [i for i in workflow.event_manager.tasks if i not in kept]:
+    # Waiting events of the cut history go; those of running sub-processes live in their own trees and stay.
+    for task_id in [i for i, t in workflow.event_manager.tasks.items() if i not in kept and t.workflow is workflow]:
         del workflow.event_manager.tasks[task_id]
+    # A finished sub-process (one department's part of a dispatch) goes with the task it ran under.
+    for task_id in [i for i in workflow.subprocesses if i not in kept]:
+        del workflow.subprocesses[task_id]
     if workflow.last_task is not None and workflow.last_task.id not in kept:
         workflow.last_task = keep_from
     return len(removed)

@@ -8,13 +8,17 @@ time and a per-case id sequence. Outside a step SpiffWorkflow behaves as usual.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from engine.calendar import WorkCalendar
+
+#: The decision table a case is pinned to, by decision id (None: the one parsed with the diagram).
+DecisionLookup = Callable[[str], Any]
 
 
 @dataclass
@@ -34,6 +38,11 @@ class StepContext:
     now: datetime
     ids: TaskIds
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    #: Where business rule tasks find the case's pinned decision tables (see engine.bpmn.decision_task).
+    decisions: DecisionLookup | None = None
+
+    def decision(self, decision_id: str) -> Any:
+        return self.decisions(decision_id) if self.decisions is not None else None
 
 
 _current: ContextVar[StepContext | None] = ContextVar("casegrid_step", default=None)

@@ -11,6 +11,8 @@ Diagrams are also checked statically before they are published
 from __future__ import annotations
 
 import ast
+import io
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -21,7 +23,20 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.bpmn.context import StepContext, current
-from engine.bpmn.limits import ALLOWED_ATTR_NAMES, MAX_NESTING, BoundedEval, bounded_str, nesting
+from engine.bpmn.limits import (
+    ALLOWED_ATTR_NAMES,
+    MAX_BRACKET_DEPTH,
+    MAX_INT_BITS,
+    MAX_NESTING,
+    MAX_ROUND_DIGITS,
+    MAX_VALUE_WEIGHT,
+    BoundedEval,
+    bounded_round,
+    bounded_str,
+    bracket_depth,
+    nesting,
+)
+from engine.bpmn.timers import MAX_TIMER_DAYS
 from engine.clock import as_utc
 
 #: Longest expression or script accepted, in characters.
@@ -43,15 +58,23 @@ def _iso(value: datetime) -> str:
     return as_utc(value).isoformat()
 
 
+def _days(n: Any) -> int:
+    """A count of days a deadline may be away: within the timers' horizon (the calendar walks it day by day)."""
+    days = int(n)
+    if abs(days) > MAX_TIMER_DAYS:
+        raise ExpressionError(f"天数 {days} 超出范围（最多 {MAX_TIMER_DAYS} 天）")
+    return days
+
+
 def workdays(n: int) -> str:
     """End of the n-th Chinese working day from now, as an ISO-8601 UTC string."""
     ctx = _ctx()
-    return _iso(ctx.calendar.add_workdays(ctx.now, int(n)))
+    return _iso(ctx.calendar.add_workdays(ctx.now, _days(n)))
 
 
 def calendar_days(n: int) -> str:
     """Now plus n calendar days, as an ISO-8601 UTC string."""
-    return _iso(_ctx().now + timedelta(days=int(n)))
+    return _iso(_ctx().now + timedelta(days=_days(n)))
 
 
 def end_of_day(day: str) -> str:
@@ -62,6 +85,26 @@ def end_of_day(day: str) -> str:
 def later(a: str, b: str) -> str:
     """The later of two ISO-8601 datetimes."""
     return a if datetime.fromisoformat(a) >= datetime.fromisoformat(b) else b
+
+
+#: A time limit as a routing table writes it: minutes, hours, calendar days or working days ("10m", "3wd").
+_LIMIT = re.compile(r"^\s*(\d{1,4})\s*(m|h|d|wd)\s*$")
+
+
+def due_in(limit: str) -> str:
+    """Now plus a limit ("10m", "2h", "24h", "3d", "1wd"), as an ISO-8601 UTC string.
+
+    Urgent matters count clock minutes and hours; ordinary ones working days (the official calendar).
+    """
+    match = _LIMIT.match(str(limit))
+    if match is None:
+        raise ExpressionError(f"时限 {limit!r} 无法识别（应为 10m、2h、3d 或 1wd 这样的写法）")
+    amount, unit = int(match.group(1)), match.group(2)
+    if unit == "wd":
+        return workdays(amount)
+    ctx = _ctx()
+    step = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+    return _iso(ctx.now + step)
 
 
 def count(items: Any, value: Any) -> int:
@@ -75,12 +118,13 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "calendar_days": calendar_days,
     "end_of_day": end_of_day,
     "later": later,
+    "due_in": due_in,
     "count": count,
     "len": len,
     "min": min,
     "max": max,
     "abs": abs,
-    "round": round,
+    "round": bounded_round,
     "int": int,
     "str": bounded_str,
     "bool": bool,
@@ -103,10 +147,14 @@ def expression_problems(expression: str) -> list[str]:
         return ["JUEL 表达式（${...}）不受支持，请写 Python 表达式，例如 decision == 'adopt'"]
     if len(expression) > MAX_EXPRESSION_LENGTH:
         return [f"表达式超过 {MAX_EXPRESSION_LENGTH} 个字符"]
+    if bracket_depth(expression) > MAX_BRACKET_DEPTH:  # before the parser spends anything on it
+        return [f"表达式括号嵌套超过 {MAX_BRACKET_DEPTH} 层"]
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
         return [f"表达式语法错误：{exc.msg}"]
+    except (RecursionError, MemoryError):  # the parser's own limits on deep nesting
+        return [f"表达式嵌套超过 {MAX_NESTING} 层"]
     if nesting(tree) > MAX_NESTING:
         return [f"表达式嵌套超过 {MAX_NESTING} 层"]
     return _tree_problems(tree)
@@ -130,15 +178,55 @@ def _tree_problems(tree: ast.AST) -> list[str]:
                 problems.append("不允许的函数调用")
             elif isinstance(node.func, ast.Name) and node.func.id not in HELPERS:
                 problems.append(f"未知函数：{node.func.id}（可用：{', '.join(sorted(HELPERS))}）")
+            elif isinstance(node.func, ast.Name) and node.func.id == "round" and len(node.args) > 1 \
+                    and isinstance(digits := _literal(node.args[1]), int) and abs(digits) > MAX_ROUND_DIGITS:
+                problems.append(f"round() 的位数必须在 -{MAX_ROUND_DIGITS} 到 {MAX_ROUND_DIGITS} 之间")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, int) and node.value.bit_length() > MAX_INT_BITS:
+            problems.append(f"整数常量超过 {MAX_INT_BITS} 位")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and _repeats_too_much(node):
+            problems.append(f"重复得到的值过大（一个表达式的值最多 {MAX_VALUE_WEIGHT} 个字符或元素）")
     return problems
+
+
+def _literal(node: ast.AST) -> Any:
+    """The value of a literal number, signed or not; ``None`` for anything else."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _literal(node.operand)
+        return -inner if isinstance(inner, int) and isinstance(node.op, ast.USub) else inner
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, int) else None
+
+
+def _repeats_too_much(node: ast.BinOp) -> bool:
+    """``'ab' * 10**9`` or ``[0] * 10**9`` written as literals (repetition of values from data is checked when it runs)."""
+    for sequence, count in ((node.left, node.right), (node.right, node.left)):
+        times = _literal(count)
+        if not isinstance(times, int):
+            continue
+        if isinstance(sequence, ast.Constant) and isinstance(sequence.value, (str, bytes)):
+            length = len(sequence.value)
+        elif isinstance(sequence, (ast.List, ast.Tuple)):
+            length = len(sequence.elts)
+        elif isinstance(sequence, ast.JoinedStr):
+            length = 1
+        else:
+            continue
+        if max(length, 1) * times > MAX_VALUE_WEIGHT:
+            return True
+    return False
 
 
 def parse_script(script: str) -> list[tuple[str, str]]:
     """Split a script into ``(name, expression)`` assignments, refusing anything else."""
+    if bracket_depth(script) > MAX_BRACKET_DEPTH:  # before the parser spends anything on it
+        raise ExpressionError(f"脚本括号嵌套超过 {MAX_BRACKET_DEPTH} 层")
     try:
         module = ast.parse(script)
-    except SyntaxError as exc:
-        raise ExpressionError(f"脚本第 {exc.lineno} 行语法错误：{exc.msg}") from None
+    except (SyntaxError, RecursionError, MemoryError) as exc:  # the parser's own limits on deep nesting
+        line = getattr(exc, "lineno", None)
+        raise ExpressionError(f"脚本{f'第 {line} 行' if line else ''}语法错误：{getattr(exc, 'msg', '嵌套过深')}") from None
+    # Split once (ast.get_source_segment splits the whole script per call), at the line ends Python's own
+    # tokenizer knows: str.splitlines would also split at \u2028 or a form feed inside a string literal.
+    lines = io.StringIO(script, newline="").readlines()
     assignments: list[tuple[str, str]] = []
     for stmt in module.body:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
@@ -147,9 +235,18 @@ def parse_script(script: str) -> list[tuple[str, str]]:
         name = stmt.targets[0].id
         if name.startswith("_"):
             raise ExpressionError(f"脚本第 {stmt.lineno} 行：不允许以下划线开头的名称 {name}")
-        source = ast.get_source_segment(script, stmt.value) or ""
-        assignments.append((name, source))
+        assignments.append((name, _segment(lines, stmt.value)))
     return assignments
+
+
+def _segment(lines: list[str], node: ast.expr) -> str:
+    """The source text of ``node`` (what ``ast.get_source_segment`` gives, without re-splitting the script)."""
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    start, end = node.col_offset, node.end_col_offset
+    if first == last:
+        return lines[first].encode()[start:end].decode()
+    text = [lines[first].encode()[start:].decode(), *lines[first + 1:last], lines[last].encode()[:end].decode()]
+    return "".join(text)
 
 
 def script_problems(script: str) -> list[str]:

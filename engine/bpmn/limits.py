@@ -5,8 +5,14 @@ one that does not, so the run time is what contains them:
 
 - **one engine event** runs at most :data:`MAX_ENGINE_TASKS` engine tasks
   (scripts, gateways, events, call activities) and at most
-  :data:`MAX_STEP_SECONDS` of wall time; beyond either the step fails with
-  :class:`EngineLimitExceeded` and, as every failed step, writes nothing;
+  :data:`MAX_STEP_SECONDS` of CPU time; beyond either the step fails with
+  :class:`EngineLimitExceeded` and, as every failed step, writes nothing. The time is
+  looked at before each engine task here and, inside one long task, by
+  :mod:`engine.bpmn.watchdog`;
+- **what would run inside C**, where nothing can interrupt it (big integers,
+  repetition, ``round``'s digits), and what SpiffWorkflow would loop over (timer
+  durations, instance counts) is bounded before it starts: here, in
+  :mod:`engine.bpmn.timers` and :mod:`engine.bpmn.multi_instance`;
 - **one expression** may not build a value bigger than :data:`MAX_VALUE_WEIGHT`
   (characters plus container elements, counted the way JSON would write them),
   an integer longer than :data:`MAX_INT_BITS`, or use a method outside
@@ -23,6 +29,7 @@ deterministic and, at about 1 ms per engine task, is normally reached first.
 from __future__ import annotations
 
 import ast
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +38,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import simpleeval
+
+from engine.bpmn import watchdog
 
 from engine.errors import CaseStepError
 
@@ -45,6 +54,17 @@ MAX_INT_BITS = 4096
 
 #: Deepest nesting of one expression (simpleeval recurses once per level; real conditions nest a few).
 MAX_NESTING = 100
+#: Deepest bracket nesting of one expression, counted on its text before it is parsed at all.
+MAX_BRACKET_DEPTH = 30
+#: All the expressions and scripts of one diagram together, in characters (the civic loop has ~2 000):
+#: checking them costs time in proportion, so a 2 MB diagram of scripts is refused before it is parsed.
+MAX_DIAGRAM_EXPRESSION_CHARS = 100_000
+#: ``round(x, n)``: farthest ``n`` from 0 (``round(1, -10**9)`` builds 10**(10**9) inside C, where no
+#: thread can interrupt it: the whole server would freeze).
+MAX_ROUND_DIGITS = 100
+#: Most instances of one multi-instance task (the largest real household vote is a few thousand
+#: households); ``CASEGRID_MAX_INSTANCES`` changes it.
+MAX_INSTANCES = int(os.environ.get("CASEGRID_MAX_INSTANCES") or 5000)
 
 #: Methods a diagram may call or read, per type of value: read-only and never larger than their input.
 ALLOWED_ATTRS: dict[type | None, set[str]] = {
@@ -81,6 +101,8 @@ class StepBudget:
     max_tasks: int = MAX_ENGINE_TASKS
     max_seconds: float = MAX_STEP_SECONDS
     tasks: int = 0
+    #: The engine task running now: what a failure of the step is named after.
+    task: Any = None
     #: When the first engine task of the event ran: what came before (completing a batch of a
     #: 3 000-household vote's ballots, say) is the caller's work, linear and not a loop.
     started: float | None = None
@@ -88,19 +110,34 @@ class StepBudget:
     def charge(self, task: Any = None) -> None:
         """Called before each engine task runs (SpiffWorkflow's ``will_complete_task``)."""
         self.tasks += 1
+        self.task = task
         if self.started is None:
-            self.started = clock()
+            self.started = clock() - watchdog.collected_seconds()
         if self.tasks > self.max_tasks:
             raise EngineLimitExceeded(f"流程运行超出限制：一步内执行了超过 {self.max_tasks} 个引擎任务，"
-                                      f"可能存在不会结束的循环或递归调用{_stopped_at(task)}；案件保持原状")
-        if clock() - self.started > self.max_seconds:
+                                      f"可能存在不会结束的循环或递归调用{_stopped_at(task)}；案件保持原状",
+                                      element=element_of(task))
+        if clock() - watchdog.collected_seconds() - self.started > self.max_seconds:  # garbage collection is not the step's
             raise EngineLimitExceeded(f"流程运行超出限制：一步内运行超过 {self.max_seconds:g} 秒，"
-                                      f"可能存在不会结束的循环或递归调用{_stopped_at(task)}；案件保持原状")
+                                      f"可能存在不会结束的循环或递归调用{_stopped_at(task)}；案件保持原状",
+                                      element=element_of(task))
+
+
+def element_of(task: Any) -> str | None:
+    """The BPMN id of the element ``task`` runs, if any."""
+    return getattr(getattr(task, "task_spec", None), "bpmn_id", None)
 
 
 def _stopped_at(task: Any) -> str:
-    where = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+    where = element_of(task)
     return f"（停在 {where}）" if where else ""
+
+
+def out_of_time(budget: StepBudget) -> EngineLimitExceeded:
+    """The refusal of a step the watchdog interrupted inside one operation."""
+    return EngineLimitExceeded(f"流程运行超出限制：一步内运行超过 {budget.max_seconds:g} 秒，"
+                               f"可能存在不会结束的循环或过大的计算{_stopped_at(budget.task)}；案件保持原状",
+                               element=element_of(budget.task))
 
 
 _budget: ContextVar[StepBudget | None] = ContextVar("casegrid_step_budget", default=None)
@@ -191,6 +228,25 @@ def _power(a: Any, b: Any) -> Any:
 OPERATORS: dict[type[ast.AST], Callable[..., Any]] = {
     **simpleeval.DEFAULT_OPERATORS, ast.Mult: _mult, ast.Add: _add, ast.Mod: _mod, ast.Pow: _power,
 }
+
+
+def bounded_round(number: Any, ndigits: Any = None) -> Any:
+    """``round()`` for diagrams: ``ndigits`` within :data:`MAX_ROUND_DIGITS` of 0."""
+    if ndigits is not None and (not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS):
+        raise simpleeval.NumberTooHigh(f"round() 的位数必须在 -{MAX_ROUND_DIGITS} 到 {MAX_ROUND_DIGITS} 之间")
+    return round(number, ndigits)
+
+
+def bracket_depth(text: str) -> int:
+    """How deeply brackets nest in ``text``, read as characters (quotes ignored: an over-estimate is refused)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
 
 
 def bounded_str(value: Any = "") -> str:

@@ -10,43 +10,57 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 import defusedxml.ElementTree as defused_et
 from defusedxml import DefusedXmlException
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from bpmn import seed_decision_files
+from engine.bpmn.decision_task import pin_decisions
+from engine.bpmn.dmn_split import split_decisions
+from engine.bpmn.event_subprocesses import wire_triggered_subprocesses
 from engine.bpmn.expressions import HELPERS, expression_problems, script_problems
-from engine.bpmn.forms import FIELD_TYPES, FormSpec, form_from_spec
-from engine.bpmn.multi_instance import make_linear
+from engine.bpmn.foreign import condition_hint, foreign_problems
+from engine.bpmn.forms import FIELD_TYPES, FormSpec, file_field_problems, form_from_spec
+from engine.bpmn.lanes import Lane, accepted_lane_names, node_lanes
+from engine.bpmn.limits import MAX_DIAGRAM_EXPRESSION_CHARS, MAX_INSTANCES
+from engine.bpmn.multi_instance import make_linear, settle_run_time_wiring
+from engine.bpmn.text import diagram_text
+from engine.bpmn.spiff_messages import spiff_problem
+from engine.bpmn.start_form import start_event_of, start_form_of
+from engine.bpmn.timers import make_bounded, timer_definitions, timer_value_problem
 from engine.errors import SpecError
 from engine.people.roles import Role, role_for_lane
 
-#: Most repetitions of a cycle timer ("R3/P1D"): a timer that never stops would grow its case forever.
-MAX_TIMER_REPETITIONS = 100
-
 #: Largest diagram accepted, in bytes.
 MAX_BPMN_BYTES = 2 * 1024 * 1024
+#: Deepest nesting of sub-processes (parsing one costs in proportion to the depth above it).
+MAX_SUBPROCESS_DEPTH = 10
+#: Deepest nesting of XML elements (lxml's own limit without its "huge" option, said in our words).
+MAX_XML_DEPTH = 256
 
 _NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 _CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 
 #: Elements that may stand directly in a process (or sub-process) and that casegrid can run or safely ignore.
-_RUNNABLE = frozenset(k.split("}")[1] for k in CamundaParser.PARSER_CLASSES)
+_RUNNABLE = frozenset(k.split("}")[1] for k in CamundaParser.PARSER_CLASSES) | {"businessRuleTask"}
 _HARMLESS = frozenset({
     "laneSet", "sequenceFlow", "documentation", "extensionElements", "textAnnotation", "association",
     "dataObject", "dataObjectReference", "dataStoreReference", "ioSpecification", "property", "group",
     "incoming", "outgoing",
+    # A sub-process's own loop (one instance per department, say): read by the parser, not a flow element.
+    "multiInstanceLoopCharacteristics",
 })
 #: Elements SpiffWorkflow parses but casegrid cannot execute, with the reason shown to the modeller.
 _NOT_EXECUTABLE = {
@@ -55,17 +69,15 @@ _NOT_EXECUTABLE = {
     "serviceTask": "服务任务（serviceTask）不能在 casegrid 中执行（不调用外部系统），请改为用户任务或脚本任务",
     "sendTask": "发送任务（sendTask）不能在 casegrid 中执行，请改为用户任务或脚本任务",
     "receiveTask": "接收任务（receiveTask）不能在 casegrid 中执行，请改为用户任务",
-    "businessRuleTask": "业务规则任务（businessRuleTask / DMN）不受支持，请用网关条件表达规则",
     "complexGateway": "复杂网关（complexGateway）不受支持，请改用排他网关或包容网关",
     "transaction": "事务子流程（transaction）不受支持",
     "adHocSubProcess": "自由子流程（adHocSubProcess）不受支持",
 }
 _TASKS = frozenset({"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
                     "businessRuleTask", "callActivity"})
-_ISO_DURATION = re.compile(r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?$")
 _ISO_LOOKING = re.compile(r"^(R\d*/)?(P[0-9TYMWDHS.,]*|\d{4}-\d{2}-\d{2}[0-9T:+\-.Z]*)(/.*)?$")
 #: Helpers that give a point in time: right for a timeDate, wrong for a timeDuration.
-_DEADLINE_HELPERS = frozenset({"workdays", "calendar_days", "end_of_day", "later"})
+_DEADLINE_HELPERS = frozenset({"workdays", "calendar_days", "end_of_day", "later", "due_in"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,8 @@ class HumanTask:
     form: FormSpec
     #: An instance of a multi-instance task (one per household, say): many ready at once.
     multi_instance: bool = False
+    #: The name staff read when the interface is English: the task's ``name_en`` extension property.
+    name_en: str | None = None
 
     @property
     def in_inbox(self) -> bool:
@@ -94,11 +108,25 @@ class ParsedProcess:
     spec: Any
     subprocess_specs: dict[str, Any]
     human_tasks: dict[str, HumanTask] = field(default_factory=dict)
+    #: Decisions (DMN decision ids) its business rule tasks evaluate; a case pins a version of their table.
+    decision_refs: frozenset[str] = frozenset()
+    #: What whoever starts a case fills in: the form fields of the start event (empty if it has none).
+    start_form: FormSpec = field(default_factory=lambda: FormSpec(key=None))
+    #: The role of the lane the start event is drawn in (None: any staff role may start a case).
+    start_role: Role | None = None
+    #: Names of the messages the process waits for somewhere (catch events): what may be delivered to a case.
+    message_names: frozenset[str] = frozenset()
 
 
 def read_xml(data: bytes | str) -> etree._Element:
-    """Parse XML with DTDs, entities and network access refused."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    """Parse XML with DTDs, entities and network access refused.
+
+    Bytes in any encoding and text are read the same way: as the text :func:`diagram_text` gives, which
+    is also what publishing stores, so a diagram that validates is the diagram that is published.
+    """
+    if not isinstance(data, str) and len(data) > MAX_BPMN_BYTES:
+        raise SpecError(f"文件过大（{len(data)} 字节，上限 {MAX_BPMN_BYTES} 字节）")
+    raw = diagram_text(data).encode("utf-8")
     if len(raw) > MAX_BPMN_BYTES:
         raise SpecError(f"文件过大（{len(raw)} 字节，上限 {MAX_BPMN_BYTES} 字节）")
     try:
@@ -106,13 +134,54 @@ def read_xml(data: bytes | str) -> etree._Element:
     except DefusedXmlException as exc:
         raise SpecError(f"XML 含有 DTD 或实体声明，已拒绝（{type(exc).__name__}）") from None
     except defused_et.ParseError as exc:
-        raise SpecError(f"XML 格式错误：{exc}") from None
+        raise SpecError(f"XML 格式错误：{_expat_words(str(exc))}") from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True)
     try:
         return etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
-        raise SpecError(f"XML 格式错误：{exc}") from None
+        if "Excessive depth" in str(exc):  # lxml's message names an option of its own, not the rule
+            raise SpecError(f"XML 嵌套超过 {MAX_XML_DEPTH} 层（第 {exc.lineno} 行）") from None
+        raise SpecError(f"XML 格式错误：{exc.msg}") from None
+
+
+#: The XML parser's complaints (expat's English) in the supervisor's words.
+_EXPAT = (("no element found", "文件是空的或在结尾处被截断"), ("mismatched tag", "开始标签和结束标签不配对"),
+          ("syntax error", "这不是 XML 文件"), ("not well-formed (invalid token)", "含有 XML 不允许的字符"),
+          ("unclosed token", "有未闭合的标签"), ("junk after document element", "根元素之后还有多余的内容"),
+          ("unbound prefix", "使用了未声明的命名空间前缀"), ("duplicate attribute", "同一元素上有重复的属性"),
+          ("undefined entity", "使用了未定义的实体"), ("encoding", "文件编码无法识别"))
+
+
+def _expat_words(text: str) -> str:
+    """``mismatched tag: line 42, column 4`` → ``开始标签和结束标签不配对（第 42 行第 4 列）``."""
+    where = re.search(r"line (\d+), column (\d+)", text)
+    place = f"（第 {where.group(1)} 行第 {where.group(2)} 列）" if where else ""
+    for english, chinese in _EXPAT:
+        if english in text:
+            return chinese + place
+    return f"无法读取{place}（{text}）"
+
+
+#: Elements whose text is an expression or a script.
+_EXPRESSION_TAGS = tuple(f"{{{_NS['bpmn']}}}{tag}" for tag in (
+    "script", "conditionExpression", "timeDate", "timeDuration", "timeCycle", "loopCardinality",
+    "completionCondition"))
+
+
+def _size_problems(root: etree._Element) -> list[str]:
+    """What would make checking the diagram itself expensive, counted before anything is parsed."""
+    problems = []
+    chars = sum(len(el.text or "") for el in root.iter(*_EXPRESSION_TAGS))
+    if chars > MAX_DIAGRAM_EXPRESSION_CHARS:
+        problems.append(f"{root.get('id') or 'definitions'}: 表达式和脚本共 {chars} 个字符，"
+                        f"超过 {MAX_DIAGRAM_EXPRESSION_CHARS} 个字符")
+    for sub in root.iter(f"{{{_NS['bpmn']}}}subProcess"):
+        depth = sum(1 for ancestor in sub.iterancestors(f"{{{_NS['bpmn']}}}subProcess")) + 1
+        if depth > MAX_SUBPROCESS_DEPTH:
+            problems.append(f"{sub.get('id')}: 子流程嵌套超过 {MAX_SUBPROCESS_DEPTH} 层（第 {sub.sourceline} 行）")
+            break
+    return problems
 
 
 def _xml_problems(root: etree._Element) -> list[str]:
@@ -188,10 +257,15 @@ def _element_problems(root: etree._Element, ids: set[str]) -> list[str]:
                 if outgoing[el.get("id")] > 1:
                     problems.append(f"{where}: 任务有 {outgoing[el.get('id')]} 条出线{line}：请在任务后加一个网关，"
                                     "由网关按条件分支")
-            if qname.localname == "callActivity" and el.get("calledElement") not in ids:
-                problems.append(f"{where}: 调用活动引用的流程 {el.get('calledElement')} 不在本图中{line}")
+            if qname.localname == "callActivity" and not (el.get("calledElement") or "").strip():
+                problems.append(f"{where}: 调用活动没有指定要调用的流程（calledElement）{line}：在属性面板中填写本图中"
+                                "另一个流程的 id，或把它改为子流程（把步骤画在里面）")
+            elif qname.localname == "callActivity" and el.get("calledElement") not in ids:
+                problems.append(f"{where}: 调用活动引用的流程 {el.get('calledElement')} 不在本图中{line}：casegrid 只能"
+                                "调用同一个文件里的流程，请把被调用的流程画进本图（另一个池）或改为子流程")
     problems += _flow_and_task_problems(root)
     problems += _call_cycle_problems(root)
+    problems += foreign_problems(root)
     messages = {m.get("id") for m in root.iterfind(".//bpmn:message", _NS)}
     for definition in root.iterfind(".//bpmn:messageEventDefinition", _NS):
         ref = definition.get("messageRef")
@@ -233,7 +307,7 @@ def _flow_and_task_problems(root: etree._Element) -> list[str]:
             # Named after the gateway that decides (where a modeller looks), the flow said in the message.
             where = flow.get("sourceRef") or flow.get("id")
             problems += [f"{where}: 连线 {flow.get('id')} 的条件：{p}（第 {condition.sourceline} 行）"
-                         for p in _condition_problems(text)]
+                         for p in _condition_problems(text, condition.get("language"))]
     for task in root.iterfind(".//bpmn:scriptTask", _NS):
         if not "".join(task.findtext("bpmn:script", default="", namespaces=_NS)).strip():
             problems.append(f"{task.get('id')}: 脚本任务没有脚本（bpmn:script）；Camunda 8 的 zeebe:script 不受支持"
@@ -247,10 +321,13 @@ def _flow_and_task_problems(root: etree._Element) -> list[str]:
     return problems
 
 
-def _condition_problems(condition: str) -> list[str]:
-    if condition.strip().startswith("="):
-        return [f"FEEL 表达式（Camunda 8 写法，以 = 开头）不受支持：{condition.strip()}；"
-                "请写 Python 表达式，例如 approved == True"]
+def _condition_problems(condition: str, language: str | None = None) -> list[str]:
+    if not condition.strip():
+        return ["条件是空的：一条空条件的连线永远不会被选中。请填写条件（例如 decision == 'adopt'），"
+                "或删除条件并在网关上把它设为默认连线"]
+    hint = condition_hint(condition, language)
+    if hint is not None:
+        return [hint]
     return expression_problems(condition)
 
 
@@ -282,29 +359,45 @@ def _timer_problems(definition: TimerEventDefinition) -> list[str]:
 
 
 def _timer_literal_problems(definition: TimerEventDefinition, value: str, kind: str) -> list[str]:
-    if isinstance(definition, DurationTimerEventDefinition):
-        if not _ISO_DURATION.match(value.upper()):
-            return [f"定时器{kind} \"{value}\" 不是有效的 ISO 8601 时长（例如 \"PT72H\"、\"P3D\"）"]
-        return []
-    try:
-        if isinstance(definition, CycleTimerEventDefinition):
-            repetitions, _start, interval = TimerEventDefinition.parse_iso_recurring_interval(value)
-            if not 0 < repetitions <= MAX_TIMER_REPETITIONS or not interval:  # never ends, or fires all at once
-                return [f"定时器{kind} \"{value}\" 必须写明 1 到 {MAX_TIMER_REPETITIONS} 次的重复次数和大于 0 的间隔，"
-                        "例如 \"R3/P1D\"（每天一次，共 3 次）"]
-        elif value.upper().startswith("P"):
-            return [f"定时器{kind} \"{value}\" 是时长，不是日期：请把定时器类型改为时长（timeDuration）"]
-        else:
-            datetime.fromisoformat(value)
-    except Exception:  # SpiffWorkflow's parsers raise bare Exception on bad input
-        return [f"定时器{kind} \"{value}\" 不是有效的 ISO 8601 值"]
-    return []
+    if not isinstance(definition, (DurationTimerEventDefinition, CycleTimerEventDefinition)) \
+            and value.upper().startswith("P"):
+        return [f"定时器{kind} \"{value}\" 是时长，不是日期：请把定时器类型改为时长（timeDuration）"]
+    problem = timer_value_problem(definition, value)
+    return [f"定时器{kind} {problem}"] if problem else []
 
 
-def _spec_problems(spec: Any) -> tuple[list[str], dict[str, HumanTask]]:
+def _multi_instance_problems(task_spec: MultiInstanceTask) -> list[str]:
+    """The loop's expressions, under the rules of every expression; a literal count within the maximum."""
+    problems = []
+    for what, expression in (("实例数（loopCardinality）", task_spec.cardinality),
+                             ("完成条件（completionCondition）", task_spec.condition)):
+        if expression:
+            problems += [f"{what}：{p}" for p in expression_problems(str(expression))]
+    literal = str(task_spec.cardinality or "").strip()
+    if literal.isdigit() and int(literal) > MAX_INSTANCES:
+        problems.append(f"实例数（loopCardinality）{literal} 超过上限 {MAX_INSTANCES}")
+    return problems
+
+
+def _english_names(root: etree._Element) -> dict[str, str]:
+    """Element id → its ``name_en`` extension property (``camunda:properties``, edited in the properties panel)."""
+    found = {}
+    for prop in root.iterfind(f".//bpmn:extensionElements/{{{_CAMUNDA}}}properties/{{{_CAMUNDA}}}property", _NS):
+        element = prop.getparent().getparent().getparent()
+        if prop.get("name") == "name_en" and (value := (prop.get("value") or "").strip()) and element.get("id"):
+            found[element.get("id")] = value
+    return found
+
+
+def _spec_problems(spec: Any, lanes: dict[str, Lane], by_name: dict[str, Role | None]
+                   ) -> tuple[list[str], dict[str, HumanTask]]:
+    """``lanes`` is the lane each element is drawn in (``flowNodeRef``): SpiffWorkflow gives every task of a
+    sub-process the sub-process's lane, while a per-department sub-process holds the supervisor's task too."""
     problems: list[str] = []
     human: dict[str, HumanTask] = {}
     instance_specs = make_linear(spec)
+    settle_run_time_wiring(spec)  # after make_linear: the connection is to the method of the final class
+    make_bounded(spec)
     for ts in spec.task_specs.values():
         bpmn_id = getattr(ts, "bpmn_id", None)
         if bpmn_id is None:
@@ -312,21 +405,28 @@ def _spec_problems(spec: Any) -> tuple[list[str], dict[str, HumanTask]]:
         # Conditions are checked on the flows that carry them (_element_problems), with their own ids.
         if script := getattr(ts, "script", None):
             problems += [f"{bpmn_id}: {p}" for p in script_problems(script)]
-        definition = getattr(ts, "event_definition", None)
-        if isinstance(definition, TimerEventDefinition):
+        for definition in timer_definitions(ts):  # an event-based gateway holds its catch events' timers
             problems += [f"{bpmn_id}: {p}" for p in _timer_problems(definition)]
+        if isinstance(ts, MultiInstanceTask):
+            problems += [f"{bpmn_id}: {p}" for p in _multi_instance_problems(ts)]
         if isinstance(ts, UserTask):
-            role = role_for_lane(ts.lane)
-            if ts.lane is None:
-                problems.append(f"{bpmn_id}: 用户任务不在任何泳道中，无法确定由哪个角色办理")
+            placed = lanes.get(bpmn_id)
+            lane = placed.name if placed is not None else ts.lane
+            role = placed.role if placed is not None else by_name.get(ts.lane or "", role_for_lane(ts.lane))
+            if lane is None:
+                problems.append(f"{bpmn_id}: 用户任务不在任何泳道中，无法确定由哪个角色办理：请把它放进以角色命名的"
+                                f"泳道（可用：{accepted_lane_names()}）")
             elif role is None:
-                problems.append(f"{bpmn_id}: 泳道“{ts.lane}”不是已知角色")
+                problems.append(f"{bpmn_id}: 泳道“{lane}”不是 casegrid 的角色：请把泳道改名为其中之一（{accepted_lane_names()}），"
+                                "或在导入对话框、属性面板的“泳道角色”中为它选择角色")
             form = form_from_spec(ts)
             for f in form.fields:
                 if f.type not in FIELD_TYPES:
                     problems.append(f"{bpmn_id}: 表单字段 {f.id} 的类型 {f.type} 不受支持（可用：{', '.join(FIELD_TYPES)}）")
+                elif f.is_file:
+                    problems += [f"{bpmn_id}: {p}" for p in file_field_problems(f)]
             if role is not None:
-                human[bpmn_id] = HumanTask(bpmn_id, ts.bpmn_name or bpmn_id, ts.lane, role, form,
+                human[bpmn_id] = HumanTask(bpmn_id, ts.bpmn_name or bpmn_id, lane, role, form,
                                            multi_instance=ts.name in instance_specs)
     return problems, human
 
@@ -339,7 +439,7 @@ def parse_process(data: bytes | str, key: str | None = None) -> ParsedProcess:
     :class:`SpecError`: diagrams from other modellers get a message, not a crash.
     """
     root = read_xml(data)
-    problems = _document_problems(root)
+    problems = _document_problems(root) or _size_problems(root)
     if problems:
         raise SpecError("流程图无法发布", problems)
     structural = _xml_problems(root)
@@ -361,8 +461,8 @@ class _Unparseable(SpecError):
 
 def _parse_checked(root: etree._Element, key: str | None) -> ParsedProcess:
     """SpiffWorkflow's parse of a document that passed the document checks, then casegrid's own rules."""
-    parser = CamundaParser()
     try:
+        parser = spiff_parser()
         parser.add_bpmn_xml(root, filename=f"{key or 'diagram'}.bpmn")
         ids = parser.get_process_ids()
         if not ids:
@@ -373,24 +473,66 @@ def _parse_checked(root: etree._Element, key: str | None) -> ParsedProcess:
             raise SpecError("流程图无法发布", [f"{key}: 流程图中没有流程 {key}（有：{', '.join(ids)}）"])
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
-        problems, human = _spec_problems(spec)
+        wire_triggered_subprocesses([spec, *subprocess_specs.values()])
+        lanes = node_lanes(root)
+        by_name = {lane.name: lane.role for lane in lanes.values()}
+        problems, human = _spec_problems(spec, lanes, by_name)
+        start_form, start_problems = start_form_of(root, key)
+        problems += start_problems
+        start = start_event_of(root, key)
+        start_lane = lanes.get(start.get("id") or "") if start is not None else None
+        refs = {el.get("id"): el.get(f"{{{_CAMUNDA}}}decisionRef", "")
+                for el in root.iterfind(".//bpmn:businessRuleTask", _NS)}
+        decisions = pin_decisions(spec, refs)
         for sub in subprocess_specs.values():
-            sub_problems, sub_human = _spec_problems(sub)
+            decisions |= pin_decisions(sub, refs)
+            sub_problems, sub_human = _spec_problems(sub, lanes, by_name)
             problems += sub_problems
             human.update(sub_human)
+        english = _english_names(root)
+        human = {i: replace(t, name_en=english.get(i)) if i in english else t for i, t in human.items()}
     except SpecError:
         raise
-    except ValidationException as exc:
-        where = getattr(exc, "id", None) or "diagram"
-        raise _Unparseable("流程图无法解析", _with_lines([f"{where}: {exc}"], root)) from None
-    except Exception as exc:  # SpiffWorkflow trips over documents it does not expect: say so, never crash
-        where = getattr(exc, "id", None) or getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or "diagram"
-        raise _Unparseable("流程图无法解析", _with_lines(
-            [f"{where}: SpiffWorkflow 无法解析此图（{type(exc).__name__}: {exc}）"], root)) from None
+    except Exception as exc:  # SpiffWorkflow trips over documents it does not expect: say so in Chinese, never crash
+        raise _Unparseable("流程图无法解析", _with_lines([spiff_problem(exc)], root)) from None
     if problems:
         raise SpecError("流程图无法发布", _with_lines(problems, root))
+    messages = frozenset(str(d.get("messageRef") and _message_name(root, d.get("messageRef")) or "")
+                         for d in root.iterfind(".//bpmn:messageEventDefinition", _NS)
+                         if etree.QName(d.getparent()).localname in ("intermediateCatchEvent", "boundaryEvent",
+                                                                      "startEvent")) - {""}
     return ParsedProcess(key=key, name=spec.description or key, spec=spec,
-                         subprocess_specs=subprocess_specs, human_tasks=human)
+                         subprocess_specs=subprocess_specs, human_tasks=human, decision_refs=frozenset(decisions),
+                         start_form=start_form, start_role=start_lane.role if start_lane else None,
+                         message_names=messages)
+
+
+def _message_name(root: etree._Element, ref: str) -> str:
+    for message in root.iterfind(".//bpmn:message", _NS):
+        if message.get("id") == ref:
+            return message.get("name") or ref
+    return ref
+
+
+def spiff_parser() -> CamundaParser:
+    """SpiffWorkflow's Camunda parser with the seed decision tables loaded (business rule tasks refer to them)."""
+    parser = CamundaParser()
+    for decision_id, node in seed_decisions().items():
+        parser.add_dmn_xml(node, filename=f"{decision_id}.dmn")
+    return parser
+
+
+@cache
+def seed_decisions() -> dict[str, etree._Element]:
+    """The decisions of the seed DMN files (``bpmn/*.dmn``), one document each, by decision id.
+
+    A diagram's business rule tasks are parsed against these; at run time each case evaluates the
+    version of the table it is pinned to (:mod:`engine.bpmn.decision_task`).
+    """
+    nodes: dict[str, etree._Element] = {}
+    for path in seed_decision_files():
+        nodes.update(split_decisions(read_xml(path.read_bytes())))
+    return nodes
 
 
 def _with_lines(problems: list[str], root: etree._Element) -> list[str]:

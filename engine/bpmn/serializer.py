@@ -21,9 +21,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from engine.bpmn.expressions import restricted_script_engine
 from engine.bpmn.parser import ParsedProcess
-
-#: Version of the snapshot envelope; bump it and add a migration when its shape changes.
-SNAPSHOT_FORMAT = 1
+from engine.bpmn.snapshot_migrations import SNAPSHOT_FORMAT, migrate
 
 
 def _task_order(workflow: Any) -> list[str]:
@@ -85,21 +83,33 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def dump_snapshot(workflow: BpmnWorkflow, ids_issued: int, visited: set[str]) -> str:
+def dump_snapshot(workflow: BpmnWorkflow, ids_issued: int, visited: set[str], process_key: str) -> str:
     return canonical_json({
         "format": SNAPSHOT_FORMAT,
         "serializer_version": _serializer.VERSION,
+        "process": process_key,
         "ids_issued": ids_issued,
         "visited": sorted(visited),
         "workflow": _serializer.to_dict(workflow),
     })
 
 
+def current_envelope(snapshot: str, process: ParsedProcess) -> dict[str, Any]:
+    """The snapshot's envelope in the format this engine writes (older formats migrated, see
+    :mod:`engine.bpmn.snapshot_migrations`)."""
+    return migrate(json.loads(snapshot), process, _serializer.VERSION)
+
+
+def current_snapshot(snapshot: str, process: ParsedProcess) -> str:
+    """``snapshot`` as this engine would write it: what verify compares a replay with."""
+    envelope = json.loads(snapshot)
+    if envelope.get("format") == SNAPSHOT_FORMAT and envelope.get("serializer_version") == _serializer.VERSION:
+        return snapshot
+    return canonical_json(migrate(envelope, process, _serializer.VERSION))
+
+
 def load_snapshot(snapshot: str, process: ParsedProcess) -> tuple[BpmnWorkflow, int, set[str]]:
     """The workflow, its ids-issued count and the elements it completed, rebuilt around the parsed spec."""
-    envelope = json.loads(snapshot)
-    if envelope.get("format") != SNAPSHOT_FORMAT or envelope.get("serializer_version") != _serializer.VERSION:
-        raise ValueError(f"snapshot format {envelope.get('format')!r}/{envelope.get('serializer_version')!r}"
-                         " is not the one this engine writes")
+    envelope = current_envelope(snapshot, process)
     workflow = _serializer.from_dict(envelope["workflow"], process=process)
     return workflow, int(envelope["ids_issued"]), set(envelope["visited"])

@@ -30,6 +30,8 @@ loads the overrides (for example from an admin table) and builds a ``WorkCalenda
 
 from __future__ import annotations
 
+import hashlib
+
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -132,6 +134,10 @@ class WorkCalendar:
                 raise ValueError(f"conflicting overrides for {override.day.isoformat()}")
             by_day[override.day] = override
         self._overrides: dict[date, DayOverride] = by_day
+        #: What the overrides say, as one digest: engine events record it, replay compares (None: no overrides).
+        self.overrides_digest: str | None = hashlib.sha256(",".join(
+            f"{d.isoformat()}:{int(o.is_workday)}" for d, o in sorted(by_day.items())).encode()).hexdigest() \
+            if by_day else None
         self._override_years: frozenset[int] = frozenset(d.year for d in by_day)
         self._years: dict[int, _Year] = {}
 

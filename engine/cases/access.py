@@ -5,6 +5,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.cases.models import Case, WorkItem
+from engine.cases.reporter_key import check_reporter
 from engine.civic.models import Assignment
 from engine.errors import NotFound, PermissionDenied
 from engine.mediation.models import Mediation
@@ -17,14 +18,14 @@ SEES_ALL_CASES = frozenset({Role.SUPERVISOR.value, Role.COUNCIL.value, Role.AUDI
 SEES_OWN_CASES = frozenset({Role.GRID_WORKER.value, Role.DEPARTMENT.value, Role.MEDIATOR.value})
 
 
-def check_may_act(actor: Actor, item: WorkItem, case: Case) -> None:
+def check_may_act(session: Session, actor: Actor, item: WorkItem, case: Case) -> None:
     """Raise unless ``actor`` may complete, claim or release ``item``.
 
-    A resident who is not this case's reporter gets :class:`NotFound`, not
-    403, so tracking codes cannot be probed.
+    A resident must present this case's reporter key; anyone else (a tracking code is
+    public) gets :class:`NotFound`, not 403, so neither codes nor keys can be probed.
     """
-    if actor.role == Role.RESIDENT.value and actor.tracking_code != case.tracking_code:
-        raise NotFound("任务不存在")
+    if actor.role == Role.RESIDENT.value:
+        check_reporter(session, actor, case)
     if actor.role != item.role:
         raise PermissionDenied(f"此任务由{item.role}办理，当前角色无权操作")
     if item.department_code and actor.role == Role.DEPARTMENT.value \
@@ -36,15 +37,15 @@ def check_may_act(actor: Actor, item: WorkItem, case: Case) -> None:
         raise PermissionDenied(f"此任务已由 {item.assignee} 认领")
 
 
-def check_may_see_item(actor: Actor, item: WorkItem, case: Case) -> None:
+def check_may_see_item(session: Session, actor: Actor, item: WorkItem, case: Case) -> None:
     """Raise unless ``item`` is one ``actor`` may open: its team's, whoever holds it.
 
     Another department's or grid's item is :class:`NotFound` (ids cannot be probed);
     an item of another role is :class:`PermissionDenied`. Whether the actor may *act*
     on it (claimed by someone else, already done) is :func:`check_may_act`'s question.
     """
-    if actor.role == Role.RESIDENT.value and actor.tracking_code != case.tracking_code:
-        raise NotFound("任务不存在")
+    if actor.role == Role.RESIDENT.value:
+        check_reporter(session, actor, case)
     if actor.role == Role.DEPARTMENT.value and item.department_code \
             and actor.department_code != item.department_code:
         raise NotFound("任务不存在")

@@ -1,9 +1,12 @@
-"""Domain reactions to work items, keyed by the task's form key (``camunda:formKey``).
+"""Domain reactions to work items, keyed by the process and the task's form key (``camunda:formKey``).
 
 The case operations stay generic; each process's domain module (the civic
-loop here, mediation later) says what its forms mean by registering hooks.
-A hook may return records — ``(event type, payload)`` — to append to the log
-after the engine event.
+loop, mediation) says what its forms mean by registering hooks for its own
+process, so a supervisor's process that happens to use the same form key gets
+none of them. A hook may return records — ``(event type, payload)`` — to
+append to the log after the engine event. A domain that opens its cases
+through a page of its own (the civic loop's report, mediation's intake) says so
+with :meth:`HookRegistry.own_intake`; the generic "新建案件" leaves it alone.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ Validator = Callable[[Session, Case, Mapping[str, Any], datetime], None]
 OnOpened = Callable[[Session, Case, WorkItem, Mapping[str, Any], datetime], None]
 OnCompleted = Callable[[Session, Case, WorkItem, Mapping[str, Any], datetime, Actor], list[Record]]
 OnCancelled = Callable[[Session, Case, WorkItem, datetime, bool], list[Record]]
+#: ``(session, case, item, previous department, at)``: the item now carries its new department.
+OnReassigned = Callable[[Session, Case, WorkItem, str | None, datetime], None]
 
 
 @dataclass
@@ -31,19 +36,48 @@ class FormHooks:
     completed: OnCompleted | None = None
     #: Called with ``by_timer=True`` when a deadline cancelled the item.
     cancelled: OnCancelled | None = None
+    #: Called when a supervisor moves the open item to another department (改派).
+    reassigned: OnReassigned | None = None
+
+
+#: Hooks registered without a process apply to every process.
+ANY_PROCESS = "*"
 
 
 @dataclass
 class HookRegistry:
-    by_form_key: dict[str, FormHooks] = field(default_factory=dict)
+    #: ``(process key, form key)`` → hooks.
+    by_form_key: dict[tuple[str, str], FormHooks] = field(default_factory=dict)
+    #: Processes whose cases open through a domain's own intake, not the generic start form.
+    intake_owners: dict[str, str] = field(default_factory=dict)
+
+    def register(self, form_key: str, hooks: FormHooks, process_key: str = ANY_PROCESS) -> None:
+        if (process_key, form_key) in self.by_form_key:
+            raise ValueError(f"form key {form_key!r} of {process_key} already has hooks")
+        self.by_form_key[(process_key, form_key)] = hooks
+
+    def for_process(self, process_key: str) -> _ProcessHooks:
+        """Register hooks that apply to ``process_key``'s tasks only."""
+        return _ProcessHooks(self, process_key)
+
+    def own_intake(self, process_key: str, page: str) -> None:
+        """Cases of ``process_key`` open through ``page`` (a name the interfaces know), never the generic start."""
+        self.intake_owners[process_key] = page
+
+    def get(self, form_key: str | None, process_key: str | None = None) -> FormHooks:
+        key = form_key or ""
+        if process_key is not None and (hooks := self.by_form_key.get((process_key, key))) is not None:
+            return hooks
+        return self.by_form_key.get((ANY_PROCESS, key), _NONE)
+
+
+@dataclass(frozen=True)
+class _ProcessHooks:
+    registry: HookRegistry
+    process_key: str
 
     def register(self, form_key: str, hooks: FormHooks) -> None:
-        if form_key in self.by_form_key:
-            raise ValueError(f"form key {form_key!r} already has hooks")
-        self.by_form_key[form_key] = hooks
-
-    def get(self, form_key: str | None) -> FormHooks:
-        return self.by_form_key.get(form_key or "", _NONE)
+        self.registry.register(form_key, hooks, self.process_key)
 
 
 _NONE = FormHooks()

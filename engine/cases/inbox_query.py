@@ -14,9 +14,11 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkCalendar
+from engine.cases.deadlines import Deadline as Deadline  # re-exported: the inbox's rows carry it
+from engine.cases.deadlines import item_deadline
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import inbox_filter, not_indexed
-from engine.clock import as_utc, to_db
+from engine.clock import to_db
 from engine.errors import ValidationError
 from engine.people.actor import Actor
 
@@ -24,6 +26,9 @@ from engine.people.actor import Actor
 #: next working day, claimed by me, waiting to be claimed.
 STATUSES = ("all", "overdue", "due_soon", "claimed", "unclaimed")
 
+
+#: Priority codes by urgency (``work_item.urgency`` is the index).
+URGENCY_CODES = ("normal", "urgent", "critical")
 
 @dataclass(frozen=True)
 class InboxFilter:
@@ -34,28 +39,6 @@ class InboxFilter:
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValidationError("筛选条件有误", {"status": f"状态应为：{'、'.join(STATUSES)}"})
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A deadline as a person reads it: in working days from today (China time)."""
-
-    due_at: datetime
-    #: Past the deadline now.
-    overdue: bool
-    #: Working days after today up to the deadline's day (0: due today); 0 when overdue.
-    workdays_left: int
-    #: Working days after the deadline's day up to today (0: missed today); 0 unless overdue.
-    workdays_overdue: int
-
-    @classmethod
-    def of(cls, due_at: datetime | None, now: datetime, calendar: WorkCalendar) -> Deadline | None:
-        if due_at is None:
-            return None
-        due = as_utc(due_at)
-        if due < now:
-            return cls(due, True, 0, calendar.workdays_between(due, now))
-        return cls(due, False, calendar.workdays_between(now, due), 0)
 
 
 @dataclass(frozen=True)
@@ -72,6 +55,13 @@ class InboxRow:
     title: str
     category: str
     grid_code: str | None
+    #: 0 一般, 1 紧急, 2 特急 (the inbox lists the most urgent first).
+    urgency: int = 0
+
+    @property
+    def priority(self) -> str:
+        """``normal``, ``urgent`` or ``critical``."""
+        return URGENCY_CODES[min(max(self.urgency, 0), len(URGENCY_CODES) - 1)]
 
     @property
     def claimed(self) -> bool:
@@ -127,14 +117,16 @@ def _row(item: WorkItem, case: Row, now: datetime, calendar: WorkCalendar) -> In
     return InboxRow(
         item_id=item.id, task_name=item.name, bpmn_id=item.bpmn_id, state=item.state, role=item.role,
         department_code=item.department_code, assignee=item.assignee,
-        deadline=Deadline.of(item.due_at, now, calendar),
+        deadline=item_deadline(item, now, calendar),
         tracking_code=case.tracking_code, title=case.title, category=case.category, grid_code=case.grid_code,
+        urgency=item.urgency,
     )
 
 
 def inbox_page(session: Session, actor: Actor, flt: InboxFilter, *, now: datetime, calendar: WorkCalendar,
                page: int = 1, page_size: int = 25) -> InboxPage:
-    """Page ``page`` (from 1) of the actor's inbox: their claimed items first, then the team queue."""
+    """Page ``page`` (from 1) of the actor's inbox: their claimed items first, then the team queue (the page
+    shows them as two sections); within each the most urgent (特急, 紧急, 一般) first, then the earliest deadline."""
     if page < 1 or page_size < 1:
         raise ValidationError("分页参数有误", {"page": "页码必须是正整数"})
     counts = dict(session.execute(
@@ -142,7 +134,7 @@ def inbox_page(session: Session, actor: Actor, flt: InboxFilter, *, now: datetim
         .group_by(WorkItem.assignee.is_not(None))
     ).tuples().all())
     stmt = _filtered(select(WorkItem, *_CASE_COLUMNS), actor, flt, now, calendar).order_by(
-        WorkItem.assignee.is_(None), WorkItem.due_at.asc().nulls_last(), WorkItem.id,
+        WorkItem.assignee.is_(None), WorkItem.urgency.desc(), WorkItem.due_at.asc().nulls_last(), WorkItem.id,
     ).limit(page_size).offset((page - 1) * page_size)
     rows = [_row(row[0], row, now, calendar) for row in session.execute(stmt)]
     mine = counts.get(True, 0)

@@ -18,7 +18,10 @@ from engine.people.models import Grid
 #: The categories a fresh database starts with (migration 0002 seeds the ``category`` table with them);
 #: the admin maintains the live list, which :func:`check_intake` reads.
 CATEGORIES = ("物业管理", "环境卫生", "公共设施", "停车交通", "噪音扰民", "养老服务", "安全隐患", "邻里纠纷", "其他")
-CHANNELS = ("grid_visit", "hotline", "web", "open311", "council")
+#: ``resident_app``: a residents' app (随手拍) through /api/resident; ``hotline_order``: a 12345 work order (工单).
+CHANNELS = ("grid_visit", "hotline", "web", "open311", "council", "resident_app", "hotline_order")
+#: Priority code → label, least urgent first (urgent ones count clock hours, not working days).
+PRIORITIES = {"normal": "一般", "urgent": "紧急", "critical": "特急"}
 
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 # No 0/O/1/I: codes are read aloud on the phone and typed by elderly residents.
@@ -35,6 +38,8 @@ class Intake:
     address: str | None = None
     reporter_name: str | None = None
     reporter_phone: str | None = None
+    #: 一般 / 紧急 / 特急 (see :data:`PRIORITIES`).
+    priority: str = "normal"
 
 
 def check_intake(session: Session, intake: Intake) -> Grid | None:
@@ -49,6 +54,8 @@ def check_intake(session: Session, intake: Intake) -> Grid | None:
         errors["category"] = f"类别应为：{'、'.join(active_categories(session))}"
     if intake.channel not in CHANNELS:
         errors["channel"] = f"来源渠道应为：{', '.join(CHANNELS)}"
+    if intake.priority not in PRIORITIES:
+        errors["priority"] = f"紧急程度应为：{'、'.join(PRIORITIES.values())}"
     if intake.title is not None and len(intake.title) > 200:
         errors["title"] = "标题最多 200 字"
     if intake.address is not None and len(intake.address) > 300:

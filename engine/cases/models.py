@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base
 
@@ -13,6 +13,8 @@ class Case(Base):
     """One running (or finished) process instance with its current snapshot."""
 
     __tablename__ = "case"
+    #: The notice board's newest closed issues of one community (engine/public/board.py).
+    __table_args__ = (Index("ix_case_community_status_closed", "community", "status", "closed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Public tracking code given to the reporter (no personal data in it).
@@ -36,6 +38,12 @@ class Case(Base):
     channel: Mapped[str] = mapped_column(String(30), nullable=False)
     #: The department currently responsible (from the latest resolution or reassignment).
     department_code: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    #: 一般 / 紧急 / 特急: ``normal``, ``urgent`` or ``critical`` (set at intake, changed at triage).
+    priority: Mapped[str] = mapped_column(String(10), nullable=False, default="normal", server_default="normal")
+    #: The routing table (DMN decision version) the case's business rule tasks use; replay uses it too.
+    decision_version_id: Mapped[int | None] = mapped_column(ForeignKey("decision_version.id"), nullable=True)
+    #: The department the routing table suggested (权责清单), shown at triage.
+    suggested_department: Mapped[str | None] = mapped_column(String(40), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
     opened_by: Mapped[str] = mapped_column(String(80), nullable=False)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -62,6 +70,7 @@ class WorkItem(Base):
         Index("ix_work_item_role_state_due", "role", "state", "due_at"),
         Index("ix_work_item_assignee_state", "assignee", "state"),
         Index("ix_work_item_case_state", "case_id", "state"),
+        Index("ix_work_item_role_state_urgency_due", "role", "state", "urgency", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +90,8 @@ class WorkItem(Base):
     state: Mapped[str] = mapped_column(String(20), nullable=False)
     created_at: Mapped[datetime] = mapped_column(nullable=False)
     due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Urgency for sorting inboxes: 0 一般, 1 紧急, 2 特急 (the case's priority when the item opened).
+    urgency: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
     claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     escalated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -97,15 +108,27 @@ class WorkItem(Base):
 
 
 class Notification(Base):
-    """Outbox row: who must hear about what (sent by a pluggable sender, see workflows)."""
+    """Outbox row: who must hear about what. The outbox fans it out into deliveries (:mod:`engine.notify`)."""
 
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), nullable=False, index=True)
-    #: A role or ``department:<code>`` / ``user:<name>``.
+    #: The case it is about (None for a digest or a council sitting, which are about many).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), nullable=True, index=True)
+    #: A role, ``department:<code>``, ``grid:<code>``, ``user:<name>`` or ``resident`` (the case's reporter).
     recipient: Mapped[str] = mapped_column(String(120), nullable=False)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    #: The Chinese text; a template for ``kind`` (engine.notify.wording) may word it per language.
     message: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(nullable=False)
+    #: When the outbox fanned it out into deliveries (None: not yet).
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    #: The task it is about, so the notification links to it (None: the case page).
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"), nullable=True)
+    work_item: Mapped[WorkItem | None] = relationship(lazy="raise")
+    #: Urgent messages ignore quiet hours.
+    urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: Names one message that must exist once (a reminder level, a day's digest): a second insert is refused.
+    dedup_key: Mapped[str | None] = mapped_column(String(120), nullable=True, unique=True)
+    #: JSON values for the templates (tracking code, task name, deadline …).
+    params: Mapped[str | None] = mapped_column(Text, nullable=True)

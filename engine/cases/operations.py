@@ -14,50 +14,64 @@ from sqlalchemy.orm import Session
 
 from engine.audit.chain import GENESIS, append_event
 from engine.bpmn.forms import validate_form
-from engine.cases.access import check_may_act
+from engine.cases.access import check_may_act, check_may_view
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake, check_intake, default_title, new_tracking_code
 from engine.cases.models import Case, Notification, WorkItem
-from engine.cases.queries import lock_case
+from engine.cases.queries import find_case, lock_case
+from engine.cases.reporter_key import check_reporter
+from engine.cases.reporter_key import issue as issue_reporter_key
 from engine.cases.steps import StepResult, run_engine_event
-from engine.civic.models import ReporterContact
+from engine.civic.contact import store_contact
 from engine.clock import to_db
 from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from engine.evidence.operations import MAX_PER_CASE, attach_form_files
 from engine.people.actor import SYSTEM, Actor
 from engine.people.queries import option_values, user_by_name
 from engine.people.roles import Role
+from engine.specs.decisions import pin_for
 from engine.specs.queries import current_version
 from engine.specs.registry import process_of
 
 
 def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, hooks: HookRegistry,
               process_key: str = "civic_loop") -> StepResult:
-    """Register an issue as a new case on the current version of ``process_key``."""
+    """Register an issue as a new case on the current version of ``process_key``.
+
+    The result carries the case's reporter key (:mod:`engine.cases.reporter_key`): the caller hands it
+    to the reporter in the private link now — it cannot be read again, only replaced.
+    """
     grid = check_intake(session, intake)
     version = current_version(session, process_key)
+    process = process_of(session, version.id)
+    pinned = pin_for(session, process.decision_refs)
     case = Case(
         tracking_code=new_tracking_code(session, at), uuid=str(uuid.uuid4()), process_key=version.key,
         process_version_id=version.id, status="open", phase="collect", title=default_title(intake),
         category=intake.category, grid_code=intake.grid_code, community=grid.community if grid else None,
         address=intake.address, description=intake.description.strip(), channel=intake.channel,
+        priority=intake.priority, decision_version_id=pinned.id if pinned else None,
         opened_at=to_db(at), opened_by=actor.username, snapshot="", version=0, last_seq=0, head_hash=GENESIS,
     )
     session.add(case)
     session.flush()
-    if intake.reporter_name or intake.reporter_phone:
-        session.add(ReporterContact(case_id=case.id, name=intake.reporter_name,
-                                    phone=(intake.reporter_phone or "").strip() or None))
+    store_contact(session, case, intake.reporter_name, intake.reporter_phone)
     data = {
         "title": case.title, "category": case.category, "grid": case.grid_code, "community": case.community,
         "address": case.address, "description": case.description, "channel": case.channel,
+        "priority": case.priority,
     }
-    payload = {
+    payload: dict[str, Any] = {
         "case_uuid": case.uuid, "tracking_code": case.tracking_code,
         "process": {"key": version.key, "version": version.version, "sha256": version.sha256},
         "data": data,
     }
-    return run_engine_event(session, case, event_type="case_opened", payload=payload, actor=actor, at=at,
-                            hooks=hooks)
+    if pinned is not None:  # the routing table this case uses, for good: replay evaluates the same version
+        payload["decisions"] = {"id": pinned.id, "key": pinned.key, "version": pinned.version, "sha256": pinned.sha256}
+    result = run_engine_event(session, case, event_type="case_opened", payload=payload, actor=actor, at=at,
+                              hooks=hooks, process=process)
+    result.reporter_key = issue_reporter_key(session, case, at=at, by=actor.username)
+    return result
 
 
 def _locked_item(session: Session, work_item_id: int) -> tuple[Case, WorkItem]:
@@ -83,7 +97,8 @@ def _require_open(item: WorkItem) -> None:
 def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], *, actor: Actor,
                   at: datetime, hooks: HookRegistry,
                   expected_version: int | None = None,
-                  process_data: Mapping[str, Any] | None = None) -> StepResult:
+                  process_data: Mapping[str, Any] | None = None,
+                  max_files_per_case: int = MAX_PER_CASE) -> StepResult:
     """Complete a human task with the submitted form data.
 
     ``process_data`` are values the caller computed rather than a person typed (a household vote's
@@ -93,7 +108,7 @@ def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], 
     moved past ``expected_version``; :class:`ValidationError` naming the bad fields.
     """
     case, item = _locked_item(session, work_item_id)
-    check_may_act(actor, item, case)
+    check_may_act(session, actor, item, case)
     _require_open(item)
     if expected_version is not None and case.version != expected_version:
         raise ConflictError("案件已被他人更新，请刷新后重试")
@@ -102,8 +117,9 @@ def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], 
     needs_options = any(f.options_source for f in human.form.fields)
     data = validate_form(human.form, form, option_values(session) if needs_options else None)
     data = {**data, **(process_data or {})}
-    if (validate := hooks.get(item.form_key).validate) is not None:
+    if (validate := hooks.get(item.form_key, case.process_key).validate) is not None:
         validate(session, case, data, at)
+    attach_form_files(session, case, human.form, data, actor=actor, at=at, max_per_case=max_files_per_case)
     payload = {"task_id": item.task_id, "bpmn_id": item.bpmn_id, "data": data}
     return run_engine_event(session, case, event_type="task_completed", payload=payload, actor=actor,
                             at=at, hooks=hooks, completed_item=item, completed_data=data, process=process)
@@ -112,7 +128,7 @@ def complete_task(session: Session, work_item_id: int, form: Mapping[str, Any], 
 def claim(session: Session, work_item_id: int, *, actor: Actor, at: datetime) -> WorkItem:
     """Take an item from the team queue so that colleagues see it is being handled."""
     case, item = _locked_item(session, work_item_id)
-    check_may_act(actor, item, case)
+    check_may_act(session, actor, item, case)
     _require_open(item)
     if item.assignee == actor.username:
         return item
@@ -160,32 +176,38 @@ def reassign(session: Session, work_item_id: int, *, actor: Actor, at: datetime,
         # The department lives in the process data too, so later tasks of this assignment follow it.
         run_engine_event(session, case, event_type="task_data_set", actor=actor, at=at, hooks=hooks,
                          payload={"task_id": item.task_id, "data": {"responsible_department": department}})
+        previous = item.department_code
         item.department_code = case.department_code = department
+        if (moved := hooks.get(item.form_key, case.process_key).reassigned) is not None:
+            moved(session, case, item, previous, at)
+    previous_assignee = item.assignee
     if target is not None:
         item.assignee, item.state, item.claimed_at = target.username, "claimed", to_db(at)
     else:
         item.assignee, item.state = None, "ready"
     case.version += 1
+    # Who held the task before is in the record (and tells the notifications whom to tell it was taken away).
     append_event(session, case, type="reassigned", actor=actor.username, role=actor.role, at=at,
                  payload={"work_item": item.bpmn_id, "department": department, "assignee": assignee,
-                          "reason": reason.strip()})
+                          "previous_assignee": previous_assignee, "reason": reason.strip()})
     return item
 
 
 def escalate(session: Session, work_item_id: int, *, actor: Actor, at: datetime, reason: str) -> WorkItem:
-    """Blow the whistle (吹哨) on an open item before its deadline: the supervisors are told at once."""
+    """Report an open item to the supervisors (上报督办) before its deadline: they are told at once. (吹哨 is
+    the summons of departments: engine.dispatch.)"""
     if not (reason or "").strip():
-        raise ValidationError("吹哨信息有误", {"reason": "请说明需要协调的问题"})
+        raise ValidationError("上报信息有误", {"reason": "请说明需要协调的问题"})
     case, item = _locked_item(session, work_item_id)
     _require_open(item)
     if actor.role != Role.SUPERVISOR.value:
-        check_may_act(actor, item, case)
+        check_may_act(session, actor, item, case)
     item.escalated_at = to_db(at)
     case.version += 1
     append_event(session, case, type="escalated", actor=actor.username, role=actor.role, at=at,
                  payload={"work_item": item.bpmn_id, "reason": reason.strip(), "manual": True, "to": "supervisor"})
     session.add(Notification(case_id=case.id, recipient="supervisor", kind="escalated", created_at=to_db(at),
-                             message=f"案件 {case.tracking_code} 吹哨：{reason.strip()}"))
+                             message=f"案件 {case.tracking_code} 上报督办：{reason.strip()}"))
     return item
 
 
@@ -197,3 +219,46 @@ def fire_case_timers(session: Session, case_id: int, *, at: datetime, hooks: Hoo
         return None
     return run_engine_event(session, case, event_type="timers_fired", actor=SYSTEM, at=at, hooks=hooks,
                             payload={"due": due.isoformat(timespec="microseconds") + "Z"})
+
+
+#: Who may give a resident a new reporter key, after making sure who they are (in person, or a call back).
+KEY_REISSUERS = frozenset({Role.GRID_WORKER.value, Role.SUPERVISOR.value})
+
+
+def replace_reporter_key(session: Session, ref: str | int, *, actor: Actor, at: datetime) -> str:
+    """A new reporter key for the case (the old one stops working), recorded in the case's log; returns the key."""
+    if actor.role not in KEY_REISSUERS:
+        raise PermissionDenied("只有网格员和街道可以补发反映人专用链接")
+    case = find_case(session, ref)
+    check_may_view(session, actor, case)
+    tasks = process_of(session, case.process_version_id).human_tasks.values()
+    if not any(t.role == Role.RESIDENT and not t.multi_instance for t in tasks):
+        raise ConflictError("这类案件没有需要反映人办理的事项，不需要专用链接")
+    if case.status != "open":
+        raise ConflictError("案件已结案，反映人不再需要专用链接")
+    case = lock_case(session, case.id)
+    key = issue_reporter_key(session, case, at=at, by=actor.username)
+    append_event(session, case, type="reporter_key_replaced", actor=actor.username, role=actor.role, at=at,
+                 payload={})
+    return key
+
+
+#: The most a reporter may add at once (the report form's description allows 600 characters).
+INFORMATION_MAX = 600
+
+
+def add_information(session: Session, text: str, *, actor: Actor, at: datetime) -> Case:
+    """The reporter adds to their open case (it got worse, the time it happens, where exactly): recorded in the
+    case's log for the staff, never published. Only the verified reporter may (:func:`check_reporter`)."""
+    if actor.role != Role.RESIDENT.value or not actor.tracking_code:
+        raise PermissionDenied("只有反映人可以补充情况")
+    case = lock_case(session, find_case(session, actor.tracking_code).id)
+    check_reporter(session, actor, case)
+    text = (text or "").strip()
+    if not text or len(text) > INFORMATION_MAX:
+        raise ValidationError("补充情况有误", {"text": f"请写下要补充的情况，最多 {INFORMATION_MAX} 字"})
+    if case.status != "open":
+        raise ConflictError("案件已结案，不能再补充情况")
+    append_event(session, case, type="information_added", actor=actor.username, role=actor.role, at=at,
+                 payload={"text": text})
+    return case

@@ -81,7 +81,8 @@ def inbox_filter(stmt: Select, actor: Actor) -> Select:
 def inbox(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[WorkItem]:
     """The actor's claimed items and their team's unclaimed ones, overdue (earliest deadline) first."""
     stmt = inbox_filter(select(WorkItem), actor)
-    stmt = stmt.order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id).limit(limit).offset(offset)
+    stmt = stmt.order_by(WorkItem.urgency.desc(), WorkItem.due_at.asc().nulls_last(), WorkItem.id)
+    stmt = stmt.limit(limit).offset(offset)
     return list(session.scalars(stmt))
 
 

@@ -30,6 +30,14 @@ def grid_for(role: str, case: Case) -> str | None:
     return case.grid_code if role == Role.GRID_WORKER.value else None
 
 
+#: A case's priority (一般 / 紧急 / 特急) as the number inboxes sort by, most urgent highest.
+URGENCY = {"normal": 0, "urgent": 1, "critical": 2}
+
+
+def urgency_of(priority: Any) -> int:
+    return URGENCY.get(priority, 0) if isinstance(priority, str) else 0
+
+
 def phase_for(roles: list[str], completed: bool) -> str:
     if completed or not roles:
         return "closed" if completed else "waiting"

@@ -13,18 +13,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.audit.chain import append_event, close_event, open_event
 from engine.audit.models import CaseEvent
 from engine.bpmn.parser import ParsedProcess
 from engine.bpmn.serializer import canonical_json
 from engine.calendar.store import load_calendar
 from engine.cases.hooks import HookRegistry, Record
-from engine.cases.models import Case, Notification, WorkItem
+from engine.cases.models import Case, WorkItem
 from engine.cases.routing import phase_for
 from engine.cases.work_items import sync_work_items
 from engine.clock import to_db
 from engine.people.actor import Actor
 from engine.runtime import Instance, ReadyTask, apply_event, load, new_context
+from engine.specs.decisions import decision_lookup
 from engine.specs.registry import process_of
 
 
@@ -38,6 +39,8 @@ class StepResult:
     fired_timers: list[str] = field(default_factory=list)
     #: The human tasks ready after the step, work items or not (instances of a multi-instance task).
     ready: list[ReadyTask] = field(default_factory=list)
+    #: For a new case: its reporter key, to hand to the reporter now (only its hash is kept).
+    reporter_key: str | None = field(default=None, repr=False)
 
 
 def load_instance(session: Session, case: Case) -> Instance:
@@ -60,13 +63,18 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
     if event_type == "spec_migrated":  # the case moves to another version of its process
         process = process_of(session, int(payload["to_version_id"]))
         case.process_version_id = int(payload["to_version_id"])
+    calendar = load_calendar(session, at)
+    if calendar.overrides_digest is not None:  # the admin-entered days this step's deadlines used: replay checks
+        payload["calendar"] = calendar.overrides_digest
     instance = apply_event(instance, process, event_type, payload,
-                           new_context(case.uuid, issued, at, load_calendar(session, at)))
-    event = append_event(session, case, type=event_type, actor=actor.username, role=actor.role,
-                         at=at, payload=payload)
+                           new_context(case.uuid, issued, at, calendar,
+                                       decision_lookup(session, case.decision_version_id)))
+    # Opened now (the rows the hooks write name its seq), closed after them: the event commits to those rows.
+    event = open_event(session, case, type=event_type, actor=actor.username, role=actor.role,
+                       at=at, payload=payload)
     records: list[Record] = []
     if completed_item is not None:
-        on_completed = hooks.get(completed_item.form_key).completed
+        on_completed = hooks.get(completed_item.form_key, case.process_key).completed
         if on_completed is not None:
             records += on_completed(session, case, completed_item, completed_data or {}, at, actor)
     changes = sync_work_items(session, case, instance, at, hooks,
@@ -74,6 +82,7 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
                               completed_by=actor.username, timers_fired=bool(instance.fired_timers))
     records += changes.records
     save_instance(case, instance, at)
+    close_event(session, case)
     result = StepResult(case, event, changes.opened, changes.closed, fired_timers=list(instance.fired_timers),
                         ready=instance.ready_tasks())
     result.records = append_records(session, case, records, at)
@@ -81,16 +90,9 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
 
 
 def append_records(session: Session, case: Case, records: list[Record], at: datetime) -> list[CaseEvent]:
-    """Log what the step meant in domain terms; escalations also go to the supervisors' outbox."""
-    written = []
-    for record_type, record_payload in records:
-        written.append(append_event(session, case, type=record_type, actor="system", role="system",
-                                    at=at, payload=record_payload))
-        if record_type == "escalated":
-            session.add(Notification(case_id=case.id, recipient=str(record_payload.get("to", "supervisor")),
-                                     kind="escalated", created_at=to_db(at),
-                                     message=f"案件 {case.tracking_code} 超时未办（{record_payload.get('work_item')}），已吹哨上报"))
-    return written
+    """Log what the step meant in domain terms (who is told of them: :mod:`engine.notify.triggers`)."""
+    return [append_event(session, case, type=record_type, actor="system", role="system", at=at,
+                         payload=record_payload) for record_type, record_payload in records]
 
 
 def save_instance(case: Case, instance: Instance, at: datetime) -> None:

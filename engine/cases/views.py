@@ -8,29 +8,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine import labels
 from engine.audit.models import CaseEvent
 from engine.bpmn.forms import FormField, FormSpec
 from engine.bpmn.parser import ParsedProcess
 from engine.calendar import WorkCalendar
 from engine.cases.access import check_may_see_item, check_may_view, visible_cases
-from engine.cases.inbox_query import Deadline
+from engine.cases.deadlines import Deadline, item_deadline, priority_deadline
+from engine.cases.escalations import MissedDeadline, missed_deadline
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import find_case, open_work_items
 from engine.cases.steps import load_instance
-from engine.civic.models import Assignment, ReporterContact, Resolution
+from engine.civic.contact import Contact, contact_of
+from engine.civic.models import Assignment, Resolution
 from engine.clock import as_utc
 from engine.errors import NotFound, ValidationError
 from engine.people.actor import Actor
 from engine.people.models import Department, Grid, User
+from engine.privacy.keys import ERASED, ERASED_EVENT, REASONS
 from engine.specs.queries import version_by_id
 from engine.specs.registry import parsed
 
@@ -63,6 +68,8 @@ class CaseSummary:
     closed_at: datetime | None
     #: The optimistic-lock counter when this was read: a task form sends it back.
     version: int
+    #: 一般 / 紧急 / 特急: ``normal``, ``urgent`` or ``critical``.
+    priority: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -118,10 +125,15 @@ def case_summary(case: Case, names: Names) -> CaseSummary:
         department_name=names.departments.get(case.department_code or ""),
         opened_at=as_utc(case.opened_at), opened_by=case.opened_by, opened_by_name=names.user(case.opened_by),
         closed_at=as_utc(case.closed_at) if case.closed_at else None, version=case.version,
+        priority=case.priority,
     )
 
 
 def shown_value(f: FormField, value: Any, names: Names) -> str | int | bool:
+    if f.id in labels.PERSON_FIELDS and isinstance(value, str):
+        return names.user(value) or value
+    if f.multiple and isinstance(value, list):
+        return "、".join(str(shown_value(replace(f, multiple=False), v, names)) for v in value)
     if f.type == "enum":
         return next((o.label for o in f.options if o.id == value), str(value))
     if f.options_source == "departments":
@@ -132,8 +144,13 @@ def shown_value(f: FormField, value: Any, names: Names) -> str | int | bool:
 
 
 def _values(form: FormSpec, data: dict[str, Any], names: Names) -> tuple[FieldValue, ...]:
-    return tuple(FieldValue(f.label, shown_value(f, data[f.id], names)) for f in form.fields
-                 if data.get(f.id) not in (None, ""))
+    return tuple(FieldValue(field_label(f), shown_value(f, data[f.id], names)) for f in form.fields
+                 if data.get(f.id) not in (None, "", []))
+
+
+def field_label(f: FormField) -> str:
+    """The diagram's label, unless engine/labels.py words the field better (a username field reads as a person)."""
+    return labels.PERSON_FIELDS.get(f.id, f.label)
 
 
 def event_payload(event: CaseEvent) -> dict[str, Any]:
@@ -188,6 +205,10 @@ class TaskView:
     form: FormSpec
     case: CaseSummary
     history: tuple[CompletedStep, ...]
+    #: Field id → the value the form starts with, from the workflow variable its ``prefill`` names.
+    prefill: Mapping[str, Any] = field(default_factory=dict)
+    #: For a task opened by an escalation: the deadline that was missed, when, and by how much.
+    missed: MissedDeadline | None = None
 
     @property
     def is_open(self) -> bool:
@@ -210,7 +231,7 @@ def task_view(session: Session, item_id: int, actor: Actor, *, now: datetime, ca
         raise NotFound("任务不存在")
     case = session.get(Case, item.case_id)
     assert case is not None
-    check_may_see_item(actor, item, case)
+    check_may_see_item(session, actor, item, case)
     process = parsed(version_by_id(session, case.process_version_id))
     human = process.human_tasks.get(item.bpmn_id)
     if human is None:
@@ -221,12 +242,25 @@ def task_view(session: Session, item_id: int, actor: Actor, *, now: datetime, ca
         item_id=item.id, task_name=item.name, bpmn_id=item.bpmn_id, role=item.role, state=item.state,
         department_code=item.department_code, department_name=names.departments.get(item.department_code or ""),
         assignee=item.assignee, assignee_name=names.user(item.assignee),
-        deadline=Deadline.of(item.due_at, now, calendar) if item.is_open else None,
+        deadline=item_deadline(item, now, calendar) if item.is_open else None,
         completed_by=item.completed_by, completed_by_name=names.user(item.completed_by),
         finished_at=as_utc(item.finished_at) if item.finished_at else None,
         form=human.form, case=case_summary(case, names),
         history=tuple(_completed_steps(session, case, process, names)),
+        prefill=_prefill(session, case, item, human.form) if item.is_open else {},
+        missed=missed_deadline(session, case, item, process, names.departments, now=now, calendar=calendar),
     )
+
+
+def _prefill(session: Session, case: Case, item: WorkItem, form: FormSpec) -> dict[str, Any]:
+    """Starting values of the fields that name a workflow variable (read from the waiting task's data)."""
+    wanted = {f.id: f.prefill for f in form.fields if f.prefill}
+    if not wanted:
+        return {}  # most forms: no need to load the workflow
+    tasks = load_instance(session, case).workflow.tasks
+    task = tasks.get(UUID(item.task_id))
+    data = task.data if task is not None else {}
+    return {field_id: data[name] for field_id, name in wanted.items() if data.get(name) not in (None, "", [])}
 
 
 # -- the case page --------------------------------------------------------------------------------
@@ -255,6 +289,14 @@ class Reporter:
 
     name: str | None
     phone: str | None
+    #: The case's data key was shredded: name and phone read 已按规定删除.
+    erased: bool = False
+
+
+def _reporter(contact: Contact) -> Reporter:
+    if contact.erased:
+        return Reporter(ERASED, ERASED, erased=True)
+    return Reporter(mask_name(contact.name), mask_phone(contact.phone))
 
 
 @dataclass(frozen=True)
@@ -279,7 +321,8 @@ class TimelineEntry:
     at: datetime
     type: str
     actor: str
-    #: ``user``, ``system`` or ``resident`` (the reporter acting through the tracking code).
+    #: ``user``, ``system``, ``reporter`` (verified by the reporter key), ``resident`` (the web form) or
+    #: ``code_holder`` (only the public tracking code: records from before reporter keys).
     actor_kind: str
     actor_name: str | None
     role: str
@@ -290,6 +333,8 @@ class TimelineEntry:
     department_name: str | None = None
     assignee_name: str | None = None
     reason: str | None = None
+    #: For ``information_added``: what the reporter added.
+    text: str | None = None
     #: For ``rating``: satisfied / basically / dissatisfied, and whether it is the 7-day default.
     rating: str | None = None
     default_rating: bool = False
@@ -299,6 +344,14 @@ class TimelineEntry:
     repeats: int = 1
     #: seq of the last event the entry stands for.
     last_seq: int | None = None
+    #: For dispatch events: ``direct`` or ``whistle`` (``dispatched``), the co-departments' names (协办),
+    #: a deadline or requested date (``extension_*``, ``deadline_moved``), whether an extension was approved.
+    mode: str | None = None
+    co_department_names: tuple[str, ...] = ()
+    due: str | None = None
+    approved: bool | None = None
+    #: For a department's report-in, arrival or completion: whether it was within its deadline.
+    on_time: bool | None = None
 
 
 #: Keys of a household vote event's payload worth showing; a household's id and choice are not among them.
@@ -327,6 +380,10 @@ class Deadlines:
     accept_due: datetime | None
     onsite_due: datetime | None
     complete_due: datetime | None
+    #: The same deadlines as read now, for the steps still outstanding (None once met or the case closed).
+    accept_deadline: Deadline | None = None
+    onsite_deadline: Deadline | None = None
+    complete_deadline: Deadline | None = None
 
 
 @dataclass(frozen=True)
@@ -347,10 +404,8 @@ class CasePage:
     diagram: DiagramState
 
 
-def _actor_kind(actor: str) -> str:
-    if actor == "system":
-        return "system"
-    return "resident" if actor.startswith("resident:") else "user"
+#: The anonymous web form, which opens a case on its reporter's behalf.
+_actor_kind = labels.actor_kind
 
 
 def _timeline(session: Session, case: Case, process: ParsedProcess, names: Names) -> list[TimelineEntry]:
@@ -365,17 +420,27 @@ def _timeline(session: Session, case: Case, process: ParsedProcess, names: Names
         if event.type == "task_completed" and human is not None and isinstance(p.get("data"), dict):
             choice = next((f for f in human.form.fields if f.type == "enum" and p["data"].get(f.id)), None)
             summary = str(shown_value(choice, p["data"][choice.id], names)) if choice else None
-        department = p.get("department")
+        department = p.get("department") or p.get("lead")
+        co = p.get("co_departments") if isinstance(p.get("co_departments"), list) else []
+        note = p.get("reason") or p.get("message") or p.get("note")
+        if event.type == ERASED_EVENT:
+            note = "：".join(str(x) for x in (REASONS.get(str(p.get("reason")), p.get("reason")), p.get("detail")) if x)
         entries.append(TimelineEntry(
             seq=event.seq, at=as_utc(event.at), type=event.type, actor=event.actor,
             actor_kind=_actor_kind(event.actor), actor_name=names.user(event.actor), role=event.role,
             task_name=human.name if human else None, summary=summary,
             department_name=names.departments.get(str(department), str(department)) if department else None,
             assignee_name=(names.user(str(p["assignee"])) or str(p["assignee"])) if p.get("assignee") else None,
-            reason=str(p["reason"]) if p.get("reason") else None,
+            reason=str(note) if note else None,
+            text=str(p["text"]) if event.type == "information_added" and p.get("text") else None,
             rating=str(p["value"]) if event.type == "rating" and p.get("value") else None,
             default_rating=bool(p.get("default")) if event.type == "rating" else False,
             vote={k: p[k] for k in _VOTE_KEYS if k in p} if event.type.startswith("household_vote") else None,
+            mode=str(p["mode"]) if p.get("mode") else None,
+            co_department_names=tuple(names.departments.get(str(c), str(c)) for c in co),
+            due=str(p.get("requested_due") or p.get("due") or "") or None,
+            approved=bool(p["approved"]) if isinstance(p.get("approved"), bool) else None,
+            on_time=bool(p["on_time"]) if isinstance(p.get("on_time"), bool) else None,
         ))
     return entries
 
@@ -414,7 +479,7 @@ def diagram_of(instance: Any) -> DiagramState:
     return DiagramState(tuple(sorted(completed)), tuple(sorted(current)))
 
 
-def _deadlines(session: Session, case: Case) -> Deadlines:
+def _deadlines(session: Session, case: Case, now: datetime, calendar: WorkCalendar) -> Deadlines:
     resolution = session.scalar(select(Resolution).where(Resolution.case_id == case.id, Resolution.decision == "adopt")
                                 .order_by(Resolution.id.desc()).limit(1))
     assignment = session.scalar(select(Assignment).where(Assignment.case_id == case.id)
@@ -423,11 +488,20 @@ def _deadlines(session: Session, case: Case) -> Deadlines:
     def utc(value: datetime | None) -> datetime | None:
         return as_utc(value) if value else None
 
+    def pending(due: datetime | None, done: datetime | None) -> Deadline | None:
+        if case.status != "open" or done is not None:
+            return None
+        return priority_deadline(due, case.priority, now, calendar)
+
+    if assignment is None:
+        return Deadlines(resolution.deadline if resolution else None, None, None, None)
     return Deadlines(
         resolution_deadline=resolution.deadline if resolution else None,
-        accept_due=utc(assignment.accept_due) if assignment else None,
-        onsite_due=utc(assignment.onsite_due) if assignment else None,
-        complete_due=utc(assignment.complete_due) if assignment else None,
+        accept_due=utc(assignment.accept_due), onsite_due=utc(assignment.onsite_due),
+        complete_due=utc(assignment.complete_due),
+        accept_deadline=pending(assignment.accept_due, assignment.accepted_at),
+        onsite_deadline=pending(assignment.onsite_due, assignment.on_site_at or assignment.completed_at),
+        complete_deadline=pending(assignment.complete_due, assignment.completed_at),
     )
 
 
@@ -444,16 +518,16 @@ def case_page(session: Session, ref: str, actor: Actor, *, now: datetime, calend
     names = Names(session)
     items = open_work_items(session, case.id)
     names.users(i.assignee for i in items)
-    contact = session.get(ReporterContact, case.id)
+    contact = contact_of(session, case)
     return CasePage(
         case=case_summary(case, names),
-        reporter=Reporter(mask_name(contact.name), mask_phone(contact.phone)) if contact else None,
-        deadlines=_deadlines(session, case),
+        reporter=_reporter(contact) if contact else None,
+        deadlines=_deadlines(session, case, now, calendar),
         tasks=tuple(CurrentTask(
             item_id=i.id, task_name=i.name, role=i.role, state=i.state, department_code=i.department_code,
             department_name=names.departments.get(i.department_code or ""), grid_code=i.grid_code,
             assignee=i.assignee, assignee_name=names.user(i.assignee),
-            deadline=Deadline.of(i.due_at, now, calendar)) for i in items),
+            deadline=item_deadline(i, now, calendar)) for i in items),
         timeline=tuple(collapse_repeats(_timeline(session, case, process, names))),
         diagram=diagram_state(session, case),
     )

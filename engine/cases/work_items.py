@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.hooks import HookRegistry, Record
 from engine.cases.models import Case, WorkItem
-from engine.cases.routing import department_for, grid_for
+from engine.cases.routing import department_for, grid_for, urgency_of
 from engine.clock import to_db
 from engine.runtime import Instance
 
@@ -38,7 +38,10 @@ def sync_work_items(session: Session, case: Case, instance: Instance, at: dateti
     known = {item.task_id for item in existing}
     for item in existing:
         if item.task_id in ready:
-            item.due_at = to_db(ready[item.task_id].due_at)
+            # The task's own boundary timer decides; a task without one keeps the deadline a hook gave it
+            # (a mediation's 30 days, kept by the process beside the mediator's tasks).
+            if ready[item.task_id].due_at is not None:
+                item.due_at = to_db(ready[item.task_id].due_at)
             continue
         item.finished_at = to_db(at)
         if item.task_id == completed_task_id:
@@ -46,7 +49,7 @@ def sync_work_items(session: Session, case: Case, instance: Instance, at: dateti
         else:
             # Interrupted: a boundary timer fired, or the process moved on without it.
             item.state = "cancelled"
-            cancelled = hooks.get(item.form_key).cancelled
+            cancelled = hooks.get(item.form_key, case.process_key).cancelled
             if cancelled is not None:
                 changes.records += cancelled(session, case, item, at, timers_fired)
         changes.closed.append(item)
@@ -59,10 +62,10 @@ def sync_work_items(session: Session, case: Case, instance: Instance, at: dateti
             form_key=human.form.key, lane=human.lane, role=human.role.value,
             department_code=department_for(human.role.value, case, task.data),
             grid_code=grid_for(human.role.value, case), state="ready",
-            created_at=to_db(at), due_at=to_db(task.due_at),
+            created_at=to_db(at), due_at=to_db(task.due_at), urgency=urgency_of(task.data.get("priority")),
         )
         session.add(item)
-        opened = hooks.get(item.form_key).opened
+        opened = hooks.get(item.form_key, case.process_key).opened
         if opened is not None:
             opened(session, case, item, task.data, at)
         changes.opened.append(item)

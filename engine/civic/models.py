@@ -10,13 +10,14 @@ from engine.db import Base
 
 
 class ReporterContact(Base):
-    """Who reported the issue. Sensitive: shown masked unless the role may see it."""
+    """Who reported the issue (敏感): both values are tokens encrypted under the case's data key
+    (:mod:`engine.civic.contact` reads and writes them), shown masked unless the role may see them."""
 
     __tablename__ = "reporter_contact"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
-    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Resolution(Base):
@@ -38,7 +39,7 @@ class Resolution(Base):
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Published to the reporter when the issue is rejected or deferred.
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    decided_at: Mapped[datetime] = mapped_column(nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
     decided_by: Mapped[str] = mapped_column(String(80), nullable=False)
 
 
@@ -50,6 +51,10 @@ class Assignment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), nullable=False, index=True)
     department_code: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    #: ``sole`` (direct dispatch), ``lead`` (牵头) or ``co`` (协办) in a whistle.
+    role: Mapped[str] = mapped_column(String(10), nullable=False, default="sole", server_default="sole")
+    #: Which dispatch of the case this is (1 for the first; a return or reopen dispatches again).
+    round: Mapped[int] = mapped_column(nullable=False, default=1, server_default="1")
     #: pending, accepted, on_site, completed, returned, reassigned.
     state: Mapped[str] = mapped_column(String(20), nullable=False)
     assigned_at: Mapped[datetime] = mapped_column(nullable=False)

@@ -8,57 +8,16 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.hooks import FormHooks, HookRegistry, Record
 from engine.cases.models import Case, WorkItem
 from engine.civic import rules
-from engine.civic.models import Assignment, Rating, Resolution
-from engine.clock import as_utc, to_db
+from engine.civic.models import Rating, Resolution
+from engine.clock import to_db
+from engine.dispatch import records as dispatch
+from engine.dispatch import rules as dispatch_rules
 from engine.people.actor import Actor
-
-
-def _when(value: Any) -> datetime | None:
-    return to_db(as_utc(datetime.fromisoformat(value))) if isinstance(value, str) and value else None
-
-
-def current_assignment(session: Session, case: Case) -> Assignment | None:
-    """The newest assignment of the case that is still in the department's hands."""
-    return session.scalar(
-        select(Assignment)
-        .where(Assignment.case_id == case.id, Assignment.state.in_(("pending", "accepted", "on_site")))
-        .order_by(Assignment.id.desc())
-        .limit(1)
-    )
-
-
-def _acceptance_opened(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any],
-                       at: datetime) -> None:
-    department = item.department_code or case.department_code
-    assignment = current_assignment(session, case)
-    if assignment is not None and (assignment.department_code != department or assignment.state != "pending"):
-        assignment.state = "reassigned"
-        assignment = None
-    if assignment is None:
-        assignment = Assignment(case_id=case.id, department_code=department, state="pending",
-                                assigned_at=to_db(at), escalations=0)
-        session.add(assignment)
-    assignment.accept_due = item.due_at or _when(data.get("accept_due"))
-    assignment.onsite_due = _when(data.get("onsite_due"))
-    assignment.complete_due = _when(data.get("complete_due"))
-    case.department_code = department
-
-
-def _on_site_opened(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any], at: datetime) -> None:
-    if (assignment := current_assignment(session, case)) is not None and item.due_at:
-        assignment.onsite_due = item.due_at
-
-
-def _completion_opened(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any],
-                       at: datetime) -> None:
-    if (assignment := current_assignment(session, case)) is not None and item.due_at:
-        assignment.complete_due = item.due_at
 
 
 def _resolution_completed(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any],
@@ -74,32 +33,9 @@ def _resolution_completed(session: Session, case: Case, item: WorkItem, data: Ma
     ))
     if data["decision"] == "adopt":
         case.department_code = data["responsible_department"]
-    return []
-
-
-def _assignment_step(field: str, state: str):
-    def completed(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any],
-                  at: datetime, actor: Actor) -> list[Record]:
-        if (assignment := current_assignment(session, case)) is not None:
-            setattr(assignment, field, to_db(at))
-            assignment.state = state
-            if state == "completed":
-                assignment.completion_report = data.get("completion_report")
-                assignment.evidence = data.get("evidence")
-        return []
-    return completed
-
-
-def _acceptance_completed(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any],
-                          at: datetime, actor: Actor) -> list[Record]:
-    assignment = current_assignment(session, case)
-    if assignment is None:
-        return []
-    if data["accept_decision"] == "accepted":
-        assignment.accepted_at, assignment.state = to_db(at), "accepted"
-    else:
-        assignment.returned_at, assignment.state = to_db(at), "returned"
-        assignment.return_reason = data.get("return_reason")
+        return [("dispatched", {"mode": "council", "lead": data["responsible_department"], "co_departments": [],
+                                "suggested": case.suggested_department, "overridden": False, "reason": None,
+                                "priority": case.priority, "by": item.bpmn_id})]
     return []
 
 
@@ -129,28 +65,31 @@ def _rating_cancelled(session: Session, case: Case, item: WorkItem, at: datetime
     return [("rating", {"value": "basically", "default": True})]
 
 
-def _deadline_missed(session: Session, case: Case, item: WorkItem, at: datetime, by_timer: bool) -> list[Record]:
-    if not by_timer:
-        return []
-    if (assignment := current_assignment(session, case)) is not None:
-        assignment.escalations += 1
-    return [("escalated", {"work_item": item.bpmn_id, "department": item.department_code,
-                           "due_at": item.due_at.isoformat() + "Z" if item.due_at else None,
-                           "to": "supervisor"})]
+#: The process whose forms these are.
+CIVIC_LOOP = "civic_loop"
 
 
-def register(registry: HookRegistry) -> None:
+def register(hooks: HookRegistry) -> None:
     """Register the civic loop's forms (the ``camunda:formKey`` values in ``bpmn/civic_loop.bpmn``)."""
-    registry.register("triage", FormHooks(validate=rules.validate_triage))
+    hooks.own_intake(CIVIC_LOOP, "report")
+    registry = hooks.for_process(CIVIC_LOOP)
+    registry.register("triage", FormHooks(validate=dispatch_rules.validate_triage, opened=dispatch.triage_opened,
+                                          completed=dispatch.triage_completed, cancelled=dispatch.triage_missed))
     registry.register("resolution", FormHooks(validate=rules.validate_resolution,
                                               completed=_resolution_completed))
-    registry.register("acceptance", FormHooks(validate=rules.validate_acceptance, opened=_acceptance_opened,
-                                              completed=_acceptance_completed, cancelled=_deadline_missed))
-    registry.register("on_site", FormHooks(opened=_on_site_opened, completed=_assignment_step("on_site_at", "on_site"),
-                                           cancelled=_deadline_missed))
-    registry.register("completion", FormHooks(opened=_completion_opened,
-                                              completed=_assignment_step("completed_at", "completed"),
-                                              cancelled=_deadline_missed))
+    registry.register("acceptance", FormHooks(validate=dispatch_rules.validate_acceptance,
+                                              opened=dispatch.acceptance_opened,
+                                              completed=dispatch.acceptance_completed,
+                                              cancelled=dispatch.deadline_missed, reassigned=dispatch.department_moved))
+    registry.register("on_site", FormHooks(opened=dispatch.on_site_opened, completed=dispatch.on_site_completed,
+                                           cancelled=dispatch.deadline_missed, reassigned=dispatch.department_moved))
+    registry.register("part_report", FormHooks(opened=dispatch.part_opened, completed=dispatch.part_report_completed,
+                                               cancelled=dispatch.deadline_missed,
+                                               reassigned=dispatch.department_moved))
+    registry.register("completion", FormHooks(opened=dispatch.completion_opened,
+                                              completed=dispatch.completion_completed,
+                                              cancelled=dispatch.deadline_missed,
+                                              reassigned=dispatch.department_moved))
     registry.register("return_review", FormHooks(validate=rules.validate_return_review,
                                                  completed=_reassignment_completed("review_action")))
     registry.register("escalation", FormHooks(validate=rules.validate_escalation,

@@ -5,12 +5,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import china_date
 from engine.cases.models import Case
-from engine.civic.models import Assignment
 from engine.errors import ValidationError
 
 
@@ -18,26 +16,22 @@ def _fail(**errors: str) -> None:
     raise ValidationError("表单填写有误", errors)
 
 
+#: Why a major matter cannot be adopted from a task form: only a sitting has a roster, attendance and each
+#: member's vote (engine.council.meetings records them and completes the task itself).
+MAJOR_AT_SITTING = ("重大事项须在议事会会议上表决通过（记录出席情况和每位成员的表决）："
+                    "请在「议事会议」中安排会议并记录表决，不能在此直接填写票数通过")
+
+
 def vote_passes(votes_for: int, votes_against: int, votes_abstain: int, major: bool,
-                num: int = 2, den: int = 3) -> bool:
-    """Major matters need ``num/den`` of the members voting (重大事项需经2/3以上成员同意 by default,
-    configurable per council); others a majority."""
+                num: int = 2, den: int = 3, *, base: int | None = None) -> bool:
+    """Major matters need ``num/den`` of ``base`` — the members, as a sitting counts them (重大事项需经2/3以上
+    成员同意 by default, configurable per council) — or of the votes when no sitting says; others a majority."""
     total = votes_for + votes_against + votes_abstain
     if total <= 0:
         return False
-    return votes_for * den >= total * num if major else votes_for * 2 > total
-
-
-def validate_triage(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
-    if data.get("triage_decision") != "duplicate":
-        return
-    code = data.get("duplicate_of")
-    if not code:
-        _fail(duplicate_of="合并重复件时必须填写原案件编号")
-    if code == case.tracking_code:
-        _fail(duplicate_of="不能与本案件合并")
-    if session.scalar(select(Case.id).where(Case.tracking_code == code)) is None:
-        _fail(duplicate_of=f"案件 {code} 不存在")
+    if major:
+        return votes_for * den >= (base if base is not None else total) * num
+    return votes_for * 2 > total
 
 
 def validate_resolution(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
@@ -53,25 +47,17 @@ def validate_resolution(session: Session, case: Case, data: Mapping[str, Any], a
         elif date.fromisoformat(data["deadline"]) < china_date(at):
             errors["deadline"] = "完成时限不能早于今天"
         major = bool(data.get("major_matter")) or decision == "household_vote"
+        if major and "council_meeting" not in data:
+            _fail(major_matter=MAJOR_AT_SITTING)
         num, den = int(data.get("major_threshold_num", 2)), int(data.get("major_threshold_den", 3))
-        if not vote_passes(data["votes_for"], data["votes_against"], data["votes_abstain"], major, num, den):
+        if not vote_passes(data["votes_for"], data["votes_against"], data["votes_abstain"], major, num, den,
+                           base=data.get("major_vote_base")):
             errors["votes_for"] = (f"重大事项需经 {num}/{den} 以上成员同意" if major
                                    else "赞成票未过半数，不能通过")
         if errors:
             _fail(**errors)
     elif decision == "reject" and not data.get("reason"):
         _fail(reason="不予采纳时必须说明理由（将向反映人公示）")
-
-
-def validate_acceptance(session: Session, case: Case, data: Mapping[str, Any], at: datetime) -> None:
-    if data.get("accept_decision") != "return":
-        return
-    if not data.get("return_reason"):
-        _fail(return_reason="退回时必须说明理由")
-    returned = session.scalar(select(func.count(Assignment.id)).where(
-        Assignment.case_id == case.id, Assignment.state == "returned"))
-    if returned:
-        _fail(accept_decision="本案已退回过一次，不能再次退回；如有困难请联系街道督办")
 
 
 def _require_department_on_reassign(action_field: str, action: str = "reassign"):

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any, NoReturn, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event, event_hash
+from engine.audit.chain import append_event, event_hash, refuse_backwards
+from engine.audit.leaves import INSERT_LEAF, event_leaf, hold_append_lock
 from engine.audit.models import CaseEvent
 from engine.bpmn.serializer import canonical_json
 from engine.cases.hooks import HookRegistry
@@ -59,13 +62,13 @@ def open_vote(session: Session, case: Case, item: WorkItem, *, agenda_item: Agen
               buildings: list[str],
               responsible_department: str | None, deadline: str | None, council_votes: tuple[int, int, int],
               days: int, actor: Actor, at: datetime, hooks: HookRegistry,
-              settings: rules.CouncilSettings = rules.DEFAULT,
-              major: tuple[int, int] | None = None) -> tuple[HouseholdVote, dict[int, str]]:
+              threshold: Fraction, sitting: Mapping[str, Any]) -> tuple[HouseholdVote, dict[int, str]]:
     """Open the vote: ``deliberate`` completes with the council's decision to put the matter to the households,
     and one ballot (with a fresh one-time token) per household of ``buildings``.
 
-    ``major`` is the council's 2/3 rule as the meeting counted it. Returns the vote and the voting tokens by
-    household id; only their hashes are stored.
+    ``threshold`` is the share of all households the council set for this vote; ``sitting`` says which meeting
+    decided and how it counted its 2/3 rule. Returns the vote and the voting tokens by household id; only their
+    hashes are stored.
     """
     buildings = sorted({b.strip() for b in buildings if b and b.strip()})
     proposal = (proposal or "").strip()
@@ -98,19 +101,17 @@ def open_vote(session: Session, case: Case, item: WorkItem, *, agenda_item: Agen
         case_id=case.id, agenda_item_id=agenda_item.id if agenda_item else None, proposal=proposal,
         community=community, buildings=",".join(buildings), responsible_department=responsible_department,
         deadline=due, council_for=council_votes[0], council_against=council_votes[1],
-        council_abstain=council_votes[2], threshold_num=settings.household_threshold.numerator,
-        threshold_den=settings.household_threshold.denominator, opens_at=to_db(at), closes_at=to_db(closes_at),
+        council_abstain=council_votes[2], threshold_num=threshold.numerator,
+        threshold_den=threshold.denominator, opens_at=to_db(at), closes_at=to_db(closes_at),
         status="open", eligible=len(ids), voted=0, opened_by=actor.username)
     session.add(vote)
     session.flush()
     form = {"decision": "household_vote", "major_matter": True, "responsible_department": responsible_department,
             "deadline": due.isoformat(), "votes_for": council_votes[0], "votes_against": council_votes[1],
             "votes_abstain": council_votes[2], "resolution_text": proposal[:2000], "reason": None}
-    num, den = major or (settings.major.numerator, settings.major.denominator)
     # What the diagram needs besides the form: its instances, the timer, the thresholds it counts with.
-    process_data = {"household_count": len(ids), "vote_closes_at": as_utc(closes_at).isoformat(),
-                    "household_threshold_num": vote.threshold_num, "household_threshold_den": vote.threshold_den,
-                    "major_threshold_num": num, "major_threshold_den": den}
+    process_data = {**sitting, "household_count": len(ids), "vote_closes_at": as_utc(closes_at).isoformat(),
+                    "household_threshold_num": vote.threshold_num, "household_threshold_den": vote.threshold_den}
     step = operations.complete_task(session, item.id, form, actor=actor, at=at, hooks=hooks,
                                     process_data=process_data)
     if sum(1 for t in step.ready if t.human.form.key == BALLOT_FORM) != len(ids):
@@ -169,8 +170,12 @@ _BALLOT_BY_TOKEN = _BALLOT.where(_ballots.c.token_hash == bindparam("token_hash"
 _BALLOT_BY_HOUSEHOLD = _BALLOT.where(_ballots.c.vote_id == bindparam("vote_id"),
                                      _ballots.c.household_id == bindparam("household_id"))
 _BALLOT_BY_ID = _BALLOT.where(_ballots.c.id == bindparam("ballot_id"))
-_HEAD = select(_cases.c.uuid, _cases.c.last_seq, _cases.c.head_hash).where(_cases.c.id == bindparam("case_id"))
-_HEAD_LOCKED = _HEAD.with_for_update()
+#: The case's chain head and the time of its newest event (a vote is never dated before it).
+_LAST_AT = (select(_events.c.at).where(_events.c.case_id == _cases.c.id, _events.c.seq == _cases.c.last_seq)
+            .scalar_subquery())
+_HEAD = select(_cases.c.uuid, _cases.c.last_seq, _cases.c.head_hash, _cases.c.tracking_code, _LAST_AT).where(
+    _cases.c.id == bindparam("case_id"))
+_HEAD_LOCKED = _HEAD.with_for_update(of=_cases)
 _CAST = (update(_ballots).where(_ballots.c.id == bindparam("ballot_id"), _ballots.c.choice.is_(None))
          .values(choice=bindparam("choice"), channel=bindparam("channel"), cast_at=bindparam("at"),
                  cast_by=bindparam("cast_by")))
@@ -194,8 +199,10 @@ def _record(session: Session, row: Any, choice: str, channel: str, cast_by: str,
         raise ValidationError("请选择同意、反对或弃权", {"choice": "请选择同意、反对或弃权"})
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"  # SQLite's BEGIN IMMEDIATE holds the write lock already
-    case_uuid, last_seq, head_hash = conn.execute(_HEAD if sqlite else _HEAD_LOCKED, {"case_id": row.case_id}).one()
+    case_uuid, last_seq, head_hash, tracking, last_at = conn.execute(
+        _HEAD if sqlite else _HEAD_LOCKED, {"case_id": row.case_id}).one()
     stored_at = to_db(at)
+    refuse_backwards(tracking, last_at, stored_at)
     cast = conn.execute(_CAST, {"ballot_id": row.id, "choice": choice, "channel": channel, "at": stored_at,
                                 "cast_by": cast_by})
     if cast.rowcount != 1:
@@ -210,6 +217,8 @@ def _record(session: Session, row: Any, choice: str, channel: str, cast_by: str,
                         role=role, at=at, payload=json.loads(text))
     conn.execute(_EVENT, {"case_id": row.case_id, "seq": seq, "type": "household_vote_cast", "actor": cast_by,
                           "role": role, "at": stored_at, "payload": text, "prev_hash": head_hash, "hash": digest})
+    hold_append_lock(session)
+    conn.execute(INSERT_LEAF, event_leaf(row.case_id, case_uuid, seq, digest))  # its place in the Merkle log
     conn.execute(_MOVE_HEAD, {"case_id": row.case_id, "seq": seq, "digest": digest})
     return row.vote_id, counted.voted >= counted.eligible
 

@@ -55,6 +55,9 @@ class ItemDecision:
     #: For a household vote: the affected buildings and how many days the vote stays open.
     buildings: list[str] = field(default_factory=list)
     vote_days: int | None = None
+    #: The share of all households that must say yes, chosen by the council for this vote (``"3/4"``);
+    #: the settings' default when None.
+    threshold: str | None = None
 
 
 @dataclass
@@ -130,7 +133,8 @@ def schedule_meeting(session: Session, *, title: str, scheduled_for: datetime, m
     meeting = CouncilMeeting(title=title, scheduled_for=to_db(scheduled_for), location=(location or None),
                              status="scheduled", quorum_num=settings.quorum.numerator,
                              quorum_den=settings.quorum.denominator, major_num=settings.major.numerator,
-                             major_den=settings.major.denominator, created_at=to_db(at), created_by=actor.username)
+                             major_den=settings.major.denominator, major_base=settings.major_base,
+                             created_at=to_db(at), created_by=actor.username)
     session.add(meeting)
     session.flush()
     for i, name in enumerate(names):
@@ -208,13 +212,26 @@ def record_sitting(session: Session, meeting_id: int, *, present: set[int], deci
             continue
         votes_for, votes_against, votes_abstain = _count(votes)
         major = d.major_matter or d.decision == "household_vote"
+        base = rules.major_vote_base(len(members), len(present), meeting.major_base)
         if d.decision in ("adopt", "household_vote") and not rules.council_passes(
-                votes_for, len(present), major, meeting.major_num, meeting.major_den):
+                votes_for, len(present), major, meeting.major_num, meeting.major_den, base=base):
             errors[key + "votes_for"] = (
-                f"重大事项需经出席成员的 {meeting.major_num}/{meeting.major_den} 以上同意"
-                f"（出席 {len(present)} 人，赞成 {votes_for} 票）" if major
+                f"重大事项需经{rules.MAJOR_BASES[meeting.major_base]}的 {meeting.major_num}/{meeting.major_den} "
+                f"以上同意：{base} 人中至少 {rules.votes_needed(base, meeting.major_num, meeting.major_den)} 票赞成"
+                f"（应到 {len(members)} 人，出席 {len(present)} 人，赞成 {votes_for} 票）" if major
                 else f"赞成票未过出席成员半数（出席 {len(present)} 人，赞成 {votes_for} 票）")
             continue
+        threshold = settings.household_threshold
+        if d.decision == "household_vote" and d.threshold:
+            chosen = rules.parse_threshold(d.threshold, settings)
+            if chosen is None:
+                offered = "、".join(f"{t.numerator}/{t.denominator}" for t in settings.household_thresholds)
+                errors[key + "threshold"] = f"通过比例应为 {offered} 之一"
+                continue
+            threshold = chosen
+        # The sitting, for the civic loop's rule that a major matter is adopted only at one, and its count.
+        sitting = {"council_meeting": meeting.id, "major_vote_base": base,
+                   "major_threshold_num": meeting.major_num, "major_threshold_den": meeting.major_den}
         item.major_matter, item.votes_for, item.votes_against, item.votes_abstain = (
             major, votes_for, votes_against, votes_abstain)
         for member_id, vote in votes.items():
@@ -227,7 +244,7 @@ def record_sitting(session: Session, meeting_id: int, *, present: set[int], deci
                     buildings=d.buildings, responsible_department=d.responsible_department,
                     deadline=d.deadline, council_votes=(votes_for, votes_against, votes_abstain),
                     days=d.vote_days or settings.household_vote_days, actor=actor, at=at, hooks=hooks,
-                    settings=settings, major=(meeting.major_num, meeting.major_den))
+                    threshold=threshold, sitting=sitting)
                 result.tokens[opened.id] = tokens
             else:
                 form = {"decision": d.decision, "major_matter": major,
@@ -235,9 +252,8 @@ def record_sitting(session: Session, meeting_id: int, *, present: set[int], deci
                         "deadline": d.deadline or None, "votes_for": votes_for, "votes_against": votes_against,
                         "votes_abstain": votes_abstain, "resolution_text": d.resolution_text or None,
                         "reason": d.reason or None}
-                step = operations.complete_task(
-                    session, work_item.id, form, actor=actor, at=at, hooks=hooks,
-                    process_data={"major_threshold_num": meeting.major_num, "major_threshold_den": meeting.major_den})
+                step = operations.complete_task(session, work_item.id, form, actor=actor, at=at, hooks=hooks,
+                                                process_data=sitting)
                 item.event_seq = step.event.seq
         except ValidationError as exc:
             for name, message in exc.field_errors.items():

@@ -20,11 +20,14 @@ class CouncilMeeting(Base):
     location: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: scheduled or held.
     status: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
-    #: Quorum and the major-matter rule as fractions of the members (present), fixed when scheduled.
+    #: Quorum and the major-matter rule as fractions, fixed when scheduled.
     quorum_num: Mapped[int] = mapped_column(nullable=False)
     quorum_den: Mapped[int] = mapped_column(nullable=False)
     major_num: Mapped[int] = mapped_column(nullable=False)
     major_den: Mapped[int] = mapped_column(nullable=False)
+    #: Whom the major-matter fraction counts: ``members`` (all on the roster: 「2/3以上成员同意」) or ``present``
+    #: (meetings recorded before the rule counted members).
+    major_base: Mapped[str] = mapped_column(String(10), nullable=False, server_default="present")
     created_at: Mapped[datetime] = mapped_column(nullable=False)
     created_by: Mapped[str] = mapped_column(String(80), nullable=False)
     held_at: Mapped[datetime | None] = mapped_column(nullable=True)

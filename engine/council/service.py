@@ -1,4 +1,4 @@
-"""The council's service: each call is one transaction, like :class:`engine.service.CaseService`.
+"""The council's service: each call is one transaction, like :class:`engine.cases.service.CaseService`.
 
 ``web/`` reaches it as ``app.extensions["casegrid.council"]``.
 """
@@ -17,12 +17,12 @@ from engine.council.models import Household
 from engine.db import Database
 from engine.errors import PermissionDenied
 from engine.people.actor import SYSTEM, Actor
+from engine.processes import default_hooks
 
 
 class CouncilService:
     def __init__(self, db: Database, clock: Clock | None = None, hooks: HookRegistry | None = None,
                  settings: rules.CouncilSettings = rules.DEFAULT) -> None:
-        from engine.service import default_hooks
         self.db = db
         self.clock = clock or SystemClock()
         self.hooks = hooks or default_hooks()
@@ -59,7 +59,7 @@ class CouncilService:
     def meeting(self, meeting_id: int, actor: Actor) -> views.MeetingPage:
         _staff(actor)
         with self.db.reading() as s:
-            return views.meeting_page(s, meeting_id)
+            return views.meeting_page(s, meeting_id, self.settings)
 
     # -- household votes ---------------------------------------------------------------------------
 

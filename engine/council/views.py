@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.models import Case
 from engine.clock import as_utc
-from engine.council import households, meetings
+from engine.council import households, meetings, rules
 from engine.council.models import (
     AgendaItem,
     CouncilMeeting,
@@ -84,6 +84,10 @@ class MeetingPage:
     status: str
     quorum: str
     major_rule: str
+    #: Whom the major rule counts, in words: 全体成员 or 出席成员.
+    major_base: str
+    #: The household thresholds the council may choose for a vote ("2/3", "3/4"), the default first.
+    thresholds: list[str]
     held_at: datetime | None
     recorded_by: str | None
     minutes: str | None
@@ -174,6 +178,11 @@ class BallotPage:
     choice: str | None
     channel: str | None
     cast_at: datetime | None
+    #: The share of all households that must say yes, as the council set it for this vote ("3/4").
+    threshold: str
+    #: The same in words (四分之三).
+    threshold_words: str
+    eligible: int
 
 
 def pending_issues(session: Session) -> list[IssueRow]:
@@ -191,7 +200,8 @@ def meeting_rows(session: Session) -> list[MeetingRow]:
     return [MeetingRow(m.id, m.title, m.scheduled_for, m.location, m.status, counts.get(m.id, 0)) for m in rows]
 
 
-def meeting_page(session: Session, meeting_id: int) -> MeetingPage:
+def meeting_page(session: Session, meeting_id: int,
+                 settings: rules.CouncilSettings = rules.DEFAULT) -> MeetingPage:
     m = meetings.get_meeting(session, meeting_id)
     members = [MemberView(x.id, x.name, x.present) for x in session.scalars(
         select(MeetingMember).where(MeetingMember.meeting_id == m.id).order_by(MeetingMember.position))]
@@ -206,7 +216,14 @@ def meeting_page(session: Session, meeting_id: int) -> MeetingPage:
                                  item.major_matter, item.votes_for, item.votes_against, item.votes_abstain,
                                  votes, vote_id, meetings._open_deliberation(session, case.id) is not None))
     return MeetingPage(m.id, m.title, m.scheduled_for, m.location, m.status, f"{m.quorum_num}/{m.quorum_den}",
-                       f"{m.major_num}/{m.major_den}", m.held_at, m.recorded_by, m.minutes, members, agenda)
+                       f"{m.major_num}/{m.major_den}", rules.MAJOR_BASES.get(m.major_base, m.major_base),
+                       _thresholds(settings), m.held_at, m.recorded_by, m.minutes, members, agenda)
+
+
+def _thresholds(settings: rules.CouncilSettings) -> list[str]:
+    default = settings.household_threshold
+    ordered = [default, *(t for t in settings.household_thresholds if t != default)]
+    return [f"{t.numerator}/{t.denominator}" for t in ordered]
 
 
 def vote_rows(session: Session, *, status: str | None = None) -> list[VoteRow]:
@@ -268,4 +285,5 @@ def ballot_page(session: Session, token: str, now: datetime) -> BallotPage:
     case = _get(session, Case, vote.case_id)
     return BallotPage(vote.id, case.title, vote.proposal, vote.community, household.building, household.room,
                       vote.closes_at, vote.status == "open" and now < as_utc(vote.closes_at),
-                      ballot.choice, ballot.channel, ballot.cast_at)
+                      ballot.choice, ballot.channel, ballot.cast_at, f"{vote.threshold_num}/{vote.threshold_den}",
+                      rules.fraction_label(vote.threshold_num, vote.threshold_den), vote.eligible)

@@ -30,7 +30,7 @@ def seed_households(council: CouncilService, community: str = "幸福里社区",
     with council.db.reading() as s:
         known = set(s.execute(select(Household.building, Household.room)
                               .where(Household.community == community)).all())
-    rows = []
+    rows: list[dict[str, str | None]] = []
     for building, count in buildings.items():
         for i in range(count):
             room = f"{i // 4 + 1}{i % 4 + 1:02d}"
@@ -101,7 +101,7 @@ def run_council_demo(driver: Driver, council: CouncilService) -> None:
         else:
             council.cast_online(token, choice)
     # The square: too few households agree before the window closes → rejected, reason published.
-    for i, (household, token) in enumerate(sorted(result.tokens[square_vote].items())):
+    for i, (_household, token) in enumerate(sorted(result.tokens[square_vote].items())):
         if i % 2:
             continue
         council.cast_online(token, "yes" if i % 4 else "no")

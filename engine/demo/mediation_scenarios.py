@@ -103,13 +103,23 @@ def session(d: Driver, case: Case, result: str, notes: str = "听取双方陈述
 
 
 def sign_agreement(d: Driver, case: Case, refuse: bool = False) -> None:
-    """The agreement with each party's confirmation, recorded in the workspace."""
+    """The agreement as the workspace makes it: the draft printed, each party's signature (the last party
+    refusing when ``refuse``), then in force — or the refusal confirmed and the case sent to 调解不成处置."""
     item_id, actor = _mediator(d, case, "draft_agreement")
-    parties = mediation(d).mediation_page(case.tracking_code, actor).parties
-    mediation(d).record_agreement(
+    service = mediation(d)
+    service.save_agreement_draft(
         item_id, "一、李春梅于十五日内一次性赔偿王建国维修费人民币 3000 元；\n二、双方今后互相体谅，不再因此事发生争执。",
-        {p.id: not (refuse and p.position == len(parties)) for p in parties}, actor,
-        performance_deadline=china_date(d.clock.now()) + timedelta(days=15), note="一式三份")
+        actor, performance_deadline=china_date(d.clock.now()) + timedelta(days=15), note="一式三份")
+    parties = service.mediation_page(case.tracking_code, actor).parties
+    for party in parties:
+        if refuse and party.position == len(parties):
+            service.record_signature(item_id, party.id, actor, signed=False, note="认为赔偿金额过高，拒绝签字")
+        else:
+            service.record_signature(item_id, party.id, actor, signed=True, signed_on=china_date(d.clock.now()))
+    if refuse:
+        service.record_no_agreement(item_id, "第三方当事人拒绝签字，协议未生效", actor)
+    else:
+        service.bring_agreement_into_force(item_id, actor)
 
 
 def follow_up(d: Driver, case: Case, honoured: bool) -> None:

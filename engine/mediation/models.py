@@ -122,12 +122,15 @@ class MediationAgreement(Base):
     number: Mapped[int] = mapped_column(nullable=False)
     terms: Mapped[str] = mapped_column(Text, nullable=False)
     performance_deadline: Mapped[date | None] = mapped_column(nullable=True)
-    #: signed, declined (a party would not sign), honoured or broken (after the follow-up).
+    #: draft (printed for signing, signatures being recorded), signed (in force), declined (never took
+    #: effect: a party would not sign), then honoured or broken (after the follow-up).
     status: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     event_seq: Mapped[int] = mapped_column(nullable=False)
     drafted_at: Mapped[datetime] = mapped_column(nullable=False)
     drafted_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    #: When the last signature was recorded and the agreement took effect (None: never in force).
+    in_force_at: Mapped[datetime | None] = mapped_column(nullable=True)
     followed_up_at: Mapped[datetime | None] = mapped_column(nullable=True)
     follow_up_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -136,7 +139,7 @@ class MediationAgreement(Base):
 
 
 class AgreementConfirmation(Base):
-    """Whether one party confirmed (signed) one agreement."""
+    """Whether one party confirmed (signed) one agreement; no row yet while the party has not answered."""
 
     __tablename__ = "agreement_confirmation"
     __table_args__ = (UniqueConstraint("agreement_id", "party_id", name="uq_agreement_confirmation_party"),)
@@ -144,8 +147,16 @@ class AgreementConfirmation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("mediation_agreement.id"), nullable=False, index=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("mediation_party.id"), nullable=False)
+    #: True: signed; False: refused to sign (a refusal may later turn into a signature, never back).
     confirmed: Mapped[bool] = mapped_column(nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(nullable=False)
+    #: The day the party signed, as written beside the signature on paper.
+    signed_on: Mapped[date | None] = mapped_column(nullable=True)
+    #: Why the party would not sign, in the mediator's words.
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: SHA-256 of the signed scan attached as evidence (purpose ``agreement``), if one was uploaded.
+    scan_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recorded_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     def __repr__(self) -> str:
         return f"<AgreementConfirmation agreement={self.agreement_id} party={self.party_id} {self.confirmed}>"

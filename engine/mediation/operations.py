@@ -4,13 +4,14 @@ Opening a mediation is :func:`open_mediation` rather than :func:`engine.cases.op
 a mediation's category is its dispute type (物业纠纷, 婚姻家庭 … are not issue categories), and its
 parties are written in the same transaction as the case. Everything else a mediation does is the
 ordinary :func:`~engine.cases.operations.complete_task`, with the richer per-party forms of the
-mediator's workspace recording each party's answer just before it.
+mediator's workspace recording each party's answer just before it (the agreement's own document flow —
+draft, signatures, in force — is :mod:`engine.mediation.agreements`).
 """
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,8 +35,8 @@ from engine.mediation.intake import (
     check_mediation_intake,
 )
 from engine.mediation.intake import default_title as mediation_title
-from engine.mediation.models import AgreementConfirmation, Mediation, MediationParty
-from engine.mediation.queries import latest_agreement, parties_of
+from engine.mediation.models import Mediation, MediationParty
+from engine.mediation.queries import parties_of
 from engine.mediation.records import ROUND_DAYS
 from engine.people.actor import Actor
 from engine.specs.queries import current_version
@@ -101,14 +102,14 @@ def open_mediation(session: Session, intake: MediationIntake, *, actor: Actor, a
                             hooks=hooks)
 
 
-def _mediation_item(session: Session, work_item_id: int, form_key: str, actor: Actor) -> tuple[Case, WorkItem]:
+def mediation_item(session: Session, work_item_id: int, form_key: str, actor: Actor) -> tuple[Case, WorkItem]:
     """The open work item of ``form_key``, its case locked, if ``actor`` may do it."""
     item = session.get(WorkItem, work_item_id)
     if item is None or item.form_key != form_key:
         raise NotFound("任务不存在")
     case = lock_case(session, item.case_id)
     session.refresh(item)
-    check_may_act(actor, item, case)
+    check_may_act(session, actor, item, case)
     if not item.is_open:
         raise ConflictError("该任务已办理完成或已取消")
     return case, item
@@ -123,7 +124,7 @@ def record_consent(session: Session, work_item_id: int, answers: Mapping[int, st
                    hooks: HookRegistry, note: str | None = None, referral_channel: str | None = None,
                    expected_version: int | None = None) -> StepResult:
     """Each party's answer (agreed / refused) to mediation, then the consent task: one refusal refers the case."""
-    case, _item = _mediation_item(session, work_item_id, "mediation_consent", actor)
+    case, _item = mediation_item(session, work_item_id, "mediation_consent", actor)
     parties = parties_of(session, case.id)
     errors = {f"party-{p.id}": f"请记录{p.name}是否同意调解" for p in parties if answers.get(p.id) not in CONSENT_ANSWERS}
     if set(answers) - {p.id for p in parties}:
@@ -139,24 +140,3 @@ def record_consent(session: Session, work_item_id: int, answers: Mapping[int, st
             "referral_channel": referral_channel if refusers else None, "consent_note": note}
     return complete_task(session, work_item_id, form, actor=actor, at=at, hooks=hooks,
                          expected_version=expected_version)
-
-
-def record_agreement(session: Session, work_item_id: int, *, terms: str, confirmations: Mapping[int, bool],
-                     actor: Actor, at: datetime, hooks: HookRegistry, performance_deadline: date | None = None,
-                     note: str | None = None, expected_version: int | None = None) -> StepResult:
-    """The agreement's terms and whether each party confirmed (signed) it; any party not signing means no agreement."""
-    case, _item = _mediation_item(session, work_item_id, "mediation_agreement", actor)
-    parties = parties_of(session, case.id)
-    if set(confirmations) - {p.id for p in parties}:
-        raise ValidationError("表单填写有误", {"parties": "表单中有不属于本案的当事人"})
-    declined = [p for p in parties if not confirmations.get(p.id, False)]
-    form = {"agreement_terms": terms, "performance_deadline": performance_deadline.isoformat()
-            if performance_deadline else None, "signing": "declined" if declined else "signed",
-            "declined_by": _who(declined), "agreement_note": note}
-    result = complete_task(session, work_item_id, form, actor=actor, at=at, hooks=hooks,
-                           expected_version=expected_version)
-    agreement = latest_agreement(session, case.id)
-    assert agreement is not None  # written by the agreement hook in this step
-    for row in session.scalars(select(AgreementConfirmation).where(AgreementConfirmation.agreement_id == agreement.id)):
-        row.confirmed = bool(confirmations.get(row.party_id, False))
-    return result

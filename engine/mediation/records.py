@@ -67,10 +67,13 @@ def _hand_to(item: WorkItem, username: str, at: datetime) -> None:
 # -- opened -----------------------------------------------------------------------------------------
 
 def _to_the_mediator(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any], at: datetime) -> None:
-    """A mediator-lane task goes to the mediator in charge of the case."""
-    mediator = mediation_of(session, case).mediator
-    if mediator:
-        _hand_to(item, mediator, at)
+    """A mediator-lane task goes to the mediator in charge of the case, due when the mediation is (its
+    inbox row then reads the same deadline as the workspace)."""
+    mediation = mediation_of(session, case)
+    if mediation.mediator:
+        _hand_to(item, mediation.mediator, at)
+    if item.due_at is None:
+        item.due_at = mediation.due_at
 
 
 def _escalated(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any], at: datetime) -> None:
@@ -79,8 +82,10 @@ def _escalated(session: Session, case: Case, item: WorkItem, data: Mapping[str, 
     mediation.escalated_at = to_db(at)
     waiting = [i for i in _open_items(session, case, Role.MEDIATOR.value) + _open_items(
         session, case, Role.GRID_WORKER.value) if i.bpmn_id != item.bpmn_id]
+    # The deadline missed is the round's, not the waiting task's: named so the supervisor's form says so.
     payload = {"work_item": waiting[0].bpmn_id if waiting else item.bpmn_id, "mediator": mediation.mediator,
-               "due_at": mediation.due_at.isoformat() + "Z", "to": "supervisor"}
+               "due_at": mediation.due_at.isoformat() + "Z", "to": "supervisor",
+               "deadline_name": f"调解期限（受理后 {ROUND_DAYS} 日内达成协议）"}
     # Written here, not returned: an ``opened`` hook has no records of its own.
     append_event(session, case, type="escalated", actor="system", role="system", at=at, payload=payload)
     session.add(Notification(case_id=case.id, recipient="supervisor", kind="escalated", created_at=to_db(at),
@@ -143,13 +148,26 @@ def _session_recorded(session: Session, case: Case, item: WorkItem, data: Mappin
 
 def _agreement_recorded(session: Session, case: Case, item: WorkItem, data: Mapping[str, Any], at: datetime,
                         actor: Actor) -> list[Record]:
-    """The agreement and each party's confirmation (a party named as declining did not sign)."""
-    count = session.scalar(select(func.count(MediationAgreement.id)).where(MediationAgreement.case_id == case.id))
+    """The agreement took effect (各方签字) or never will (拒绝签字).
+
+    Drawn up in the workspace, the draft and its signatures are already recorded party by party: only its
+    status changes. Completed any other way (the API, the simulator), the agreement is written now and a
+    party named as declining did not sign.
+    """
     signed = data["signing"] == "signed"
+    draft = session.scalar(select(MediationAgreement).where(
+        MediationAgreement.case_id == case.id, MediationAgreement.status == "draft")
+        .order_by(MediationAgreement.number.desc()).limit(1))
+    if draft is not None:
+        draft.status, draft.event_seq = ("signed" if signed else "declined"), case.last_seq
+        draft.in_force_at = to_db(at) if signed else None
+        return []
+    count = session.scalar(select(func.count(MediationAgreement.id)).where(MediationAgreement.case_id == case.id))
     agreement = MediationAgreement(
         case_id=case.id, number=(count or 0) + 1, terms=data["agreement_terms"],
         performance_deadline=_day(data.get("performance_deadline")), status="signed" if signed else "declined",
         note=data.get("agreement_note"), event_seq=case.last_seq, drafted_at=to_db(at), drafted_by=actor.username,
+        in_force_at=to_db(at) if signed else None,
     )
     session.add(agreement)
     session.flush()
@@ -222,8 +240,10 @@ def _supervised(session: Session, case: Case, item: WorkItem, data: Mapping[str,
     return records
 
 
-def register(registry: HookRegistry) -> None:
+def register(hooks: HookRegistry) -> None:
     """Register the mediation forms (the ``camunda:formKey`` values in ``bpmn/mediation.bpmn``)."""
+    hooks.own_intake("mediation", "mediation")
+    registry = hooks.for_process("mediation")
     mediator = _to_the_mediator
     registry.register("mediation_assignment", FormHooks(validate=rules.validate_assignment, completed=_assigned))
     registry.register("mediation_acceptance", FormHooks(validate=rules.validate_acceptance, opened=mediator,

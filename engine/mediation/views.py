@@ -1,8 +1,9 @@
 """Read models of the mediator's workspace: my mediations, a mediation's page, the printable agreement.
 
-Plain frozen dataclasses built in one session. Parties' names and contacts are masked unless
-the actor is the mediator in charge; when contacts are shown in full the view is written to
-the access log (数据使用备案) in the same transaction, so nothing is shown unlogged.
+Plain frozen dataclasses built in one session. Parties' names are masked unless the actor is the
+mediator in charge. Their phones and addresses are masked for everyone until the mediator in charge
+asks to see them (``show_contacts``): that one view is written to the access log (数据使用备案) in the
+same transaction, so nothing is shown unlogged and nothing is logged that was not shown.
 """
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from engine.audit.access_log import record_access
-from engine.calendar import china_date
+from engine.audit.purposes import MEDIATION_CONTACT
+from engine.calendar import WorkCalendar, china_date
+from engine.calendar.store import load_calendar
 from engine.cases.access import visible_cases
+from engine.cases.deadlines import Deadline
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import find_case, open_work_items
 from engine.cases.views import CaseSummary, Names, case_summary, mask_name, mask_phone
 from engine.clock import as_utc
-from engine.errors import NotFound, ValidationError
+from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.mediation.access import OPENERS, check_may_view_mediation, may_see_contacts
 from engine.mediation.intake import NEIGHBOUR_DISPUTE
 from engine.mediation.models import (
@@ -43,7 +47,7 @@ from engine.people.roles import Role
 #: The list filter of "my mediations".
 LIST_STATUSES = ("open", "closed", "all")
 #: Why the mediator in charge sees the parties' contacts, as written to the access log.
-CONTACT_REASON = "承办本案调解（本案调解员）"
+CONTACT_REASON = MEDIATION_CONTACT
 CONTACT_FIELDS = "party_phone,party_address"
 LIST_LIMIT = 200
 
@@ -93,6 +97,8 @@ class MediationFacts:
     referral_channel: str | None
     opened_at: datetime
     closed_at: datetime | None
+    #: The mediation's deadline as read now (None once closed): the one reading every page shows.
+    deadline: Deadline | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,13 @@ class ConfirmationView:
     party_id: int
     party_name: str
     party_role: str
+    #: True: signed; False: refused to sign.
     confirmed: bool
+    signed_on: date | None = None
+    #: Why the party would not sign.
+    note: str | None = None
+    #: The signed scan kept as evidence (its file is on the case page).
+    scan_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,24 @@ class AgreementView:
     confirmations: tuple[ConfirmationView, ...]
     followed_up_at: datetime | None
     follow_up_note: str | None
+    in_force_at: datetime | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def never_in_force(self) -> bool:
+        """Printed, perhaps signed by some, but it never took effect (未生效)."""
+        return self.status == "declined"
+
+    def answer(self, party_id: int) -> ConfirmationView | None:
+        """The party's signature or refusal; None while they have not answered."""
+        return next((c for c in self.confirmations if c.party_id == party_id), None)
+
+    @property
+    def all_signed(self) -> bool:
+        return bool(self.confirmations) and all(c.confirmed for c in self.confirmations)
 
 
 @dataclass(frozen=True)
@@ -171,6 +201,15 @@ class MediationPage:
     agreements: tuple[AgreementView, ...]
     assessments: tuple[AssessmentView, ...]
     tasks: tuple[TaskLink, ...]
+    #: True when the parties' names are shown in full (the mediator in charge).
+    names_visible: bool = False
+    #: The actor may ask to see the contacts (the mediator in charge), which is logged.
+    may_show_contacts: bool = False
+
+    @property
+    def draft(self) -> AgreementView | None:
+        """The agreement being signed now, if any."""
+        return next((a for a in reversed(self.agreements) if a.is_draft), None)
 
     def agreement(self, number: int) -> AgreementView:
         for agreement in self.agreements:
@@ -198,6 +237,8 @@ class MediationRow:
     #: The first open task of the case and whether the actor is the one to do it.
     task_name: str | None
     task_item_id: int | None
+    #: The mediation's deadline as read now (None once closed).
+    deadline: Deadline | None = None
 
 
 @dataclass(frozen=True)
@@ -216,16 +257,16 @@ def _linked(case: Case, is_mediation: bool) -> LinkedCase:
     return LinkedCase(case.tracking_code, case.title, case.status, case.outcome, is_mediation)
 
 
-def _party(p: MediationParty, full: bool) -> PartyView:
-    if full:
-        return PartyView(p.id, p.position, p.name, p.party_role, p.phone, p.address, p.consent)
-    return PartyView(p.id, p.position, mask_name(p.name) or "", p.party_role, mask_phone(p.phone),
-                     mask_address(p.address), p.consent)
+def _party(p: MediationParty, names: bool, contacts: bool) -> PartyView:
+    return PartyView(p.id, p.position, p.name if names else (mask_name(p.name) or ""), p.party_role,
+                     p.phone if contacts else mask_phone(p.phone), p.address if contacts else mask_address(p.address),
+                     p.consent)
 
 
-def _facts(m: Mediation, names: Names) -> MediationFacts:
+def _facts(m: Mediation, names: Names, at: datetime, calendar: WorkCalendar) -> MediationFacts:
     return MediationFacts(m.dispute_type, m.summary, m.mediator, names.user(m.mediator), m.rounds, as_utc(m.due_at),
-                          _utc(m.escalated_at), m.outcome, m.referral_channel, as_utc(m.opened_at), _utc(m.closed_at))
+                          _utc(m.escalated_at), m.outcome, m.referral_channel, as_utc(m.opened_at), _utc(m.closed_at),
+                          Deadline.of(m.due_at, at, calendar) if m.closed_at is None else None)
 
 
 def _agreements(session: Session, case_id: int, parties: dict[int, PartyView], names: Names) -> list[AgreementView]:
@@ -234,22 +275,32 @@ def _agreements(session: Session, case_id: int, parties: dict[int, PartyView], n
         rows = session.scalars(select(AgreementConfirmation).where(AgreementConfirmation.agreement_id == a.id)
                                .order_by(AgreementConfirmation.party_id))
         confirmations = tuple(ConfirmationView(r.party_id, parties[r.party_id].name, parties[r.party_id].party_role,
-                                               r.confirmed) for r in rows if r.party_id in parties)
+                                               r.confirmed, r.signed_on, r.note, r.scan_sha256)
+                              for r in rows if r.party_id in parties)
         views.append(AgreementView(a.number, a.terms, a.performance_deadline, a.status, a.note, as_utc(a.drafted_at),
-                                   names.user(a.drafted_by), confirmations, _utc(a.followed_up_at), a.follow_up_note))
+                                   names.user(a.drafted_by), confirmations, _utc(a.followed_up_at), a.follow_up_note,
+                                   _utc(a.in_force_at)))
     return views
 
 
-def mediation_page(session: Session, ref: str, actor: Actor, *, at: datetime) -> MediationPage:
-    """The workspace page of the mediation ``ref`` (tracking code or id), if ``actor`` may see it."""
+def mediation_page(session: Session, ref: str, actor: Actor, *, at: datetime,
+                   show_contacts: bool = False) -> MediationPage:
+    """The workspace page of the mediation ``ref`` (tracking code or id), if ``actor`` may see it.
+
+    ``show_contacts``: the mediator in charge asked to see the parties' phones and addresses; the view
+    is logged once (:class:`PermissionDenied` for anyone else).
+    """
     case = find_case(session, ref)
     mediation = check_may_view_mediation(session, actor, case)
     names = Names(session)
-    full = may_see_contacts(actor, mediation)
+    mine = may_see_contacts(actor, mediation)
+    if show_contacts and not mine:
+        raise PermissionDenied("只有本案调解员可以查看当事人的联系方式")
     rows = parties_of(session, case.id)
-    if full and any(p.phone or p.address for p in rows):
+    contacts = show_contacts and any(p.phone or p.address for p in rows)
+    if contacts:
         record_access(session, actor, kind="unmask", case=case, what=CONTACT_FIELDS, reason=CONTACT_REASON, at=at)
-    parties = {p.id: _party(p, full) for p in rows}
+    parties = {p.id: _party(p, mine, contacts) for p in rows}
     assignments = assignments_of(session, case.id)
     names.users([a.mediator for a in assignments] + [a.assigned_by for a in assignments] + [mediation.mediator])
     items = open_work_items(session, case.id)
@@ -257,10 +308,10 @@ def mediation_page(session: Session, ref: str, actor: Actor, *, at: datetime) ->
     source = session.get(Case, mediation.source_case_id) if mediation.source_case_id else None
     return MediationPage(
         case=case_summary(case, names),
-        mediation=_facts(mediation, names),
+        mediation=_facts(mediation, names, at, load_calendar(session, at)),
         source=_linked(source, False) if source else None,
         parties=tuple(parties.values()),
-        contacts_visible=full,
+        contacts_visible=contacts,
         assignments=tuple(AssignmentView(a.mediator, names.user(a.mediator), a.state, as_utc(a.assigned_at),
                                          names.user(a.assigned_by), a.reason) for a in assignments),
         sessions=tuple(SessionView(s.number, s.round, s.held_on, s.attendees, s.notes, s.next_step, s.result,
@@ -270,10 +321,12 @@ def mediation_page(session: Session, ref: str, actor: Actor, *, at: datetime) ->
                           for a in assessments_of(session, case.id)),
         tasks=tuple(TaskLink(i.id, i.bpmn_id, i.form_key, i.name, i.role, i.state, i.assignee, names.user(i.assignee))
                     for i in items),
+        names_visible=mine,
+        may_show_contacts=mine and any(p.phone or p.address for p in rows),
     )
 
 
-def my_mediations(session: Session, actor: Actor, *, status: str = "open") -> list[MediationRow]:
+def my_mediations(session: Session, actor: Actor, *, at: datetime, status: str = "open") -> list[MediationRow]:
     """The mediations ``actor`` works on: a mediator's own (assigned to them), every visible one for the others.
 
     Open ones by deadline, closed ones newest first.
@@ -307,7 +360,7 @@ def my_mediations(session: Session, actor: Actor, *, status: str = "open") -> li
         open_items.append(WorkItem.role == actor.role)
     for waiting in session.scalars(select(WorkItem).where(*open_items).order_by(WorkItem.id)) if case_ids else []:
         tasks.setdefault(waiting.case_id, waiting)
-    result = []
+    result, calendar = [], load_calendar(session, at)
     for c, m, count in rows:
         full = may_see_contacts(actor, m)
         item = tasks.get(c.id)
@@ -317,6 +370,7 @@ def my_mediations(session: Session, actor: Actor, *, status: str = "open") -> li
             as_utc(c.opened_at), as_utc(m.due_at), _utc(c.closed_at), m.rounds, count or 0,
             c.status == "open" and m.escalated_at is not None, item.name if item else None,
             item.id if item and item.assignee == actor.username else None,
+            Deadline.of(m.due_at, at, calendar) if c.status == "open" else None,
         ))
     return result
 
@@ -342,9 +396,10 @@ class AgreementDocument:
     document_no: str
 
 
-def agreement_document(session: Session, ref: str, number: int, actor: Actor, *, at: datetime) -> AgreementDocument:
+def agreement_document(session: Session, ref: str, number: int, actor: Actor, *, at: datetime,
+                       show_contacts: bool = False) -> AgreementDocument:
     """Agreement ``number`` of the mediation ``ref`` laid out for printing, masked as the workspace page is."""
-    page = mediation_page(session, ref, actor, at=at)
+    page = mediation_page(session, ref, actor, at=at, show_contacts=show_contacts)
     agreement = page.agreement(number)
     committee = f"{page.case.community}人民调解委员会" if page.case.community else "人民调解委员会"
     document_no = f"（{china_date(agreement.drafted_at).year}）调字第 {page.case.tracking_code}-{agreement.number} 号"

@@ -1,5 +1,6 @@
-"""Who delivers a notification. The default writes it to the log; a deployment plugs in SMS,
-WeChat Work or e-mail by naming a ``module:attribute`` (a class or factory taking no arguments)."""
+"""Who carries a delivery to the person. The default writes it to the log; e-mail (:mod:`engine.notify.smtp`)
+and the signed webhook for SMS / WeChat (:mod:`engine.notify.webhook`) are configured by environment
+(:mod:`engine.notify.channels`); a deployment may also plug in its own by naming ``module:attribute``."""
 from __future__ import annotations
 
 import importlib
@@ -12,31 +13,49 @@ from engine.errors import ValidationError
 
 log = logging.getLogger("casegrid.notify")
 
+#: Environment variable naming the notification sender (``module:attribute``; default: the log).
+SENDER_ENV = "CASEGRID_NOTIFY_SENDER"
+
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What a sender gets: a copy of the outbox row, never the row itself."""
+    """What a sender gets: a copy of one delivery and its notification, never the rows themselves."""
 
+    #: The delivery's id.
     id: int
-    case_id: int
-    #: A role, ``department:<code>`` or ``user:<name>``.
+    notification_id: int
+    #: The same for every attempt of this delivery: receivers drop a repeat they already accepted.
+    idempotency_key: str
+    channel: str
+    #: The case it is about (None for a digest or a council sitting).
+    case_id: int | None
+    #: The notification's recipient: a role, ``department:<code>``, ``user:<name>`` or ``resident``.
     recipient: str
+    #: The staff member it is for (None for a resident or the log).
+    username: str | None
+    #: E-mail address or phone number (None for the log).
+    address: str | None
     kind: str
+    subject: str
     message: str
+    #: Path of the page it is about (a task, a case, or the resident's private page).
+    link: str
+    urgent: bool
     created_at: datetime
 
 
 class Sender(Protocol):
     def send(self, notification: Outgoing) -> None:
-        """Deliver it or raise; a notification whose sending raised stays in the outbox for the next sweep."""
+        """Deliver it or raise; a delivery whose sending raised is retried later with back-off."""
 
 
 class LogSender:
-    """The default: one INFO line per notification on the ``casegrid.notify`` logger."""
+    """The default: one DEBUG line per notification on the ``casegrid.notify`` logger (each pass of the outbox
+    says at INFO how many it sent of each kind: a demo's first sweep sends hundreds)."""
 
     def send(self, notification: Outgoing) -> None:
-        log.info("通知 #%s → %s [%s] %s", notification.id, notification.recipient, notification.kind,
-                 notification.message)
+        log.debug("通知 #%s → %s [%s] %s", notification.notification_id, notification.recipient,
+                 notification.kind, notification.message)
 
 
 def load_sender(spec: str | None = None) -> Sender:

@@ -12,10 +12,10 @@ from engine.people.actor import Actor
 from engine.people.membership import check_membership
 from engine.people.models import User
 from engine.people.operations import ensure_user
+from engine.people.password_policy import password_problem
 from engine.people.passwords import check_password, hash_password
 
-MIN_PASSWORD_LENGTH = 8
-#: Names the event log uses for actors that are not accounts (``system``, ``resident:<code>``).
+#: Names the event log uses for actors that are not accounts (``system``, ``reporter:<code>``; a colon is never in a username).
 RESERVED_USERNAMES = {"system"}
 _USERNAME = re.compile(r"[\w.-]{2,80}")
 
@@ -29,6 +29,8 @@ class Account:
     department_code: str | None
     grid_code: str | None
     active: bool
+    #: The account's current session version (:func:`end_sessions`); a login session of another is over.
+    session_version: int = 0
 
     @property
     def actor(self) -> Actor:
@@ -37,7 +39,7 @@ class Account:
     @classmethod
     def of(cls, user: User) -> Account:
         return cls(user.id, user.username, user.display_name, user.role, user.department_code,
-                   user.grid_code, user.active)
+                   user.grid_code, user.active, user.session_version)
 
 
 def authenticate(session: Session, username: str, password: str) -> Account | None:
@@ -54,17 +56,40 @@ def account_by_id(session: Session, user_id: int) -> Account | None:
     return Account.of(user) if user is not None and user.active else None
 
 
+def session_account(session: Session, user_id: int, session_version: int) -> Account | None:
+    """The account of a login session begun at ``session_version``; None once the account's sessions were
+    ended since (or it was disabled)."""
+    account = account_by_id(session, user_id)
+    return account if account is not None and account.session_version == session_version else None
+
+
+def end_sessions(user: User) -> None:
+    """End every login session of ``user`` at once, wherever its cookies went: each cookie names the
+    session version it began with, and this one is now older."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def end_sessions_of(session: Session, user_id: int) -> None:
+    """:func:`end_sessions` for the account ``user_id`` (logging out); nothing for an unknown id."""
+    user = session.get(User, user_id)
+    if user is not None:
+        end_sessions(user)
+
+
 def list_accounts(session: Session) -> list[Account]:
     return [Account.of(u) for u in session.scalars(select(User).order_by(User.role, User.username))]
 
 
 def set_password(session: Session, username: str, password: str) -> Account:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError("密码不符合要求", {"password": f"密码至少 {MIN_PASSWORD_LENGTH} 位"})
+    """A new password for ``username``, if :func:`password_problem` finds none (else nothing changes)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise ValidationError("用户不存在", {"username": f"用户 {username} 不存在"})
+    if problem := password_problem(password, username=user.username, display_name=user.display_name):
+        raise ValidationError("密码不符合要求", {"password": problem})
     user.password_hash = hash_password(password)
+    end_sessions(user)  # whoever knew the old password (and kept a session open with it) is out
+    session.flush()
     return Account.of(user)
 
 
@@ -85,8 +110,8 @@ def add_account(session: Session, username: str, display_name: str, role: str, p
     """A new active account; raises :class:`ValidationError` naming every bad field (nothing is written)."""
     username, display_name = username.strip(), display_name.strip()
     errors = _account_field_errors(session, username, display_name)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"密码至少 {MIN_PASSWORD_LENGTH} 位"
+    if problem := password_problem(password, username=username, display_name=display_name):
+        errors["password"] = problem
     try:
         department_code, grid_code = check_membership(session, role, department_code, grid_code)
     except ValidationError as exc:

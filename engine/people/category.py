@@ -20,10 +20,15 @@ class Category(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The name stored on cases (``case.category``), e.g. ``物业管理``.
     name: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    #: The name staff read when the interface is English (None: the Chinese name). Unlike the name it
+    #: may change: cases store the Chinese name.
+    name_en: Mapped[str | None] = mapped_column(String(100), nullable=True)
     #: Position in pick lists (ascending).
     sort_order: Mapped[int] = mapped_column(nullable=False, default=0)
     #: Inactive categories are refused for new cases and hidden from forms.
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    #: The process a report of this category opens (None: the civic loop, as every category starts).
+    process_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     def __repr__(self) -> str:
         return f"<Category {self.name}{'' if self.active else ' (inactive)'}>"

@@ -35,6 +35,8 @@ class DepartmentEntry:
     code: str
     name: str
     active: bool
+    #: The name English pages show (None: the Chinese one).
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,17 @@ class GridEntry:
     code: str
     name: str
     community: str
+    name_en: str | None = None
+    community_en: str | None = None
 
 
 @dataclass(frozen=True)
 class CategoryEntry:
     name: str
     active: bool
+    #: The process its reports open (None: the civic loop).
+    process_key: str | None = None
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,11 +68,22 @@ class Organisation:
 
 def organisation(session: Session) -> Organisation:
     return Organisation(
-        [DepartmentEntry(d.code, d.name, d.active)
-         for d in session.scalars(select(Department).order_by(Department.code))],
-        [GridEntry(g.code, g.name, g.community) for g in session.scalars(select(Grid).order_by(Grid.code))],
-        [CategoryEntry(c.name, c.active) for c in _categories_in_order(session)],
+        [_department_entry(d) for d in session.scalars(select(Department).order_by(Department.code))],
+        [_grid_entry(g) for g in session.scalars(select(Grid).order_by(Grid.code))],
+        [_category_entry(c) for c in _categories_in_order(session)],
     )
+
+
+def _department_entry(d: Department) -> DepartmentEntry:
+    return DepartmentEntry(d.code, d.name, d.active, d.name_en)
+
+
+def _grid_entry(g: Grid) -> GridEntry:
+    return GridEntry(g.code, g.name, g.community, g.name_en, g.community_en)
+
+
+def _category_entry(c: Category) -> CategoryEntry:
+    return CategoryEntry(c.name, c.active, c.process_key, c.name_en)
 
 
 def active_categories(session: Session) -> list[str]:
@@ -75,6 +93,24 @@ def active_categories(session: Session) -> list[str]:
 
 def is_active_category(session: Session, name: str | None) -> bool:
     return session.scalar(select(Category.id).where(Category.name == name, Category.active.is_(True))) is not None
+
+
+def category_process(session: Session, name: str | None) -> str | None:
+    """The process a report of category ``name`` opens, when an admin bound one (else the caller's default)."""
+    return session.scalar(select(Category.process_key).where(Category.name == name))
+
+
+def bind_category(session: Session, name: str, process_key: str | None, *, allowed: set[str], by: str) -> CategoryEntry:
+    """Reports of category ``name`` open cases of ``process_key`` (None: back to the civic loop).
+
+    ``allowed`` are the processes a resident's report may open (published, and not opened through a
+    domain's own intake such as mediation): the caller knows them, the directory does not."""
+    category = _category(session, name)
+    if process_key is not None and process_key not in allowed:
+        raise ValidationError("类别信息有误", {"process_key": f"流程 {process_key} 未发布或不能由居民反映问题开启"})
+    category.process_key = process_key
+    log.info("%s bound category %s to %s", by, name, process_key or "civic_loop")
+    return _category_entry(category)
 
 
 def seed_categories(session: Session, names: tuple[str, ...] | list[str]) -> None:
@@ -99,6 +135,14 @@ def _text(errors: dict[str, str], field: str, value: str | None, label: str, max
     if not text or len(text) > max_length:
         errors[field] = f"请填写{label}（最多 {max_length} 字）"
     return text
+
+
+def _english(errors: dict[str, str], field: str, value: str | None, label: str) -> str | None:
+    """An optional English name: blank means none (pages then show the Chinese name)."""
+    text = " ".join((value or "").split())
+    if len(text) > 100:
+        errors[field] = f"{label}最多 100 个字符"
+    return text or None
 
 
 def _code(errors: dict[str, str], value: str | None) -> str:
@@ -175,6 +219,7 @@ def set_account_active(session: Session, username: str, active: bool, *, by: str
         if username == by:
             raise ValidationError("不能停用自己的账号", {"active": "不能停用自己的账号"})
         _check_keeps_an_admin(session, user, "active")
+        accounts.end_sessions(user)  # enabling again later must not revive a session from before
     user.active = active
     session.flush()
     log.info("%s %s user %s", by, "enabled" if active else "disabled", username)
@@ -204,26 +249,31 @@ def _department(session: Session, code: str) -> Department:
     return department
 
 
-def add_department(session: Session, code: str, name: str, *, by: str) -> DepartmentEntry:
+def add_department(session: Session, code: str, name: str, *, name_en: str | None = None,
+                   by: str) -> DepartmentEntry:
     errors: dict[str, str] = {}
     code, name = _code(errors, code), _text(errors, "name", name, "部门名称", 100)
+    name_en = _english(errors, "name_en", name_en, "部门英文名称")
     if "code" not in errors and session.scalar(select(Department.id).where(Department.code == code)):
         errors["code"] = f"部门代码 {code} 已存在"
     _raise(errors, "部门信息有误")
-    session.add(Department(code=code, name=name, active=True))
+    department = Department(code=code, name=name, name_en=name_en, active=True)
+    session.add(department)
     session.flush()
     log.info("%s added department %s %s", by, code, name)
-    return DepartmentEntry(code, name, True)
+    return _department_entry(department)
 
 
-def rename_department(session: Session, code: str, name: str, *, by: str) -> DepartmentEntry:
+def rename_department(session: Session, code: str, name: str, *, name_en: str | None = None,
+                      by: str) -> DepartmentEntry:
     department = _department(session, code)
     errors: dict[str, str] = {}
     name = _text(errors, "name", name, "部门名称", 100)
+    name_en = _english(errors, "name_en", name_en, "部门英文名称")
     _raise(errors, "部门信息有误")
-    department.name = name
-    log.info("%s renamed department %s to %s", by, code, name)
-    return DepartmentEntry(code, name, department.active)
+    department.name, department.name_en = name, name_en
+    log.info("%s renamed department %s to %s (%s)", by, code, name, name_en or "no English name")
+    return _department_entry(department)
 
 
 def set_department_active(session: Session, code: str, active: bool, *, by: str) -> DepartmentEntry:
@@ -231,36 +281,56 @@ def set_department_active(session: Session, code: str, active: bool, *, by: str)
     department = _department(session, code)
     department.active = active
     log.info("%s %s department %s", by, "activated" if active else "deactivated", code)
-    return DepartmentEntry(code, department.name, active)
+    return _department_entry(department)
 
 
-def _grid_fields(errors: dict[str, str], name: str, community: str) -> tuple[str, str]:
-    return _text(errors, "name", name, "网格名称", 100), _text(errors, "community", community, "所属社区", 100)
+def _grid_fields(errors: dict[str, str], name: str, community: str, name_en: str | None,
+                 community_en: str | None) -> tuple[str, str, str | None, str | None]:
+    return (_text(errors, "name", name, "网格名称", 100), _text(errors, "community", community, "所属社区", 100),
+            _english(errors, "name_en", name_en, "网格英文名称"),
+            _english(errors, "community_en", community_en, "社区英文名称"))
 
 
-def add_grid(session: Session, code: str, name: str, community: str, *, by: str) -> GridEntry:
+def _name_community(session: Session, community: str, community_en: str | None) -> None:
+    """A community's English name is the community's, not one grid's: every grid of it gets the same."""
+    for grid in session.scalars(select(Grid).where(Grid.community == community)):
+        grid.community_en = community_en
+
+
+def add_grid(session: Session, code: str, name: str, community: str, *, name_en: str | None = None,
+             community_en: str | None = None, by: str) -> GridEntry:
+    """A new grid. Its community's English name, when left blank, is the one the community already has."""
     errors: dict[str, str] = {}
     code = _code(errors, code)
-    name, community = _grid_fields(errors, name, community)
+    name, community, name_en, community_en = _grid_fields(errors, name, community, name_en, community_en)
     if "code" not in errors and session.scalar(select(Grid.id).where(Grid.code == code)):
         errors["code"] = f"网格代码 {code} 已存在"
     _raise(errors, "网格信息有误")
-    session.add(Grid(code=code, name=name, community=community))
+    if community_en is None:
+        community_en = session.scalar(select(Grid.community_en).where(
+            Grid.community == community, Grid.community_en.is_not(None)).limit(1))
+    grid = Grid(code=code, name=name, community=community, name_en=name_en)
+    session.add(grid)
     session.flush()
+    _name_community(session, community, community_en)
     log.info("%s added grid %s %s/%s", by, code, community, name)
-    return GridEntry(code, name, community)
+    return _grid_entry(grid)
 
 
-def update_grid(session: Session, code: str, name: str, community: str, *, by: str) -> GridEntry:
+def update_grid(session: Session, code: str, name: str, community: str, *, name_en: str | None = None,
+                community_en: str | None = None, by: str) -> GridEntry:
+    """Rename a grid (and its English names); the community's English name changes on all its grids."""
     grid = session.scalar(select(Grid).where(Grid.code == code))
     if grid is None:
         raise NotFound(f"网格 {code} 不存在")
     errors: dict[str, str] = {}
-    name, community = _grid_fields(errors, name, community)
+    name, community, name_en, community_en = _grid_fields(errors, name, community, name_en, community_en)
     _raise(errors, "网格信息有误")
-    grid.name, grid.community = name, community
+    grid.name, grid.community, grid.name_en = name, community, name_en
+    session.flush()
+    _name_community(session, community, community_en)
     log.info("%s renamed grid %s to %s/%s", by, code, community, name)
-    return GridEntry(code, name, community)
+    return _grid_entry(grid)
 
 
 # -- categories ---------------------------------------------------------------------
@@ -273,23 +343,37 @@ def _category(session: Session, name: str) -> Category:
     return category
 
 
-def add_category(session: Session, name: str, *, by: str) -> CategoryEntry:
+def add_category(session: Session, name: str, *, name_en: str | None = None, by: str) -> CategoryEntry:
     errors: dict[str, str] = {}
     name = _text(errors, "name", name, "类别名称", 40)
+    name_en = _english(errors, "name_en", name_en, "类别英文名称")
     if "name" not in errors and session.scalar(select(Category.id).where(Category.name == name)):
         errors["name"] = f"类别 {name} 已存在"
     _raise(errors, "类别信息有误")
-    session.add(Category(name=name, sort_order=_next_order(session), active=True))
+    category = Category(name=name, name_en=name_en, sort_order=_next_order(session), active=True)
+    session.add(category)
     session.flush()
     log.info("%s added category %s", by, name)
-    return CategoryEntry(name, True)
+    return _category_entry(category)
+
+
+def name_category_in_english(session: Session, name: str, name_en: str | None, *, by: str) -> CategoryEntry:
+    """The category's English name (blank: none). Its Chinese name, which cases store, stays."""
+    category = _category(session, name)
+    errors: dict[str, str] = {}
+    name_en = _english(errors, "name_en", name_en, "类别英文名称")
+    _raise(errors, "类别信息有误")
+    category.name_en = name_en
+    log.info("%s named category %s in English: %s", by, name, name_en or "(none)")
+    return _category_entry(category)
 
 
 def set_category_active(session: Session, name: str, active: bool, *, by: str) -> CategoryEntry:
     """An inactive category is refused for new cases; cases that have it keep it."""
-    _category(session, name).active = active
+    category = _category(session, name)
+    category.active = active
     log.info("%s %s category %s", by, "activated" if active else "deactivated", name)
-    return CategoryEntry(name, active)
+    return _category_entry(category)
 
 
 def move_category(session: Session, name: str, step: int, *, by: str) -> None:

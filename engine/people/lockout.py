@@ -19,7 +19,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from engine.clock import as_utc, to_db
 from engine.db import Base
 from engine.errors import PermissionDenied
-from engine.people.accounts import Account, authenticate
 from engine.people.queries import user_by_name
 from engine.people.tokens import hash_token
 
@@ -64,28 +63,8 @@ def throttle_key(username: str) -> str:
     return hash_token(username.strip())
 
 
-def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
-    """When the lock on ``username`` ends, or None when it may try to log in."""
-    row = session.get(LoginThrottle, throttle_key(username))
-    if row is None or row.locked_until is None or as_utc(row.locked_until) <= as_utc(now):
-        return None
-    return as_utc(row.locked_until)
-
-
-def check_login(session: Session, username: str, password: str, now: datetime) -> Account | None:
-    """The account if the password is right; raises :class:`AccountLocked` without checking it while locked."""
-    until = locked_until(session, username, now)
-    if until is not None:
-        raise AccountLocked(until)
-    return authenticate(session, username, password)
-
-
-def has_failures(session: Session, username: str) -> bool:
-    return session.get(LoginThrottle, throttle_key(username)) is not None
-
-
 def _ensure_row(session: Session, key: str, now: datetime) -> None:
-    """Insert the row unless it exists: two first failures at once must not collide on the key."""
+    """Insert the row unless it exists: two first attempts at once must not collide on the key."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(LoginThrottle).values(key=key, failures=0, window_start=to_db(now))
                     .on_conflict_do_nothing(index_elements=["key"]))
@@ -99,13 +78,22 @@ def _forget_stale(session: Session, now: datetime, policy: LockoutPolicy) -> Non
         or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= to_db(now))))
 
 
-def record_failure(session: Session, username: str, now: datetime, policy: LockoutPolicy,
-                   source: str | None = None) -> datetime | None:
-    """Count one failed login; returns the end of the lock when this failure locked the username."""
+def begin_attempt(session: Session, username: str, now: datetime, policy: LockoutPolicy) -> datetime | None:
+    """Count a login attempt as a failure *before* its password is checked; raises :class:`AccountLocked`
+    when ``username`` may not try now.
+
+    Counting first, under the row's lock, is what makes the policy exact: of any number of simultaneous
+    guesses only ``max_failures`` get their password checked (checking first and counting after let 30
+    parallel guesses check 19). The attempt that uses up the budget locks the username at once; if its
+    password turns out right, :func:`clear_failures` lifts the lock again. Returns the end of that lock
+    for the attempt that set it (to be logged if it fails), else None.
+    """
     key = throttle_key(username)
     _forget_stale(session, now, policy)
     _ensure_row(session, key, now)
     row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).one()
+    if row.locked_until is not None and as_utc(row.locked_until) > as_utc(now):
+        raise AccountLocked(as_utc(row.locked_until))
     if as_utc(row.window_start) + policy.window <= as_utc(now):
         row.failures, row.window_start = 0, to_db(now)
     row.failures += 1
@@ -113,15 +101,19 @@ def record_failure(session: Session, username: str, now: datetime, policy: Locko
         return None
     until = as_utc(now) + policy.lock_for
     row.failures, row.window_start, row.locked_until = 0, to_db(now), to_db(until)
-    session.flush()
+    return until
+
+
+def log_lock(session: Session, username: str, until: datetime, policy: LockoutPolicy,
+             source: str | None = None) -> None:
+    """Log that failed logins locked ``username`` (from ``source``, the caller's address)."""
     # Name the account only if it exists: an unknown "username" may well be a mistyped password.
     known = user_by_name(session, username.strip()) is not None
     log.warning("login locked until %s after %d failed attempts for %s (last from %s)", until.isoformat(),
                 policy.max_failures, f"user {username.strip()}" if known else "an unknown username",
                 source or "an unknown address")
-    return until
 
 
 def clear_failures(session: Session, username: str) -> None:
-    """Forget the failures of ``username`` (after a successful login)."""
+    """Forget the failures of ``username`` and lift its lock (after a successful login or a password reset)."""
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle_key(username)))

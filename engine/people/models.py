@@ -16,6 +16,8 @@ class Department(Base):
     #: Short stable code used in forms and diagrams, e.g. ``chengguan``.
     code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: The name staff read when the interface is English (None: they read the Chinese one).
+    name_en: Mapped[str | None] = mapped_column(String(100), nullable=True)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
 
     def __repr__(self) -> str:
@@ -31,6 +33,10 @@ class Grid(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     community: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: English names for English pages (None: the Chinese one is shown). A community is a name that its
+    #: grids share, so its English name is kept the same on every grid of the community.
+    name_en: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    community_en: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     def __repr__(self) -> str:
         return f"<Grid {self.code} {self.community}/{self.name}>"
@@ -49,6 +55,9 @@ class User(Base):
     #: Set by the web layer's password hashing; None means the account cannot log in.
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    #: Raised by a password change or reset, disabling and logging out: a login session (its cookie
+    #: carries the version it began with) from before is no longer a login, wherever its cookie went.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import ValidationError
+from engine.people.category import Category
 from engine.people.models import Department, Grid, User
 from engine.people.roles import Role
 
@@ -25,6 +26,19 @@ def ensure_grid(session: Session, code: str, name: str, community: str) -> Grid:
         session.add(grid)
         session.flush()
     return grid
+
+
+def name_in_english(session: Session, english: dict[str, str]) -> None:
+    """Give categories, departments, grids and communities named in ``english`` (Chinese → English) that
+    English name, where they have none yet (an admin's own choice is kept; idempotent)."""
+    for row in session.scalars(select(Category).where(Category.name_en.is_(None))):
+        row.name_en = english.get(row.name)
+    for department in session.scalars(select(Department).where(Department.name_en.is_(None))):
+        department.name_en = english.get(department.name)
+    for grid in session.scalars(select(Grid)):
+        grid.name_en = grid.name_en or english.get(grid.name)
+        grid.community_en = grid.community_en or english.get(grid.community)
+    session.flush()
 
 
 def ensure_user(session: Session, username: str, display_name: str, role: str, *,

@@ -173,11 +173,10 @@ class TokenService:
         with self.db.transaction() as s:
             return revoke_token(s, token_id, at=self.clock.now(), by=by)
 
-    def authenticate(self, secret: str) -> Account | None:
-        """The account a valid token acts for; None for an unknown, revoked or expired token, or a disabled account."""
+    def _active(self, secret: str, now: datetime) -> tuple[Account, int, datetime | None] | None:
+        """The account, token id and last use of an active token (read only); None otherwise."""
         if not _looks_like_token(secret):
             return None
-        now = self.clock.now()
         with self.db.reading() as s:
             row = s.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
                             .where(ApiToken.token_hash == hash_token(secret))).tuples().first()
@@ -186,7 +185,18 @@ class TokenService:
             token, user = row
             if TokenInfo.of(token, user).state(now) != "active" or not user.active:
                 return None
-            account, token_id, last_used = Account.of(user), token.id, token.last_used_at
+            return Account.of(user), token.id, token.last_used_at
+
+    def is_active(self, secret: str) -> bool:
+        """Whether ``secret`` is a token that would authenticate now (nothing is written)."""
+        return self._active(secret, self.clock.now()) is not None
+
+    def authenticate(self, secret: str) -> Account | None:
+        """The account a valid token acts for; None for an unknown, revoked or expired token, or a disabled account."""
+        now = self.clock.now()
+        if (active := self._active(secret, now)) is None:
+            return None
+        account, token_id, last_used = active
         if last_used is None or as_utc(now) - as_utc(last_used) >= LAST_USED_RESOLUTION:
             with self.db.transaction() as s:
                 fresh = s.get(ApiToken, token_id)

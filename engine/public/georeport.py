@@ -4,17 +4,18 @@ Services are the issue categories (``service_code`` is the category's id: catego
 names are Chinese and never renamed, ids are short and URL-safe). A request is
 addressed only by its tracking code, never by a database id. What a request shows
 is what the public tracking page shows — no reporter name, phone or staff account;
-free text passes through :func:`~engine.public.privacy.redact` — plus the location
+free text passes through :func:`~engine.public.redaction.redact` — plus the location
 an Open311 client sent with it (the client chose to publish that).
 """
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, ForeignKey, func, select
+from sqlalchemy import Float, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.audit.models import CaseEvent
@@ -22,20 +23,27 @@ from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake
 from engine.cases.models import Case, WorkItem
 from engine.cases.operations import open_case
-from engine.civic.models import ReporterContact
 from engine.clock import Clock, as_utc, to_db
 from engine.db import Base, Database
 from engine.errors import NotFound, ValidationError
+from engine.evidence.operations import LINK_EVENT_TYPE, attach, check_link, link
+from engine.evidence.queries import first_public_photos
 from engine.people.actor import Actor
 from engine.people.category import Category
 from engine.people.models import Department
-from engine.public.privacy import normalise_code, redact, summary
+from engine.public.privacy import normalise_code
+from engine.public.redaction import redact
+from engine.public.views import people_of
 
 PROCESS_KEY = "civic_loop"
 #: GeoReport's defaults for a listing without dates, and its most rows.
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_ROWS = 1000
 STATUSES = ("open", "closed")
+#: GeoReport makes ``description`` optional; a case needs one, so a request without it gets this (and reads
+#: back without a description).
+NO_DESCRIPTION = "（未填写问题描述）"
+ADDRESS_ID_MAX = 100
 
 
 class CaseLocation(Base):
@@ -49,6 +57,18 @@ class CaseLocation(Base):
 
     def __repr__(self) -> str:
         return f"<CaseLocation case={self.case_id} {self.lat},{self.long}>"
+
+
+class CaseAddressRef(Base):
+    """The ``address_id`` an Open311 client located the issue by (an id in the jurisdiction's address register)."""
+
+    __tablename__ = "case_address_ref"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    address_id: Mapped[str] = mapped_column(String(ADDRESS_ID_MAX), nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<CaseAddressRef case={self.case_id} {self.address_id}>"
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,20 @@ class ServiceRequest:
     address: str | None
     lat: float | None
     long: float | None
+    #: The EXIF-free public copy of the request's first public photo (its SHA-256), for ``media_url``.
+    media_sha256: str | None = None
+    #: The address register id the client gave, if any.
+    address_id: str | None = None
+    #: The photo link the client gave (``media_url`` on POST), when the request has no photo of its own.
+    media_link: str | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A new request and its reporter key: the integration passes the private link on to the resident."""
+
+    request: ServiceRequest
+    reporter_key: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,6 +126,7 @@ class Location:
     lat: float | None = None
     long: float | None = None
     address: str | None = None
+    address_id: str | None = None
 
 
 def services(session: Session) -> list[ServiceDef]:
@@ -114,16 +149,22 @@ def service(session: Session, code: str) -> ServiceDef:
 
 
 def check_location(location: Location) -> None:
-    """GeoReport wants a place: lat and long together, or an address (or both)."""
+    """GeoReport wants a place: lat and long together, or ``address_string``, or ``address_id`` (or several)."""
     errors: dict[str, str] = {}
+    if len(location.address_id or "") > ADDRESS_ID_MAX:
+        errors["address_id"] = f"最多 {ADDRESS_ID_MAX} 个字符"
     has_point = location.lat is not None or location.long is not None
     if has_point:
-        if location.lat is None or not math.isfinite(location.lat) or not -90 <= location.lat <= 90:
+        if location.lat is None:
+            errors["lat"] = "缺少 lat：lat 和 long 须一起提供"
+        elif not math.isfinite(location.lat) or not -90 <= location.lat <= 90:
             errors["lat"] = "纬度应为 -90 到 90 之间的数"
-        if location.long is None or not math.isfinite(location.long) or not -180 <= location.long <= 180:
+        if location.long is None:
+            errors["long"] = "缺少 long：lat 和 long 须一起提供"
+        elif not math.isfinite(location.long) or not -180 <= location.long <= 180:
             errors["long"] = "经度应为 -180 到 180 之间的数"
-    elif not (location.address or "").strip():
-        errors["address_string"] = "请提供位置：lat 和 long，或 address_string"
+    elif not (location.address or "").strip() and not (location.address_id or "").strip():
+        errors["address_string"] = "请提供位置：lat 和 long，或 address_string，或 address_id"
     if errors:
         raise ValidationError("位置信息有误", errors)
 
@@ -173,22 +214,31 @@ def _requests(session: Session, cases: list[Case]) -> list[ServiceRequest]:
     ids = [c.id for c in cases]
     departments = dict(session.execute(select(Department.code, Department.name)).tuples().all())
     categories = dict(session.execute(select(Category.name, Category.id)).tuples().all())
-    contacts = {c.case_id: (c.name, c.phone) for c in session.scalars(
-        select(ReporterContact).where(ReporterContact.case_id.in_(ids)))}
+    people = people_of(session, ids)
     locations = {loc.case_id: loc for loc in session.scalars(select(CaseLocation).where(CaseLocation.case_id.in_(ids)))}
     due = dict(session.execute(select(WorkItem.case_id, func.min(WorkItem.due_at)).where(
         WorkItem.case_id.in_(ids), WorkItem.state.in_(WorkItem.OPEN_STATES)).group_by(WorkItem.case_id)).tuples().all())
     updated = dict(session.execute(select(CaseEvent.case_id, func.max(CaseEvent.at)).where(
         CaseEvent.case_id.in_(ids)).group_by(CaseEvent.case_id)).tuples().all())
+    media = first_public_photos(session, ids)
+    address_ids = dict(session.execute(select(CaseAddressRef.case_id, CaseAddressRef.address_id).where(
+        CaseAddressRef.case_id.in_(ids))).tuples().all())
+    links: dict[int, str] = {}
+    for case_id, payload in session.execute(select(CaseEvent.case_id, CaseEvent.payload).where(
+            CaseEvent.case_id.in_(ids), CaseEvent.type == LINK_EVENT_TYPE).order_by(CaseEvent.case_id, CaseEvent.seq)):
+        linked = json.loads(payload)
+        if linked.get("purpose") == "report":
+            links.setdefault(case_id, linked["url"])
     result = []
     for case in cases:
-        secrets = contacts.get(case.id, ())
+        secrets = people[case.id]
         location = locations.get(case.id)
         code = categories.get(case.category)
         result.append(ServiceRequest(
             id=case.tracking_code, status=case.status, outcome=case.outcome,
             service_code=str(code) if code is not None else None, service_name=case.category,
-            description=summary(redact(case.description, secrets), 1000),
+            # The whole description (intake keeps it within GeoReport's 4 000 characters), personal data masked.
+            description=redact(case.description, secrets) if case.description != NO_DESCRIPTION else None,
             agency=departments.get(case.department_code or ""),
             requested_at=as_utc(case.opened_at), updated_at=as_utc(updated.get(case.id) or case.opened_at),
             expected_at=as_utc(due[case.id]) if case.status == "open" and due.get(case.id) else None,
@@ -196,6 +246,8 @@ def _requests(session: Session, cases: list[Case]) -> list[ServiceRequest]:
             address=redact(case.address, secrets) if location is not None or case.channel == "open311"
             else case.community,
             lat=location.lat if location else None, long=location.long if location else None,
+            media_sha256=media.get(case.id), address_id=address_ids.get(case.id),
+            media_link=links.get(case.id) if case.id not in media else None,
         ))
     return result
 
@@ -214,22 +266,34 @@ class GeoReportService:
         with self.db.reading() as s:
             return service(s, code)
 
-    def submit(self, service_code: str, intake: Intake, location: Location, actor: Actor) -> ServiceRequest:
-        """Open a civic-loop case for the request, with its location, in one transaction."""
+    def submit(self, service_code: str, intake: Intake, location: Location, actor: Actor, *,
+               media: Sequence[str] = (), media_url: str | None = None) -> Submitted:
+        """Open a civic-loop case for the request, with its location, in one transaction.
+
+        ``media``: SHA-256s of received photos, attached as the report's; ``media_url``: a link to a photo kept
+        by the client, recorded as given.
+        """
         check_location(location)
+        if media_url is not None:
+            media_url = check_link(media_url, "media_url")
         with self.db.transaction() as s:
-            try:
-                category = service(s, service_code)
-            except NotFound as exc:  # a bad field of the request, not a missing resource
-                raise ValidationError("服务代码有误", {"service_code": exc.message}) from None
+            # GeoReport: "404 - service_code provided was not found".
+            category = service(s, service_code)
             intake = Intake(**{**intake.__dict__, "category": category.name, "channel": "open311",
+                               "description": intake.description.strip() or NO_DESCRIPTION,
                                "address": (location.address or "").strip() or None})
-            case = open_case(s, intake, actor=actor, at=self.clock.now(), hooks=self.hooks,
-                             process_key=PROCESS_KEY).case
+            opened = open_case(s, intake, actor=actor, at=self.clock.now(), hooks=self.hooks, process_key=PROCESS_KEY)
             if location.lat is not None and location.long is not None:
-                s.add(CaseLocation(case_id=case.id, lat=location.lat, long=location.long))
-                s.flush()
-            return _requests(s, [case])[0]
+                s.add(CaseLocation(case_id=opened.case.id, lat=location.lat, long=location.long))
+            if address_id := (location.address_id or "").strip():
+                s.add(CaseAddressRef(case_id=opened.case.id, address_id=address_id))
+            s.flush()
+            if media:
+                attach(s, opened.case, media, purpose="report", actor=actor, at=self.clock.now(), field="media")
+            if media_url is not None:
+                link(s, opened.case, media_url, purpose="report", actor=actor, at=self.clock.now())
+            assert opened.reporter_key is not None
+            return Submitted(_requests(s, [opened.case])[0], opened.reporter_key)
 
     def requests(self, flt: RequestFilter) -> list[ServiceRequest]:
         with self.db.reading() as s:

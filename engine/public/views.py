@@ -7,28 +7,36 @@ residents see what happened and which department did it, not who.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.audit.models import CaseEvent
-from engine.calendar import CHINA_TZ
+from engine.calendar import CHINA_TZ, WorkCalendar
+from engine.cases.deadlines import Deadline, item_deadline
 from engine.cases.models import Case, WorkItem
-from engine.civic.models import Assignment, Rating, ReporterContact, Resolution
+from engine.civic.contact import contacts_of
+from engine.civic.models import Assignment, Rating, Resolution
 from engine.clock import as_utc
 from engine.people.models import Department, Grid
-from engine.public.privacy import redact, summary
+from engine.mediation.models import Mediation, MediationParty
+from engine.public.privacy import summary
+from engine.public.redaction import redact
 
 #: What the case waits for, by the open task (BPMN id first, then the task's role).
 STAGE_BY_TASK = {
-    "triage": "triage", "deliberate": "negotiating", "accept": "accept", "on_site": "on_site",
-    "complete": "working", "handle_escalation": "supervising", "review_return": "supervising",
-    "final_decision": "supervising", "rate": "rating",
+    "triage": "triage", "triage_overdue": "triage", "deliberate": "negotiating", "accept": "accept",
+    "on_site": "on_site", "report_part": "working", "complete": "working", "handle_escalation": "supervising",
+    "unit_escalation": "supervising", "review_return": "supervising", "final_decision": "supervising",
+    "rate": "rating",
 }
+#: Triage decisions a resident is told about from the triage form; a dispatch, a whistle and a refusal
+#: are told from their own events (``dispatched``, ``triage_refused``), whatever started them.
+TRIAGE_STEPS = {"on_spot": "on_spot", "negotiate": "negotiating", "duplicate": "merged"}
 STAGE_BY_ROLE = {
     "grid_worker": "triage", "council": "negotiating", "department": "working", "supervisor": "supervising",
     "resident": "rating", "mediator": "mediating",
@@ -39,13 +47,16 @@ STAGE_BY_ROLE = {
 class Step:
     """One line of the public timeline. ``kind`` is a code the interface words."""
 
-    #: received, on_spot, negotiating, merged, adopted, rejected, deferred, accepted, returned, reassigned,
-    #: on_site, completed, escalated, extended, rated, closed_by_supervisor, closed
+    #: received, on_spot, dispatched, whistled, refused, negotiating, merged, adopted, rejected, deferred,
+    #: accepted, returned, reassigned, on_site, part_reported, completed, escalated, extended, rated,
+    #: closed_by_supervisor, closed
     kind: str
     #: Local time (Asia/Shanghai).
     at: datetime
-    #: Department *name* (never its code or any person).
+    #: Department *name* (never its code or any person); for ``whistled`` the lead department.
     department: str | None = None
+    #: For ``whistled``: the co-departments' names (协办).
+    co_departments: tuple[str, ...] = ()
     #: Published text: a reason for rejection or deferral, the completion report's summary.
     detail: str | None = None
     deadline: date | None = None
@@ -76,6 +87,7 @@ class Outcome:
 @dataclass(frozen=True)
 class PublicCase:
     tracking_code: str
+    #: Category and community (:func:`public_title`): the case's own title is the reporter's words.
     title: str
     category: str
     community: str | None
@@ -92,6 +104,8 @@ class PublicCase:
     #: The resident may rate now; until when (after that 基本满意 is recorded by default).
     can_rate: bool = False
     rate_until: datetime | None = None
+    #: The deadline of the step it waits for now (None: none, or the resident's own rating).
+    deadline: Deadline | None = None
 
     @property
     def closed(self) -> bool:
@@ -103,13 +117,37 @@ def local(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(CHINA_TZ)
 
 
-def public_case(session: Session, case: Case) -> PublicCase:
-    """Everything the tracking page shows about ``case``."""
+def people_of(session: Session, case_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
+    """What names the people of each case (reporter; parties of a mediation, or of one it led to):
+    masked wherever it appears in published text."""
+    found: dict[int, list[str | None]] = {case_id: [] for case_id in case_ids}
+    for case_id, contact in contacts_of(session, case_ids).items():
+        found[case_id] += contact.values()
+    parties = select(MediationParty.case_id, Mediation.source_case_id, MediationParty.name, MediationParty.phone,
+                     MediationParty.address).join(Mediation, Mediation.case_id == MediationParty.case_id)
+    for case_id, source_id, *values in session.execute(parties.where(or_(
+            MediationParty.case_id.in_(case_ids), Mediation.source_case_id.in_(case_ids)))):
+        for owner in (case_id, source_id):
+            if owner in found:
+                found[owner] += values
+    # Longest first: a full address before the name inside it.
+    return {case_id: tuple(sorted({v for v in values if v}, key=len, reverse=True)) for case_id, values in found.items()}
+
+
+def public_title(category: str, community: str | None) -> str:
+    """A published title: the category and the community, never the reporter's own words."""
+    return f"{community} · {category}" if community else category
+
+
+def public_case(session: Session, case: Case, *, now: datetime, calendar: WorkCalendar) -> PublicCase:
+    """Everything the tracking page shows about ``case`` (its current deadline as read at ``now``)."""
     names = {code: name for code, name in session.execute(select(Department.code, Department.name))}
-    contact = session.get(ReporterContact, case.id)
-    secrets = (contact.name, contact.phone) if contact is not None else ()
+    secrets = people_of(session, [case.id])[case.id]
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
-    steps = timeline(events, names, secrets)
+    # With several departments summoned at once, a task's department is its work item's, not the case's.
+    task_departments = dict(session.execute(select(WorkItem.task_id, WorkItem.department_code).where(
+        WorkItem.case_id == case.id, WorkItem.department_code.is_not(None))).tuples().all())
+    steps = timeline(events, names, secrets, task_departments)
     items = list(session.scalars(select(WorkItem).where(
         WorkItem.case_id == case.id, WorkItem.state.in_(WorkItem.OPEN_STATES)).order_by(WorkItem.id)))
     rating_item = next((i for i in items if i.role == "resident" and i.form_key == "rating"), None)
@@ -117,13 +155,15 @@ def public_case(session: Session, case: Case) -> PublicCase:
     if case.status == "closed" and case.closed_at is not None:
         steps.append(Step("closed", local(case.closed_at), value=case.outcome))
     grid = session.scalar(select(Grid).where(Grid.code == case.grid_code)) if case.grid_code else None
+    community = grid.community if grid is not None else case.community
     return PublicCase(
-        tracking_code=case.tracking_code, title=redact(case.title, secrets) or "", category=case.category,
-        community=grid.community if grid is not None else case.community, opened_at=local(case.opened_at),
+        tracking_code=case.tracking_code, title=public_title(case.category, community), category=case.category,
+        community=community, opened_at=local(case.opened_at),
         status=case.status, phase=case.phase, stage=stage, stage_department=department, steps=steps,
-        outcome=published_outcome(session, case, names, secrets) if case.status == "closed" else None,
+        outcome=published_outcome(session, case, names, secrets, steps) if case.status == "closed" else None,
         can_rate=rating_item is not None,
         rate_until=local(rating_item.due_at) if rating_item and rating_item.due_at else None,
+        deadline=item_deadline(items[0], now, calendar) if items and rating_item is None else None,
     )
 
 
@@ -138,12 +178,15 @@ def _stage(case: Case, items: list[WorkItem], names: Mapping[str, str]) -> tuple
     return stage, names.get(code) if code else None
 
 
-def timeline(events: Iterable[CaseEvent], names: Mapping[str, str], secrets: Iterable[str | None] = ()) -> list[Step]:
+def timeline(events: Iterable[CaseEvent], names: Mapping[str, str], secrets: Iterable[str | None] = (),
+             task_departments: Mapping[str, str] | None = None) -> list[Step]:
     """The public steps of an event log, oldest first.
 
-    The department of a step is the one responsible at that moment: set by an adopted
-    resolution, changed by each reassignment.
+    The department of a step is the one responsible at that moment: set by a dispatch, a whistle
+    (its lead) or an adopted resolution, changed by each reassignment — or, for a department's own
+    task among several summoned ones, that task's department (``task_departments``: task id → code).
     """
+    task_departments = task_departments or {}
     secrets = tuple(secrets)
     steps: list[Step] = []
     department: str | None = None
@@ -156,9 +199,23 @@ def timeline(events: Iterable[CaseEvent], names: Mapping[str, str], secrets: Ite
             data = payload.get("data") or {}
             if payload.get("bpmn_id") == "deliberate" and data.get("decision") in ("adopt", "household_vote"):
                 department = data.get("responsible_department") or department
-            step = _task_step(payload.get("bpmn_id"), data, at, names.get(department or ""), secrets)
+            own = task_departments.get(str(payload.get("task_id")))
+            step = _task_step(payload.get("bpmn_id"), data, at, names.get(own or department or ""), secrets)
             if step is not None:
                 steps.append(step)
+        elif event.type == "dispatched" and payload.get("lead"):
+            department = payload["lead"]
+            if payload.get("mode") == "council":
+                continue  # the council's adoption already said who handles it
+            co = payload.get("co_departments") if isinstance(payload.get("co_departments"), list) else []
+            steps.append(Step("whistled" if payload.get("mode") == "whistle" else "dispatched", at,
+                              department=names.get(department), co_departments=tuple(names.get(c, c) for c in co)))
+        elif event.type == "extension_decided" and payload.get("approved"):
+            due = datetime.fromisoformat(payload["due"]).astimezone(CHINA_TZ).date() if payload.get("due") else None
+            steps.append(Step("extension_granted", at, department=names.get(str(payload.get("department"))),
+                              deadline=due))
+        elif event.type == "triage_refused":
+            steps.append(Step("refused", at, detail=redact(payload.get("reason"), secrets)))
         elif event.type == "household_vote_opened":
             steps.append(Step("household_vote", at, vote_id=payload.get("vote"),
                               counts={"eligible": int(payload.get("households") or 0)}))
@@ -181,9 +238,8 @@ def timeline(events: Iterable[CaseEvent], names: Mapping[str, str], secrets: Ite
 
 def _task_step(bpmn_id: str | None, data: Mapping[str, Any], at: datetime, department: str | None,
                secrets: tuple[str | None, ...]) -> Step | None:
-    if bpmn_id == "triage":
-        kind = {"on_spot": "on_spot", "negotiate": "negotiating", "duplicate": "merged"}.get(
-            str(data.get("triage_decision")))
+    if bpmn_id in ("triage", "triage_overdue"):
+        kind = TRIAGE_STEPS.get(str(data.get("triage_decision")))
         return Step(kind, at) if kind else None
     if bpmn_id == "deliberate":
         decision = data.get("decision")
@@ -199,34 +255,64 @@ def _task_step(bpmn_id: str | None, data: Mapping[str, Any], at: datetime, depar
                     department=department)
     if bpmn_id == "on_site":
         return Step("on_site", at, department=department)
+    if bpmn_id == "report_part":
+        return Step("part_reported", at, department=department)
     if bpmn_id == "complete":
         return Step("completed", at, department=department,
                     detail=summary(redact(data.get("completion_report"), secrets)))
-    if bpmn_id == "handle_escalation" and data.get("escalation_action") in ("extend", "escalate"):
+    if bpmn_id in ("handle_escalation", "unit_escalation") and data.get("escalation_action") in ("extend", "escalate"):
         return Step("extended", at)
     if bpmn_id == "final_decision" and data.get("final_action") == "close":
         return Step("closed_by_supervisor", at)
     return None
 
 
-def published_outcome(session: Session, case: Case, names: Mapping[str, str],
-                      secrets: Iterable[str | None] = ()) -> Outcome:
-    """The 公示 of a closed case: the reason of a rejection; the completion report and rating of a resolution."""
-    secrets = tuple(secrets)
+def _outcome(case: Case, names: Mapping[str, str], secrets: tuple[str | None, ...], steps: Iterable[Step],
+             rejection: Resolution | None, assignment: Assignment | None, rating: Rating | None) -> Outcome:
     kind = case.outcome or "completed"
     at = local(case.closed_at) if case.closed_at else None
+    if kind == "refused":
+        refusal = next((step for step in reversed(list(steps)) if step.kind == "refused"), None)
+        return Outcome(kind, at, reason=refusal.detail if refusal else None)
     if kind == "rejected":
-        resolution = session.scalar(select(Resolution).where(
-            Resolution.case_id == case.id, Resolution.decision == "reject").order_by(Resolution.id.desc()).limit(1))
-        return Outcome(kind, at, reason=redact(resolution.reason, secrets) if resolution else None)
+        return Outcome(kind, at, reason=redact(rejection.reason, secrets) if rejection else None)
     if kind == "merged":
         return Outcome(kind, at)
-    assignment = session.scalar(select(Assignment).where(
-        Assignment.case_id == case.id, Assignment.state == "completed").order_by(Assignment.id.desc()).limit(1))
-    rating = session.scalar(select(Rating).where(Rating.case_id == case.id).order_by(Rating.id.desc()).limit(1))
     return Outcome(
         kind, at,
         report=summary(redact(assignment.completion_report, secrets)) if assignment else None,
         department=names.get(assignment.department_code) if assignment else None,
         rating=rating.value if rating else None, rating_default=bool(rating and rating.is_default),
     )
+
+
+def published_outcome(session: Session, case: Case, names: Mapping[str, str],
+                      secrets: Iterable[str | None] = (), steps: Iterable[Step] = ()) -> Outcome:
+    """The 公示 of a closed case: the reason of a rejection or refusal; the completion report and rating of a
+    resolution. ``steps`` is the case's public timeline (a refusal's published reason is on its step)."""
+    return published_outcomes(session, [case], names, {case.id: tuple(secrets)}, steps)[case.id]
+
+
+def published_outcomes(session: Session, cases: Collection[Case], names: Mapping[str, str],
+                       secrets: Mapping[int, Iterable[str | None]],
+                       steps: Iterable[Step] = ()) -> dict[int, Outcome]:
+    """:func:`published_outcome` of many closed cases in three queries whatever their number (the notice
+    board shows twenty): each case's last rejection, last completed assignment and last rating."""
+    ids = [c.id for c in cases]
+    rejections: dict[int, Resolution] = {}
+    assignments: dict[int, Assignment] = {}
+    ratings: dict[int, Rating] = {}
+    if any(c.outcome == "rejected" for c in cases):
+        for r in session.scalars(select(Resolution).where(Resolution.case_id.in_(ids), Resolution.decision == "reject")
+                                 .order_by(Resolution.id)):
+            rejections[r.case_id] = r
+    if any(c.outcome not in ("refused", "rejected", "merged") for c in cases):
+        # The last completion is the whole case's: with a whistle the lead reports after every co-department.
+        for a in session.scalars(select(Assignment).where(Assignment.case_id.in_(ids), Assignment.state == "completed")
+                                 .order_by(Assignment.completed_at, Assignment.id)):
+            assignments[a.case_id] = a
+        for rating in session.scalars(select(Rating).where(Rating.case_id.in_(ids)).order_by(Rating.id)):
+            ratings[rating.case_id] = rating
+    steps = list(steps)
+    return {c.id: _outcome(c, names, tuple(secrets.get(c.id, ())), steps, rejections.get(c.id),
+                           assignments.get(c.id), ratings.get(c.id)) for c in cases}

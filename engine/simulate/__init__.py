@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.errors import ValidationError
-from engine.service import CaseService
+from engine.cases.service import CaseService
 from engine.simulate.civic_script import civic_case
 from engine.simulate.driver import CaseRun, Script, Simulation
 from engine.simulate.identity import seeded_identities

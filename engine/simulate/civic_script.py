@@ -1,10 +1,12 @@
 """How one civic-loop case plays out (DESIGN.md §2.1): the choices people make at each task.
 
 The script reacts to whatever task the engine has opened, so every path comes from the diagram
-and the rules, not from a fixed sequence: on-the-spot fixes, duplicates, the council's adopt /
-reject / defer, department returns, missed deadlines the sweep escalates, dissatisfied ratings
-that reopen the case, silent residents whose rating defaults after 7 days, and the supervisor's
-final decision after the third reopening.
+and the rules, not from a fixed sequence: on-the-spot fixes, duplicates, refusals, direct dispatch
+to the department the routing table suggests, whistles summoning a lead and co-departments, the
+council's adopt / reject / defer for major matters, department returns back to the dispatcher,
+missed deadlines the sweep escalates (triage's too), dissatisfied ratings that reopen the case,
+silent residents whose rating defaults after 7 days, and the supervisor's final decision after the
+third reopening.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from engine.calendar import china_date
 from engine.cases.intake import Intake
 from engine.cases.models import WorkItem
+from engine.council.meetings import ItemDecision
 from engine.demo.organisation import DEPARTMENTS
 from engine.simulate.driver import CaseRun, Handler, Script, play
 from engine.simulate.timing import next_council_sitting, resident_after, staff_after
@@ -50,20 +53,47 @@ def civic_case(run: CaseRun) -> Script:
 
 
 def triage(run: CaseRun, item: WorkItem) -> Script:
+    if item.bpmn_id == "triage" and run.chance("missed:triage", run.mix.missed_triage):
+        run.note("missed_triage")
+        yield run.past_deadline(item)
+        return
     yield staff_after(run.now, run.rng, 0.2, 4)
     duplicate = run.sim.duplicate_for(run) if not run.memo["triaged"] else None
     if duplicate and duplicate != run.case.tracking_code and run.rng.random() < run.mix.duplicate:  # type: ignore[union-attr]
         run.note("duplicate")
         run.do(item, triage_decision="duplicate", duplicate_of=duplicate, triage_note="与已登记案件重复，合并处理")
         return
-    # A case reopened after an on-the-spot fix goes to the council the second time.
-    if not run.memo["triaged"] and run.rng.random() < run.mix.on_spot:
+    # A case reopened after an on-the-spot fix (or returned by a department) is dispatched the second time.
+    first = not run.memo["triaged"]
+    run.memo["triaged"] += 1
+    p = run.rng.random()
+    if first and p < run.mix.on_spot:
         run.note("on_spot")
         run.do(item, triage_decision="on_spot", triage_note="网格员现场协调解决")
-    else:
+    elif first and p < run.mix.on_spot + run.mix.refused:
+        run.note("refused")
+        run.do(item, triage_decision="refuse", refuse_reason="不属于社区受理范围，已告知反映渠道")
+    elif first and run.rng.random() < run.mix.to_council:
         run.note("to_council")
-        run.do(item, triage_decision="negotiate", triage_note="需协调相关部门")
-    run.memo["triaged"] += 1
+        run.do(item, triage_decision="negotiate", triage_note="重大事项，提交议事")
+    else:
+        yield from dispatch(run, item)
+
+
+def dispatch(run: CaseRun, item: WorkItem) -> Script:
+    """Dispatch to the routing table's department (another one after a return), or blow the whistle."""
+    suggested = (run.case.suggested_department if run.case else None) or DEPARTMENT_FOR[run.plan.category]
+    lead = suggested if not run.memo["returned"] else _other_department(run, suggested)
+    reason = None if lead == suggested else "原部门退单，改派其他部门"
+    if run.rng.random() < run.mix.whistle:
+        run.note("whistle")
+        co = run.rng.sample([code for code in DEPARTMENTS if code != lead], run.rng.choice((1, 2, 3)))
+        run.do(item, triage_decision="whistle", department=lead, co_departments=co, dispatch_reason=reason,
+               triage_note="涉及多个部门，吹哨召集")
+    else:
+        run.note("dispatched")
+        run.do(item, triage_decision="dispatch", department=lead, dispatch_reason=reason, triage_note="按权责清单派单")
+    yield from ()
 
 
 def deliberate(run: CaseRun, item: WorkItem) -> Script:
@@ -82,7 +112,12 @@ def deliberate(run: CaseRun, item: WorkItem) -> Script:
     major = run.rng.random() < run.mix.major_matter
     run.note("council_adopt_major" if major else "council_adopt")
     deadline = china_date(run.now) + timedelta(days=run.rng.choice((10, 14, 20, 30)))
-    run.do(item, decision="adopt", major_matter=major, responsible_department=DEPARTMENT_FOR[run.plan.category],
+    if major:  # only a sitting adopts a major matter (roster, attendance, each member's vote)
+        run.decide_at_sitting(item, ItemDecision("adopt", major_matter=True, deadline=deadline.isoformat(),
+                                                 responsible_department=DEPARTMENT_FOR[run.plan.category],
+                                                 resolution_text="同意交办相关部门限期处理"))
+        return
+    run.do(item, decision="adopt", responsible_department=DEPARTMENT_FOR[run.plan.category],
            deadline=deadline.isoformat(), votes_for=7, votes_against=1, votes_abstain=1,
            resolution_text="同意交办相关部门限期处理")
 
@@ -115,6 +150,11 @@ def accept(run: CaseRun, item: WorkItem) -> Script:
 def on_site(run: CaseRun, item: WorkItem) -> Script:
     if (yield from _in_time(run, item, run.mix.missed_on_site, (2, 30))):
         run.do(item, on_site_note="已到现场核实，情况属实")
+
+
+def report_part(run: CaseRun, item: WorkItem) -> Script:
+    if (yield from _in_time(run, item, run.mix.missed_complete, (4, 48))):
+        run.do(item, part_report="本部门负责的部分已办理完毕")
 
 
 def complete(run: CaseRun, item: WorkItem) -> Script:
@@ -170,7 +210,8 @@ def final_decision(run: CaseRun, item: WorkItem) -> Script:
 
 
 HANDLERS: dict[str, Handler] = {
-    "triage": triage, "deliberate": deliberate, "accept": accept, "on_site": on_site, "complete": complete,
-    "handle_escalation": handle_escalation, "review_return": review_return, "rate": rate,
+    "triage": triage, "triage_overdue": triage, "deliberate": deliberate, "accept": accept, "on_site": on_site,
+    "report_part": report_part, "complete": complete, "handle_escalation": handle_escalation,
+    "unit_escalation": handle_escalation, "review_return": review_return, "rate": rate,
     "final_decision": final_decision,
 }

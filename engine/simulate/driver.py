@@ -1,7 +1,7 @@
 """Push many cases through the real services at once, in simulated time.
 
 Every case is a script (a generator) that acts on its open work items through
-:class:`~engine.service.CaseService` and yields the moment it wants to act next. The driver keeps
+:class:`~engine.cases.service.CaseService` and yields the moment it wants to act next. The driver keeps
 one queue of those moments, ordered by time, and runs the SLA sweep (``CaseService.tick``) on the
 ``sweep_every`` schedule of the real flow (skipping the slots with no timer due); a
 :class:`FixedClock` jumps from one moment to the next. So thousands of cases are open together, their steps interleave like a
@@ -13,7 +13,7 @@ import heapq
 import random
 from collections import Counter
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,12 +21,15 @@ from engine.cases.intake import Intake
 from engine.cases.models import Case, WorkItem
 from engine.cases.steps import StepResult
 from engine.clock import FixedClock, as_utc
+from engine.council.meetings import ItemDecision
+from engine.council.service import CouncilService
+from engine.demo.council_scenarios import CHAIR, MEMBERS, everyone
 from engine.errors import CasegridError
 from engine.mediation.intake import MediationIntake
 from engine.mediation.service import MediationService
-from engine.people.actor import Actor, resident
+from engine.people.actor import Actor, reporter
 from engine.people.roles import Role
-from engine.service import CaseService
+from engine.cases.service import CaseService
 from engine.simulate import organisation as org
 from engine.simulate.workload import CasePlan, PathMix
 
@@ -53,6 +56,8 @@ class CaseRun:
         self.plan = plan
         self.rng = random.Random(plan.seed)
         self.case: Case | None = None
+        #: The reporter key handed out when the issue was reported (residents rate with it).
+        self.reporter_key: str | None = None
         self.items: dict[int, WorkItem] = {}
         #: Free-form memory of the script (misses so far, returns, sessions...).
         self.memo: Counter[str] = Counter()
@@ -99,8 +104,9 @@ class CaseRun:
     # -- acting ----------------------------------------------------------------------------------
 
     def open_issue(self, intake: Intake) -> None:
-        case = self.sim.service.open_case(intake, org.grid_worker(self.plan.grid_code))
-        self._opened(case)
+        reported = self.sim.service.report(intake, org.grid_worker(self.plan.grid_code))
+        self.reporter_key = reported.reporter_key
+        self._opened(reported.case)
 
     def open_dispute(self, intake: MediationIntake) -> None:
         case = self.sim.mediation.open_mediation(intake, org.grid_worker(self.plan.grid_code))
@@ -119,6 +125,25 @@ class CaseRun:
         self.sim.tally.steps += 1
         self.apply(result)
         return result
+
+    def decide_at_sitting(self, item: WorkItem, decision: ItemDecision) -> None:
+        """Decide ``item`` (the case's ``deliberate`` task) at a council sitting, as a major matter must be:
+        nine members on the roster, eight present, one of them against."""
+        if item.id not in self.items or self.case is None:
+            self.note(f"overtaken:{item.bpmn_id}")
+            return
+        council = self.sim.council
+        meeting = council.schedule_meeting(title="居民议事会", scheduled_for=self.now, members=MEMBERS, actor=CHAIR,
+                                           case_ids=[self.case.id])
+        page = council.meeting(meeting, CHAIR)
+        present = [m.id for m in page.members][:8]
+        votes = everyone(present, "for", against=1)
+        council.record_sitting(meeting, present=present, actor=CHAIR, decisions={
+            a.id: replace(decision, votes=votes) for a in page.agenda})
+        self.sim.tally.steps += 1
+        self.case = self.sim.service.case(self.case.id)
+        self.items = {i.id: i for i in self.sim.service.work_items(self.case.id)}
+        self.sim.watch(self)
 
     def apply(self, result: StepResult) -> None:
         """Follow the engine's report of a step (ours or the sweep's) instead of re-reading the case."""
@@ -143,7 +168,8 @@ class CaseRun:
     def _actor(self, item: WorkItem) -> Actor:
         assert self.case is not None
         if item.role == Role.RESIDENT.value:
-            return resident(self.case.tracking_code)
+            assert self.reporter_key is not None, "only reported issues have a reporter"
+            return reporter(self.case.tracking_code, self.reporter_key)
         if item.role == Role.GRID_WORKER.value:
             return org.grid_worker(item.grid_code or self.plan.grid_code)
         if item.role == Role.DEPARTMENT.value:
@@ -185,6 +211,7 @@ class Simulation:
         self.service = service
         self.mix = mix or PathMix()
         self.mediation = MediationService(service.db, clock, service.hooks)
+        self.council = CouncilService(service.db, clock, service.hooks)
         self.clock = clock
         self.scripts = scripts
         self.sweep_every = sweep_every

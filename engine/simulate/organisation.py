@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from engine.demo.mediation_scenarios import seed_mediators
-from engine.demo.organisation import DEPARTMENTS, GRIDS, seed_organisation
+from engine.demo.organisation import DEPARTMENTS, ENGLISH_NAMES, GRIDS, seed_organisation
 from engine.people.actor import Actor
-from engine.people.operations import ensure_grid, ensure_user
+from engine.people.operations import ensure_grid, ensure_user, name_in_english
 from engine.people.roles import Role
 
 #: Grids beyond the demo's three: four communities, twelve grids.
@@ -47,6 +47,7 @@ def seed_district(session: Session) -> None:
     seed_mediators(session)
     for code, (name, community) in EXTRA_GRIDS.items():
         ensure_grid(session, code, name, community)
+    name_in_english(session, ENGLISH_NAMES)
     for code in GRID_CODES:
         actor = grid_worker(code)
         ensure_user(session, actor.username, f"网格员（{code}）", actor.role, grid_code=code)

@@ -25,7 +25,7 @@ WEEKDAY_WEIGHTS = (1.3, 1.1, 1.0, 1.0, 1.0, 0.55, 0.45)
 #: Civic-loop categories (DESIGN.md §2.1) and their share of reports.
 CATEGORY_MIX = {"物业管理": 22, "环境卫生": 20, "公共设施": 18, "停车交通": 12, "噪音扰民": 9,
                 "养老服务": 6, "安全隐患": 8, "其他": 5}
-#: Which department a category usually goes to when the council adopts it.
+#: Which department a category usually goes to when the council adopts it (the routing table's choice too).
 DEPARTMENT_FOR = {"物业管理": "wuye", "环境卫生": "chengguan", "公共设施": "zhujian", "停车交通": "chengguan",
                   "噪音扰民": "gongan", "养老服务": "minzheng", "安全隐患": "zhujian", "其他": "chengguan"}
 #: Share of all cases that are disputes for mediation (DESIGN.md §2.2).
@@ -47,8 +47,12 @@ class PathMix:
     The defaults are the district's; a test raises the rare ones to see every path in a few cases.
     """
     mediation: float = MEDIATION_SHARE
-    on_spot: float = 0.38  #: triage resolves it on the spot (else the council)
+    on_spot: float = 0.38  #: triage resolves it on the spot (else dispatch, a whistle, the council)
     duplicate: float = 0.05  #: triage spots a duplicate of a recent case in the grid
+    to_council: float = 0.12  #: of the rest: a major matter for the council (else dispatched)
+    whistle: float = 0.1  #: of those dispatched: a whistle with a lead and co-departments
+    refused: float = 0.02  #: triage refuses it with a published reason
+    missed_triage: float = 0.02  #: the triage deadline passes: the supervisor triages
     council_defer: float = 0.07
     council_reject: float = 0.09
     major_matter: float = 0.1

@@ -10,13 +10,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
 
-from engine.bootstrap import init_database
 from engine.cli_support import db_option, friendly_errors
 from engine.config import database_url
-from engine.specs.service import ProcessService
+from engine.bpmn.text import diagram_text
 from engine.specs.validation import DOCUMENT, Problem, problems_of_file
+
+if TYPE_CHECKING:
+    from engine.specs.service import ProcessService
 
 
 @click.group("process")
@@ -51,6 +55,10 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 def _service(db_url: str | None) -> ProcessService:
+    # Loaded here, not above: validating a file needs no database, and the services import every domain (seconds).
+    from engine.bootstrap import init_database
+    from engine.specs.service import ProcessService
+
     db = init_database(database_url(db_url))[0]
     click.get_current_context().call_on_close(db.dispose)
     return ProcessService(db)
@@ -82,5 +90,6 @@ def publish(db_url: str | None, file: Path, note: str, by: str) -> None:
         for problem in problems:
             click.echo(f"{file}: ERROR {problem.element_id}: {problem.message}")
         sys.exit(1)
-    version = _service(db_url).publish_file(file.read_text(encoding="utf-8"), note=note, by=by)
+    # Read as validation read it: the file's own encoding (a UTF-16 export publishes as it validated).
+    version = _service(db_url).publish_file(diagram_text(file.read_bytes()), note=note, by=by)
     click.echo(f"published {version.key} v{version.version} ({version.sha256[:12]})")

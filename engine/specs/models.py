@@ -1,4 +1,7 @@
-"""Versioned process diagrams. A case is pinned to the version it started on."""
+"""Versioned documents: process diagrams (BPMN) and decision tables (DMN, the routing table).
+
+A case is pinned to the process version it started on and to the decision table version it opened with.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,12 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import Base
 
 
-class ProcessVersion(Base):
-    __tablename__ = "process_version"
-    __table_args__ = (UniqueConstraint("key", "version", name="uq_process_version_key_version"),)
+class VersionedDocument:
+    """What every versioned document keeps: draft → published → retired, with who published it and why."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The BPMN process id, e.g. ``civic_loop``.
+    #: The document's id: the BPMN process id (``civic_loop``) or the DMN definitions id (``routing``).
     key: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
     version: Mapped[int] = mapped_column(nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -28,4 +30,19 @@ class ProcessVersion(Base):
     change_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     def __repr__(self) -> str:
-        return f"<ProcessVersion {self.key} v{self.version} {self.status}>"
+        return f"<{type(self).__name__} {self.key} v{self.version} {self.status}>"
+
+
+class ProcessVersion(VersionedDocument, Base):
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_process_version_key_version"),)
+
+
+class DecisionVersion(VersionedDocument, Base):
+    """Versioned DMN decision tables (the routing table, 权责清单)."""
+
+    __tablename__ = "decision_version"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_decision_version_key_version"),)
+
+    #: Who saved the draft (a decision table is edited in the browser by a supervisor).
+    created_by: Mapped[str | None] = mapped_column(String(80), nullable=True)

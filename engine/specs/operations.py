@@ -17,7 +17,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.parser import MAX_BPMN_BYTES, read_xml
+from engine.bpmn.text import diagram_text
 from engine.clock import to_db
+from engine.labels import SEED_NOTE
 from engine.errors import ConflictError, SpecError, ValidationError
 from engine.specs.models import ProcessVersion
 from engine.specs.queries import next_version_number, published_count
@@ -32,6 +34,7 @@ MAX_NOTE_LENGTH = 2000
 def publish(session: Session, xml: str, *, by: str, at: datetime, key: str | None = None,
             note: str | None = None) -> ProcessVersion:
     """Validate ``xml`` and store it as the next published version of its process."""
+    xml = diagram_text(xml)
     process = parsed_xml(xml, key)
     latest = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == process.key))
     version = ProcessVersion(
@@ -45,7 +48,12 @@ def publish(session: Session, xml: str, *, by: str, at: datetime, key: str | Non
 
 
 def load_seed_files(session: Session, files: list[Path], *, by: str, at: datetime) -> list[ProcessVersion]:
-    """Publish each seed file whose process has no version yet (``casegrid init`` is idempotent)."""
+    """Publish each seed file whose process has no version yet, or whose newest version is an older seed.
+
+    ``casegrid init`` is idempotent, and it upgrades: a database whose process still runs the diagram an
+    earlier release shipped gets the new one as its next version (cases open on the old one keep it). A
+    version a supervisor published is never replaced by a seed.
+    """
     loaded = []
     for path in files:
         xml = path.read_text(encoding="utf-8")
@@ -53,9 +61,12 @@ def load_seed_files(session: Session, files: list[Path], *, by: str, at: datetim
             key = parsed_xml(xml).key
         except SpecError as exc:
             raise SpecError(f"{path.name}: {exc.message}", exc.problems) from None
-        exists = session.scalar(select(ProcessVersion.id).where(ProcessVersion.key == key).limit(1))
-        if exists is None:
-            loaded.append(publish(session, xml, by=by, at=at, key=key, note=f"seed {path.name}"))
+        newest = session.scalar(select(ProcessVersion).where(ProcessVersion.key == key)
+                                .order_by(ProcessVersion.version.desc()).limit(1))
+        known = session.scalar(select(ProcessVersion.id).where(ProcessVersion.key == key,
+                                                               ProcessVersion.sha256 == sha256_of(xml)).limit(1))
+        if newest is None or (known is None and newest.published_by == by and newest.status == "published"):
+            loaded.append(publish(session, xml, by=by, at=at, key=key, note=SEED_NOTE))
     return loaded
 
 
@@ -81,6 +92,7 @@ def _check_draft_text(xml: str) -> None:
 def save_draft(session: Session, base: ProcessVersion, xml: str, *, by: str, at: datetime) -> ProcessVersion:
     """Store ``xml`` as a new draft of ``base``'s process; it is not checked (see :func:`publish_draft`)."""
     _check_draft_text(xml)
+    xml = diagram_text(xml)
     draft = ProcessVersion(
         key=base.key, version=next_version_number(session, base.key), name=_draft_name(xml, base.key, base.name),
         xml=xml, sha256=sha256_of(xml), status="draft", created_at=to_db(at),
@@ -98,6 +110,7 @@ def update_draft(session: Session, draft: ProcessVersion, xml: str, *, by: str, 
         raise ConflictError(f"{draft.key} v{draft.version} 已{'发布' if draft.status == 'published' else '停用'}，"
                             "不能再修改：请从它新建草稿")
     _check_draft_text(xml)
+    xml = diagram_text(xml)
     draft.xml, draft.sha256 = xml, sha256_of(xml)
     draft.name = _draft_name(xml, draft.key, draft.name)
     draft.created_at = to_db(at)
@@ -146,3 +159,17 @@ def discard_draft(session: Session, draft: ProcessVersion, *, by: str) -> None:
     # A statement on process_version only (the engine never deletes through the session: see test_integrity).
     session.execute(delete(ProcessVersion).where(ProcessVersion.id == draft.id, ProcessVersion.status == "draft"))
     log.info("%s discarded draft %s v%s", by, draft.key, draft.version)
+
+
+def create_process(session: Session, key: str, name: str, xml: str, *, by: str, at: datetime) -> ProcessVersion:
+    """A new process: its first version, a draft holding ``xml`` (a template or an imported diagram)."""
+    if session.scalar(select(ProcessVersion.id).where(ProcessVersion.key == key).limit(1)) is not None:
+        raise ValidationError("流程信息有误", {"key": f"流程标识 {key} 已被使用，请换一个"})
+    _check_draft_text(xml)
+    xml = diagram_text(xml)
+    draft = ProcessVersion(key=key, version=1, name=name[:200], xml=xml, sha256=sha256_of(xml), status="draft",
+                           created_at=to_db(at), change_note=None)
+    session.add(draft)
+    session.flush()
+    log.info("%s created process %s (%s)", by, key, name)
+    return draft

@@ -60,3 +60,13 @@ def published_count(session: Session, key: str) -> int:
 
 def next_version_number(session: Session, key: str) -> int:
     return (session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == key)) or 0) + 1
+
+
+def published_processes(session: Session) -> list[ProcessVersion]:
+    """The version new cases of each process start on (its newest published one), by process name."""
+    newest = (select(ProcessVersion.key, func.max(ProcessVersion.version).label("version"))
+              .where(ProcessVersion.status == "published").group_by(ProcessVersion.key).subquery())
+    rows = session.scalars(select(ProcessVersion).join(
+        newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.version))
+        .order_by(ProcessVersion.name, ProcessVersion.key))
+    return list(rows)

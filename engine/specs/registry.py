@@ -28,6 +28,36 @@ def parsed(version: ProcessVersion) -> ParsedProcess:
     return parsed_xml(version.xml, version.key, version.sha256)
 
 
+def english_task_names(session: Session) -> dict[str, str]:
+    """bpmn id → the English name its diagram gives the task (``name_en``), over the versions in use.
+
+    Task ids name the same step across a process's versions; a later version's name wins.
+    """
+    names: dict[str, str] = {}
+    versions = session.scalars(select(ProcessVersion).where(ProcessVersion.status != "draft")
+                               .order_by(ProcessVersion.key, ProcessVersion.version))
+    for version in versions:
+        names.update({i: t.name_en for i, t in parsed(version).human_tasks.items() if t.name_en})
+    return names
+
+
+def english_diagram_words(session: Session) -> dict[str, str]:
+    """Chinese → English of the words diagrams give in both (task names, field labels, option labels),
+    over the versions in use: pages that show what a step recorded word it with them (issue 21)."""
+    words: dict[str, str] = {}
+    versions = session.scalars(select(ProcessVersion).where(ProcessVersion.status != "draft")
+                               .order_by(ProcessVersion.key, ProcessVersion.version))
+    for version in versions:
+        for task in parsed(version).human_tasks.values():
+            if task.name_en:
+                words[task.name] = task.name_en
+            for field in task.form.fields:
+                if field.label_en:
+                    words[field.label] = field.label_en
+                words.update({o.label: o.label_en for o in field.options if o.label_en})
+    return words
+
+
 def process_of(session: Session, version_id: int) -> ParsedProcess:
     """The parsed spec of version ``version_id``; the XML is read only when the spec is not in memory yet."""
     row = session.execute(select(ProcessVersion.key, ProcessVersion.sha256)

@@ -11,16 +11,20 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from engine.bpmn.importing import ImportReview, apply_import, check_key, check_name, review
+from engine.bpmn.template import blank_template
 from engine.cases.hooks import HookRegistry
 from engine.clock import Clock, SystemClock
 from engine.db import Database
-from engine.errors import CasegridError, ConflictError
+from engine.errors import CasegridError, ConflictError, ValidationError
 from engine.people.actor import Actor
-from engine.service import default_hooks
+from engine.people.roles import Role
+from engine.processes import default_hooks
 from engine.specs import migration, operations, queries
 from engine.specs.diff import SpecDiff, diff_xml
 from engine.specs.migration import CaseMigration
-from engine.specs.models import ProcessVersion
+from engine.specs.models import ProcessVersion, VersionedDocument
+from engine.specs.registry import process_of
 from engine.specs.validation import Problem, problems_of
 
 
@@ -57,7 +61,7 @@ class MigrationResult:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def _row(version: ProcessVersion, open_cases: dict[int, int]) -> VersionRow:
+def version_row(version: VersionedDocument, open_cases: dict[int, int]) -> VersionRow:
     return VersionRow(version.id, version.key, version.version, version.name, version.status, version.created_at,
                       version.published_at, version.published_by, version.change_note, version.sha256,
                       open_cases.get(version.id, 0))
@@ -80,7 +84,7 @@ class ProcessService:
                 summary = summaries.get(version.key)
                 if summary is None:
                     summary = summaries[version.key] = ProcessSummary(version.key, version.name, None)
-                summary.versions.append(_row(version, counts))
+                summary.versions.append(version_row(version, counts))
         result = []
         for summary in summaries.values():
             current = next((v for v in summary.versions if v.status == "published"), None)
@@ -91,7 +95,7 @@ class ProcessService:
     def versions(self, key: str) -> list[VersionRow]:
         with self.db.reading() as s:
             counts = queries.open_case_counts(s)
-            return [_row(v, counts) for v in queries.versions_of(s, key)]
+            return [version_row(v, counts) for v in queries.versions_of(s, key)]
 
     def version(self, version_id: int) -> ProcessVersion:
         """One version with its XML (:class:`NotFound` if there is none)."""
@@ -107,6 +111,18 @@ class ProcessService:
         with self.db.reading() as s:
             old, new = queries.version_by_id(s, old_id), queries.version_by_id(s, new_id)
             return diff_xml(old.xml, new.xml)
+
+    def element_names(self, version_id: int) -> dict[str, str]:
+        """BPMN id → the name people see (the id itself for an element drawn without a name)."""
+        with self.db.reading() as s:
+            process = process_of(s, version_id)
+        names: dict[str, str] = {}
+        for spec in (process.spec, *process.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                bpmn_id = getattr(task_spec, "bpmn_id", None)
+                if bpmn_id:
+                    names[bpmn_id] = getattr(task_spec, "bpmn_name", None) or bpmn_id
+        return names
 
     def migration_plan(self, from_version_id: int, to_version_id: int) -> list[CaseMigration]:
         with self.db.reading() as s:
@@ -136,6 +152,40 @@ class ProcessService:
                 return operations.publish_draft(s, draft, by=by, at=self.clock.now(), note=note)
         except IntegrityError:
             raise ConflictError("同时有另一个版本正在发布，请刷新后重试") from None
+
+    def create_blank(self, key: str, name: str, by: str) -> ProcessVersion:
+        """A new process from the blank template (one lane per working role), as a draft."""
+        key, name = check_key(key), check_name(name)
+        if key in {"start", "handle", "end", "handle_deadline", "overdue"}:
+            raise ValidationError("流程信息有误", {"key": f"{key} 是模板中步骤的标识，请换一个流程标识"})
+        with self.db.transaction() as s:
+            return operations.create_process(s, key, name, blank_template(key, name), by=by, at=self.clock.now())
+
+    def review_import(self, xml: str) -> ImportReview:
+        """What the import dialog asks about ``xml``: lanes to map, conditions to confirm (nothing is stored)."""
+        return review(xml)
+
+    def import_diagram(self, xml: str, key: str, name: str, by: str, lane_roles: dict[str, Role] | None = None,
+                       translate_conditions: bool = True) -> ProcessVersion:
+        """A new process from another modeller's diagram, with the dialog's answers written into it, as a draft."""
+        key, name = check_key(key), check_name(name)
+        rewritten = apply_import(xml, key=key, name=name, lane_roles=lane_roles,
+                                 translate_conditions=translate_conditions)
+        with self.db.transaction() as s:
+            return operations.create_process(s, key, name, rewritten, by=by, at=self.clock.now())
+
+    def remap_draft(self, version_id: int, by: str, lane_roles: dict[str, Role],
+                    translate_conditions: bool = True, lane_for_all: Role | None = None) -> ProcessVersion:
+        """Apply the import dialog's answers to a draft already stored (mapping lanes later)."""
+        with self.db.transaction() as s:
+            draft = queries.version_by_id(s, version_id)
+            rewritten = apply_import(draft.xml, key=draft.key, name=draft.name, lane_roles=lane_roles,
+                                     translate_conditions=translate_conditions, lane_for_all=lane_for_all)
+            return operations.update_draft(s, draft, rewritten, by=by, at=self.clock.now())
+
+    def publishable(self) -> list[ProcessSummary]:
+        """The processes new cases can start on (those with a published version)."""
+        return [p for p in self.processes() if p.current_id is not None]
 
     def publish_file(self, xml: str, note: str, by: str) -> ProcessVersion:
         """Publish a diagram straight from a file (``casegrid process publish``)."""

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 from werkzeug.serving import make_server
 
 from engine.clock import FixedClock
 from engine.db import Database
+from tests.browser.helpers import People
 from web import create_app
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -68,3 +70,11 @@ def page(browser, live_server: str) -> Iterator[object]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def supervisor(browser: Browser, live_server: str) -> Iterator[Page]:
+    """The street's supervisor (dudao), logged in."""
+    people = People(browser, live_server)
+    yield people.staff("dudao")
+    people.close()

@@ -6,6 +6,9 @@ three staff members can have the same case open at once). Clicks are scoped to
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -71,8 +74,9 @@ def click(page: Page, button: str) -> None:
 # -- the resident --------------------------------------------------------------------------------
 
 def report_issue(page: Page, *, category: str, grid: str, address: str, description: str,
-                 name: str = "", phone: str = "") -> str:
-    """Go through the report screens one question at a time; returns the tracking code shown at the end."""
+                 name: str = "", phone: str = "", photos: Sequence[Path] = ()) -> tuple[str, str]:
+    """Go through the report screens one question at a time; returns the tracking code and the private link
+    shown at the end."""
     page.goto("/report?new=1")
     expect(main(page).get_by_role("heading", level=1)).to_have_text("您要反映哪一类问题？")
     click(page, category)
@@ -83,13 +87,18 @@ def report_issue(page: Page, *, category: str, grid: str, address: str, descript
     expect(main(page).get_by_role("heading", level=1)).to_have_text("请说说发生了什么")
     main(page).get_by_label("发生了什么？").fill(description)
     click(page, "下一步")
+    expect(main(page).get_by_role("heading", level=1)).to_have_text("有照片吗？")
+    if photos:
+        main(page).get_by_label("照片（可以不传）").set_input_files(list(photos))
+    click(page, "下一步")
     main(page).get_by_label("怎么称呼您").fill(name)
     main(page).get_by_label("联系电话").fill(phone)
     click(page, "下一步")
     expect(main(page).get_by_role("heading", level=1)).to_have_text("请核对一下，没问题就提交")
     click(page, "确认提交")
     expect(main(page).get_by_role("heading", level=1)).to_have_text("已经收到您反映的问题")
-    return main(page).locator(".tracking-code").inner_text().strip()
+    link = main(page).get_by_role("region", name="您的专用链接").get_by_role("link").inner_text().strip()
+    return main(page).locator(".tracking-code").inner_text().strip(), link
 
 
 def open_tracking(page: Page, code: str) -> None:
@@ -100,8 +109,9 @@ def open_tracking(page: Page, code: str) -> None:
     expect(main(page).get_by_role("heading", level=1)).to_have_text("办理进度")
 
 
-def rate(page: Page, code: str, rating: str, comment: str = "") -> None:
-    open_tracking(page, code)
+def rate(page: Page, link: str, rating: str, comment: str = "") -> None:
+    """Rate through the private link from the done screen (the tracking code cannot rate)."""
+    page.goto(link)
     main(page).get_by_role("link", name="去评价").click()
     if comment:
         main(page).get_by_label("还想说点什么（可以不填）").fill(comment)
@@ -143,3 +153,21 @@ def do_task(page: Page, code: str, task: str, *, choose: dict[str, str] | None =
     for label, text in (fill or {}).items():
         form.get_by_label(label, exact=True).fill(text)
     submit_task(page, code, task)
+
+
+def panel(page: Page) -> Locator:
+    """The process editor's properties panel."""
+    return page.locator(".editor-properties")
+
+
+def open_group(page: Page, group: str) -> None:
+    """Open a group of the properties panel (a click on an open group would close it)."""
+    header = panel(page).locator(f'[data-group-id="{group}"] .bio-properties-panel-group-header')
+    if "open" not in (header.get_attribute("class") or ""):
+        header.click()
+
+
+def select_element(page: Page, element_id: str) -> None:
+    """Select a diagram element in the process editor and wait until the panel shows it."""
+    page.locator(f'.editor-canvas [data-element-id="{element_id}"]').first.click()
+    expect(panel(page).locator("#bio-properties-panel-id")).to_have_value(element_id)

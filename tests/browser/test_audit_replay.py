@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from engine.cases.models import Case
 from engine.demo.driver import Driver
 from engine.demo.scenarios import SCENARIOS
-from engine.service import CaseService
+from engine import CaseService
 from tests.browser.helpers import People, main
 
 
@@ -54,22 +54,22 @@ def test_an_auditor_steps_through_a_case_with_the_diagram(people: People, case: 
     expect(diagram.locator(".cg-completed[data-element-id=triage]")).to_have_count(0)
     expect(main(page).get_by_role("button", name="上一步")).to_be_disabled()
 
-    # One step on: triage done, the council deliberates.
+    # One step on: triage dispatched it straight to the department the routing table names.
     main(page).get_by_role("button", name="下一步").click()
     expect(main(page).locator("#step-2")).to_be_visible()
     expect(main(page).locator("#step-1")).to_be_hidden()
     expect(diagram.locator(".cg-completed[data-element-id=triage]")).to_have_count(1)
-    expect(diagram.locator(".cg-current[data-element-id=deliberate]")).to_have_count(1)
-    expect(main(page).locator("#step-2")).to_contain_text("协商议定")
+    expect(diagram.locator(".cg-current[data-element-id=accept]")).to_have_count(1)
+    expect(main(page).locator("#step-2")).to_contain_text("签收交办")
     assert "seq=2" in page.url
 
     # Jump to the first escalation: the department's acceptance went unanswered.
     escalation = next(e.seq for e in service.events(case.id) if e.type == "escalated")
     main(page).get_by_role("link", name="跳到首次吹哨").click()
     expect(main(page).locator(f"#step-{escalation}")).to_be_visible()
-    expect(main(page).locator(f"#step-{escalation}")).to_contain_text("超过时限未办，已吹哨上报街道督办")
+    expect(main(page).locator(f"#step-{escalation}")).to_contain_text("超过时限未办，已上报街道督办")
     expect(main(page).locator(f".step-list a[data-seq='{escalation}']")).to_have_attribute("aria-current", "step")
-    expect(diagram.locator(".cg-current[data-element-id=handle_escalation]")).to_have_count(1)
+    expect(diagram.locator(".cg-current[data-element-id=unit_escalation]")).to_have_count(1)
 
     # Jump to the rating, then pick an event from the list.
     main(page).get_by_role("link", name="跳到首次评价").click()

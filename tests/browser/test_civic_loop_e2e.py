@@ -1,4 +1,5 @@
-"""The civic loop in a real browser: a resident's report goes round the loop, is rated 不满意, reopens, and closes.
+"""The civic loop in a real browser: a resident's report is dispatched straight to the department the routing
+table names (no council), is rated 不满意, reopens, and closes.
 
 Each person has their own browser window (own cookies); every step is done the
 way that person would do it and checked by what the page then shows.
@@ -24,7 +25,8 @@ from tests.browser.helpers import (
     report_issue,
 )
 
-DEPARTMENT = "城管执法中队"
+#: The routing table's department for 公共设施 (bpmn/routing.dmn), preselected at triage.
+DEPARTMENT = "住建办"
 
 
 @pytest.fixture
@@ -44,17 +46,17 @@ def current_stage(page: Page, stage: str) -> None:
 
 
 def department_works_it(department: Page, code: str, report: str) -> None:
-    do_task(department, code, "签收交办", choose={"签收结果": "签收"})
+    do_task(department, code, "签收交办", choose={"签收结果": "签收（报到）"})
     do_task(department, code, "到场核实", fill={"现场情况": "已到现场，三盏路灯不亮，线路老化"})
     do_task(department, code, "办结反馈", fill={"办结报告": report,
-                                            "佐证材料（照片或文件链接）": "photo://xf01-lamp-after.jpg"})
+                                            "其他佐证材料（链接或说明，可选）": "photo://xf01-lamp-after.jpg"})
 
 
 def test_a_report_goes_round_the_loop_is_reopened_once_and_closes_resolved(people: People) -> None:
     resident = people.resident()
-    code = report_issue(resident, category="公共设施", grid="幸福里社区 / 幸福里一网格", address="幸福里 3 号楼南侧",
-                        description="3 号楼南侧的路灯一到晚上就不亮，老人出门不方便", name="王阿姨",
-                        phone="13800001234")
+    code, link = report_issue(resident, category="公共设施", grid="幸福里社区 / 幸福里一网格",
+                              address="幸福里 3 号楼南侧", description="3 号楼南侧的路灯一到晚上就不亮，老人出门不方便",
+                              name="王阿姨", phone="13800001234")
     assert re.fullmatch(r"\d{6}-[2-9A-HJ-NP-Z]{6}", code), f"the done screen shows the tracking code, not {code!r}"
     main(resident).get_by_role("link", name="查看办理进度").click()
     now_showing(resident, "网格员正在核实处理")
@@ -63,26 +65,22 @@ def test_a_report_goes_round_the_loop_is_reopened_once_and_closes_resolved(peopl
     grid_worker = people.staff("wangge")
     open_task(grid_worker, code, "分拨研判")
     expect(main(grid_worker)).to_contain_text("3 号楼南侧的路灯一到晚上就不亮")
-    do_task(grid_worker, code, "分拨研判", choose={"研判结果": "提交协商"},
-            fill={"处理说明": "涉及公共照明维修，提交议事会协商"})
-
-    council = people.staff("yishi")
-    do_task(council, code, "协商议定",
-            choose={"议定结果": "通过", "责任部门": DEPARTMENT},
-            fill={"完成时限": "2026-03-20", "赞成票": "7", "反对票": "1", "弃权票": "1",
-                  "决议内容": "同意交城管执法中队维修路灯"})
+    form = main(grid_worker).locator("form").filter(has=grid_worker.get_by_role("button", name="提交", exact=True))
+    expect(form.get_by_label("派单部门（吹哨时为牵头部门）", exact=True).locator("option:checked")).to_have_text(DEPARTMENT)
+    do_task(grid_worker, code, "分拨研判", choose={"分拨结果": "直接派单"},
+            fill={"处理说明": "公共照明维修，按权责清单派住建办"})
     open_tracking(resident, code)
     now_showing(resident, f"已交办{DEPARTMENT}，等待签收")
     current_stage(resident, "办理")
 
-    department = people.staff("chengguan")
+    department = people.staff("zhujian")
     department_works_it(department, code, "已更换路灯线路，三盏路灯恢复照明")
     open_tracking(resident, code)
     now_showing(resident, "已办理完成，请您评价")
     current_stage(resident, "评价")
     expect(main(resident)).to_contain_text(f"{DEPARTMENT}已办理完成")
 
-    rate(resident, code, "不满意", comment="只亮了两盏，还有一盏不亮")
+    rate(resident, link, "不满意", comment="只亮了两盏，还有一盏不亮")
     expect(main(resident)).to_contain_text("我们会重新安排处理")
     main(resident).get_by_role("link", name="返回办理进度").click()
     now_showing(resident, f"已交办{DEPARTMENT}，等待签收")
@@ -90,7 +88,7 @@ def test_a_report_goes_round_the_loop_is_reopened_once_and_closes_resolved(peopl
 
     expect(inbox_row(department, code, "签收交办")).to_have_count(1)  # the case is back with the department
     department_works_it(department, code, "已更换第三盏路灯的灯泡，全部恢复照明")
-    rate(resident, code, "满意")
+    rate(resident, link, "满意")
     open_tracking(resident, code)
     now_showing(resident, "已办结")
     current_stage(resident, "结案")
@@ -110,8 +108,9 @@ def test_a_report_goes_round_the_loop_is_reopened_once_and_closes_resolved(peopl
     expect(main(supervisor).get_by_role("region", name="当事人")).to_contain_text("目前没有待办任务。")
     diagram = main(supervisor).locator("#case-diagram[data-loaded=true]")
     expect(diagram).to_be_visible()
-    for step in ("triage", "deliberate", "accept", "on_site", "complete", "rate", "reopen_assign", "end_resolved"):
+    for step in ("triage", "route", "accept", "on_site", "complete", "rate", "reopen_assign", "end_resolved"):
         expect(diagram.locator(f".djs-element.cg-completed[data-element-id={step}]")).to_have_count(1)
+    expect(diagram.locator(".djs-element.cg-completed[data-element-id=deliberate]")).to_have_count(0)
     expect(diagram.locator(".djs-element.cg-current")).to_have_count(0)
 
 
@@ -121,7 +120,7 @@ def test_a_second_submission_of_the_same_task_is_told_who_completed_it(people: P
     first, second = people.staff("wangge"), people.staff("wangge")
     for window in (first, second):
         open_task(window, code, "分拨研判")
-        main(window).get_by_label("研判结果", exact=True).select_option(label="现场解决")
+        main(window).get_by_label("分拨结果", exact=True).select_option(label="就地解决")
 
     click(first, "提交")
     expect(main(first).get_by_role("status").filter(has_text=f"已办理：分拨研判（{code}）")).to_be_visible()

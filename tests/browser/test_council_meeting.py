@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from engine.demo.council_scenarios import issue_at_council
 from engine.demo.driver import Driver
-from engine.service import CaseService
+from engine import CaseService
 from tests.browser.helpers import People, click, main
 
 MEMBERS = ["张主任", "王委员", "李委员"]

@@ -1,6 +1,8 @@
 """Dispute mediation in a real browser: a grid worker registers a dispute and assigns a mediator; the
 mediator accepts, records every party's consent, two sessions and the agreement with each party's
-signature, prints the agreement, and after the 30-day performance period closes the case resolved."""
+signature on the printed draft, brings it into force, prints it, and after the 30-day performance period
+closes the case resolved. A party who will not sign leads to a choice the mediator confirms, never to a
+silent failure; the inbox opens the same agreement form as the workspace."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from engine.calendar import china_date
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo.mediation_scenarios import seed_mediators
-from engine.service import CaseService
+from engine import CaseService
 from tests.browser.helpers import People, click, do_task, main
 
 
@@ -61,6 +64,36 @@ def record_session(page: Page, notes: str, result: str) -> None:
     done(page, "调解会谈")
 
 
+def draft_agreement(page: Page) -> None:
+    """Write the terms, save the draft and print it: the printed draft says 草稿 across the page."""
+    main(page).get_by_label("协议内容（各方权利义务）").fill("李春梅于十五日内赔偿王建国维修费人民币 3000 元。")
+    main(page).get_by_label("履行期限").fill("2026-03-17")
+    click(page, "保存协议草稿")
+    expect(main(page).get_by_role("status")).to_contain_text("已保存第 1 份调解协议草稿")
+    desk = page.url
+    page.goto(main(page).get_by_role("link", name="打印协议草稿（标注“草稿”）").get_attribute("href") or "")
+    document = main(page).locator("article.agreement-document")
+    expect(document.locator(".watermark")).to_have_text("草稿")
+    expect(document).to_contain_text("赔偿王建国维修费人民币 3000 元")
+    page.goto(desk)
+
+
+def sign(page: Page, party_name: str, clock: FixedClock, refuse: str | None = None) -> None:
+    """Record one party's signature on the printed draft (or their refusal and why)."""
+    form = main(page).locator("form.signature-form")
+    form.get_by_label("当事人", exact=True).select_option(label=party_name)
+    if refuse:
+        form.get_by_label("拒绝签字", exact=True).check()
+        form.get_by_label("不签字的原因").fill(refuse)
+    else:
+        form.get_by_label("已签字", exact=True).check()
+        form.get_by_label("签字日期").fill(china_date(clock.now()).isoformat())
+    click(page, "记录签字情况")
+    expect(main(page).get_by_role("status")).to_contain_text("已记录签字情况")
+    row = main(page).locator(".signing-table tr").filter(has_text=party_name)
+    expect(row).to_contain_text("拒绝签字" if refuse else "已签字")
+
+
 def test_a_mediator_runs_a_dispute_from_intake_to_resolved(people: People, db: Database, clock: FixedClock) -> None:
     grid_worker = people.staff("wangge")
     code = register_dispute(grid_worker)
@@ -72,7 +105,12 @@ def test_a_mediator_runs_a_dispute_from_intake_to_resolved(people: People, db: D
     mediator = people.staff("tiaojie")
     mediator.goto("/mediation")
     main(mediator).get_by_role("link", name=code).click()
-    expect(main(mediator).get_by_role("table").first).to_contain_text("13800001111")  # the mediator in charge
+    parties = main(mediator).get_by_role("table").first
+    expect(parties).to_contain_text("王建国")  # the mediator in charge sees the names …
+    expect(parties).not_to_contain_text("13800001111")  # … and the phones only when asking (logged)
+    click(mediator, "显示当事人联系方式")
+    expect(main(mediator).get_by_role("table").first).to_contain_text("13800001111")
+    expect(main(mediator)).to_contain_text("已记入数据使用记录")
     do_task(mediator, code, "受理调解（回避声明）", choose={"回避声明": "与当事人无利害关系，受理调解"})
 
     mediator.goto(f"/mediation/{code}")
@@ -87,14 +125,13 @@ def test_a_mediator_runs_a_dispute_from_intake_to_resolved(people: People, db: D
     expect(main(mediator).locator(".sessions li")).to_have_count(2)
 
     main(mediator).get_by_role("link", name="制作调解协议书").click()
-    main(mediator).get_by_label("协议内容（各方权利义务）").fill("李春梅于十五日内赔偿王建国维修费人民币 3000 元。")
-    main(mediator).get_by_label("履行期限").fill("2026-03-17")
-    for name in ("王建国（申请人）", "李春梅（被申请人）"):
-        main(mediator).get_by_label(f"{name} 已确认协议内容并签字").check()
-    click(mediator, "保存调解协议")
-    done(mediator, "制作调解协议书")
+    draft_agreement(mediator)
+    sign(mediator, "王建国（申请人）", clock)
+    sign(mediator, "李春梅（被申请人）", clock)
+    click(mediator, "协议生效")
+    expect(main(mediator).get_by_role("status")).to_contain_text("调解协议已生效")
     agreement = main(mediator).locator("article.agreement")
-    expect(agreement).to_contain_text("已签署，履行中")
+    expect(agreement).to_contain_text("已生效，履行中")
     expect(agreement.locator(".confirmed")).to_have_count(2)
 
     main(mediator).get_by_role("link", name="打印调解协议书").click()
@@ -102,6 +139,7 @@ def test_a_mediator_runs_a_dispute_from_intake_to_resolved(people: People, db: D
     expect(document.get_by_role("heading", level=1)).to_have_text("人民调解协议书")
     expect(document).to_contain_text("赔偿王建国维修费人民币 3000 元")
     expect(document.locator(".signature")).to_have_count(3)
+    expect(document.locator(".watermark")).to_have_count(0)  # in force: no 草稿, no 未生效
     mediator.emulate_media(media="print")
     expect(mediator.locator(".topbar")).to_be_hidden()
     expect(main(mediator).get_by_role("button", name="打印")).to_be_hidden()
@@ -134,3 +172,45 @@ def test_another_mediator_cannot_open_the_case(people: People) -> None:
     expect(main(other).get_by_text(code)).to_have_count(0)
     response = other.goto(f"/mediation/{code}")
     assert response is not None and response.status == 404
+
+
+def test_an_unsigned_party_is_a_choice_the_mediator_confirms(people: People, db: Database, clock: FixedClock) -> None:
+    from engine.demo import mediation_scenarios as ms
+    from engine.demo.driver import Driver
+    driver = Driver(CaseService(db, clock), clock)
+    case = ms.register(driver)
+    ms.assign_and_accept(driver, case)
+    ms.everyone_agrees(driver, case)
+    ms.session(driver, case, "agreement")
+    code = case.tracking_code
+
+    mediator = people.staff("tiaojie")
+    mediator.goto("/inbox")  # the inbox leads to the same dedicated form as the workspace
+    main(mediator).get_by_role("row").filter(has_text=code).get_by_role("link", name="制作调解协议书").click()
+    expect(main(mediator).get_by_role("button", name="保存协议草稿")).to_be_visible()
+    assert "/mediation/tasks/" in mediator.url
+    draft_agreement(mediator)
+    sign(mediator, "王建国（申请人）", clock)
+    sign(mediator, "李春梅（被申请人）", clock, refuse="认为赔偿金额过高")
+
+    click(mediator, "协议生效")  # not everyone signed: the mediator is asked, nothing moves
+    expect(main(mediator).get_by_role("heading", level=2)).to_have_text("尚有当事人未签字，协议不能生效")
+    expect(main(mediator)).to_contain_text("认为赔偿金额过高")
+    main(mediator).get_by_role("link", name="继续等待签字").click()
+    expect(main(mediator).get_by_role("button", name="协议生效")).to_be_visible()
+    assert driver.open_ids(case) == ["draft_agreement"]
+
+    click(mediator, "协议生效")
+    main(mediator).get_by_role("link", name="记录拒签，转入调解不成处置").click()
+    main(mediator).get_by_label("协议不能生效的原因").fill("李春梅坚持不签字，本次协议未生效")
+    click(mediator, "确认协议未生效，转入调解不成处置")  # without ticking the confirmation: refused
+    expect(main(mediator).locator(".field.has-error")).to_contain_text("请勾选确认后再提交")
+    assert driver.open_ids(case) == ["draft_agreement"]
+    main(mediator).get_by_label("我确认：协议未生效，案件转入“调解不成处置”").check()
+    click(mediator, "确认协议未生效，转入调解不成处置")
+    expect(main(mediator).get_by_role("status")).to_contain_text("调解协议未生效")
+    expect(main(mediator).locator("article.agreement")).to_contain_text("未生效")
+    assert driver.open_ids(case) == ["after_failure"]
+
+    main(mediator).get_by_role("link", name="打印调解协议书").click()
+    expect(main(mediator).locator("article.agreement-document .watermark")).to_have_text("未生效")

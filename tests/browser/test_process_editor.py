@@ -6,44 +6,21 @@ then the new version exists, new cases follow it and the open case stays pinned.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from engine.calendar import WorkCalendar
 from engine.clock import FixedClock, as_utc
 from engine.db import Database
 from engine.demo import scenarios
 from engine.demo.driver import Driver
-from engine.service import CaseService
+from engine import CaseService
 from engine.specs.service import ProcessService
-from tests.browser.helpers import People, main
+from tests.browser.helpers import main, open_group, panel, select_element
 from tests.fixtures.process_versions import civic_loop, versions_restored, with_accept_timer  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("versions_restored")
-
-
-@pytest.fixture
-def supervisor(browser: Browser, live_server: str) -> Iterator[Page]:
-    people = People(browser, live_server)
-    yield people.staff("dudao")
-    people.close()
-
-
-def _panel(page: Page):  # type: ignore[no-untyped-def]
-    return page.locator(".editor-properties")
-
-
-def _open_group(page: Page, group: str) -> None:
-    header = _panel(page).locator(f'[data-group-id="{group}"] .bio-properties-panel-group-header')
-    if "open" not in (header.get_attribute("class") or ""):
-        header.click()
-
-
-def _select(page: Page, element_id: str) -> None:
-    page.locator(f'.editor-canvas [data-element-id="{element_id}"]').first.click()
-    expect(_panel(page).locator("#bio-properties-panel-id")).to_have_value(element_id)
 
 
 def test_a_supervisor_changes_a_timer_and_a_label_in_the_editor_and_publishes(
@@ -62,18 +39,18 @@ def test_a_supervisor_changes_a_timer_and_a_label_in_the_editor_and_publishes(
     expect(page.get_by_role("heading", level=1)).to_contain_text("v2")
 
     # The acceptance deadline: the timer of timer_accept, in the properties panel.
-    _select(page, "timer_accept")
-    _open_group(page, "group-timer")
-    timer = _panel(page).locator("#bio-properties-panel-timerEventDefinitionValue")
+    select_element(page, "timer_accept")
+    open_group(page, "group-timer")
+    timer = panel(page).locator("#bio-properties-panel-timerEventDefinitionValue")
     expect(timer).to_have_value("accept_due")
     timer.fill("workdays(2)")
     timer.press("Tab")
 
     # A form label of the on-site task: its first form field.
-    _select(page, "on_site")
-    _open_group(page, "group-CamundaPlatform__FormData")
-    _panel(page).locator(".bio-properties-panel-collapsible-entry-header", has_text="on_site_note").click()
-    label = _panel(page).locator("#bio-properties-panel-on_site-formField-0-formFieldLabel")
+    select_element(page, "on_site")
+    open_group(page, "group-CamundaPlatform__FormData")
+    panel(page).locator(".bio-properties-panel-collapsible-entry-header", has_text="on_site_note").click()
+    label = panel(page).locator("#bio-properties-panel-on_site-formField-0-formFieldLabel")
     expect(label).to_have_value("现场情况")
     label.fill("现场核实情况")
     label.press("Tab")
@@ -87,13 +64,13 @@ def test_a_supervisor_changes_a_timer_and_a_label_in_the_editor_and_publishes(
     main(page).get_by_role("link", name="去发布").click()
     main(page).get_by_label("变更说明").fill("签收时限改为两个工作日；到场表单改名")
     main(page).get_by_role("button", name="发布为新版本").click()
-    expect(main(page).get_by_role("status").first).to_contain_text("已发布 civic_loop 第 2 版")
+    expect(main(page).get_by_role("status").first).to_contain_text("第 2 版：新登记的案件将按此版本办理")
 
     # The new version holds exactly the edits; new cases follow it, the open case stays on v1.
     v2 = next(v for v in processes.versions("civic_loop") if v.version == 2)
     assert (v2.status, v2.published_by, v2.change_note) == ("published", "dudao", "签收时限改为两个工作日；到场表单改名")
     changes = processes.diff(v1, v2.id)
-    assert changes.changed == ["on_site", "timer_accept"]
+    assert changes.changed == ["timer_accept", "on_site"]
     new = scenarios.waiting_for_department(driver)
     assert service.case(new.id).process_version_id == v2.id
     assert service.case(pinned.id).process_version_id == v1
@@ -108,9 +85,9 @@ def test_the_check_lists_problems_and_clicking_one_selects_the_element(superviso
     v1 = processes.versions("civic_loop")[-1].id
     page.goto(f"/processes/versions/{v1}/edit")
     expect(page.locator("#process-editor")).to_have_attribute("data-loaded", "true", timeout=20_000)
-    _select(page, "timer_accept")
-    _open_group(page, "group-timer")
-    timer = _panel(page).locator("#bio-properties-panel-timerEventDefinitionValue")
+    select_element(page, "timer_accept")
+    open_group(page, "group-timer")
+    timer = panel(page).locator("#bio-properties-panel-timerEventDefinitionValue")
     timer.fill("${acceptDue}")
     timer.press("Tab")
     page.locator(".editor-canvas").click(position={"x": 5, "y": 5})
@@ -119,7 +96,7 @@ def test_the_check_lists_problems_and_clicking_one_selects_the_element(superviso
     problem = page.locator(".editor-problems li")
     expect(problem).to_contain_text("JUEL")
     problem.get_by_role("button", name="timer_accept").click()
-    expect(_panel(page).locator("#bio-properties-panel-id")).to_have_value("timer_accept")
+    expect(panel(page).locator("#bio-properties-panel-id")).to_have_value("timer_accept")
     assert processes.versions("civic_loop")[0].status == "draft"
 
 

@@ -144,7 +144,9 @@ def monthly_reference(ds: Dataset, start: datetime, end: datetime) -> dict:
 def test_monthly_analysis_matches_the_reference(db: Database, dataset: Dataset, label: str) -> None:
     period = parse_period("monthly", label)
     figures = AssessmentService(db, FixedClock(NOW)).compute(period).figures
-    assert {f.key: f.value for f in figures} == monthly_reference(dataset, period.start, period.end)
+    # The 红黑榜 scores are checked in test_assessments_hotline.py; here the month's analysis itself.
+    assert {f.key: f.value for f in figures if f.indicator != "score"} == monthly_reference(
+        dataset, period.start, period.end)
 
 
 def test_monthly_analysis_names_repeats_and_compares_with_the_previous_month(db: Database, dataset: Dataset) -> None:

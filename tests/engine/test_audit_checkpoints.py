@@ -1,8 +1,6 @@
-"""Signed checkpoints catch what the hash chain alone cannot: a case's whole log rewritten consistently.
+"""Checkpoints are signed tree heads: the audit workspace's button and review, where the keys live, key rotation.
 
-The tamperer here edits an event, recomputes every hash and the case's head, and replaces the
-snapshot by the replay of the edited log — every check of ``casegrid verify`` then passes, unless
-a checkpoint signed the case's head before the rewrite.
+(The tamper classes against the Merkle log are in test_merkle_log.py.)
 """
 from __future__ import annotations
 
@@ -13,228 +11,108 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
-from engine.audit.checkpoints import AuditCheckpoint, CheckpointHead
-from engine.audit.keys import AuditKeyError, SigningKey, configured_key, key_file
+from engine.audit.heads import TreeHead
+from engine.audit.keys import AuditKeyError, environment_key
+from engine.audit.keystore import keygen, read_ring
 from engine.audit.service import AuditService
+from engine.audit.signing import ED25519, SM2, KeyRing, generate
 from engine.cases.models import Case
 from engine.cli import main
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo.driver import Driver
-from engine.demo.scenarios import SCENARIOS
 from engine.people.actor import Actor
-from engine.service import CaseService
 from tests.engine import helpers_tamper as tamper
+from tests.fixtures.audit_cases import bystander, case  # noqa: F401  (fixtures)
 
-KEY = SigningKey(b"checkpoint-test-key-0001")
+KEY = generate(ED25519)
 JIANDU = Actor("jiandu", "auditor")
 
 
 @pytest.fixture
 def audit(db: Database, clock: FixedClock) -> AuditService:
-    return AuditService(db, clock, KEY)
+    return AuditService(db, clock, KEY, KeyRing.of([KEY.public_key]))
 
 
-@pytest.fixture
-def bystander(driver: Driver) -> Case:
-    return SCENARIOS["resolved_on_the_spot"][0](driver)
+def test_signing_again_with_nothing_new_adds_no_head(audit: AuditService, case: Case) -> None:  # noqa: F811
+    first = audit.checkpoint(by="test")
+    assert first.created and first.checkpoint.events == first.checkpoint.changed > case.last_seq
+    again = audit.checkpoint(by="test")
+    assert not again.created and again.checkpoint.id == first.checkpoint.id
+    assert audit.latest_checkpoint() == first.checkpoint
 
 
-@pytest.fixture
-def case(driver: Driver, service: CaseService, bystander: Case) -> Case:
-    return service.case(SCENARIOS["adopted_assigned_and_satisfied"][0](driver).id)
-
-
-def rating_seq(service: CaseService, case: Case) -> int:
-    return next(e.seq for e in service.events(case.id)
-                if e.type == "task_completed" and json.loads(e.payload)["bpmn_id"] == "rate")
-
-
-def rewrite_whole_chain(db: Database, service: CaseService, case: Case, seq: int) -> None:
-    """Edit event ``seq``, re-hash the chain from the start and store the replay of the edited log as snapshot."""
-    tamper.edit_payload(db, case.id, seq, lambda p: p["data"].update(rating="basically"))
-    tamper.rechain(db, case.id)
-    forged = service.replay(case.id).snapshot()
-    assert forged is not None
-    tamper.edit_snapshot(db, case.id, lambda _old: forged)
-
-
-def verify_cli(db: Database) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["verify", "--db", db.url])
-    return result.exit_code, result.output
-
-
-def test_a_consistently_rewritten_chain_passes_verification_without_a_checkpoint(
-        db: Database, service: CaseService, case: Case) -> None:
-    """Why checkpoints exist: chain, head and replay all agree with the forged log."""
-    rewrite_whole_chain(db, service, case, rating_seq(service, case))
-    assert all(c.ok for c in service.verify())
-
-
-def test_a_chain_rewritten_after_a_checkpoint_is_caught_at_the_signed_head(
-        db: Database, service: CaseService, audit: AuditService, case: Case, bystander: Case) -> None:
-    audit.checkpoint(by="test")
-    rewrite_whole_chain(db, service, case, rating_seq(service, case))
-
-    failed = [c for c in service.verify() if not c.ok]
-    assert [(c.case_id, c.bad_seq) for c in failed] == [(case.id, case.last_seq)]
-    assert "签名检查点 #1" in (failed[0].problem or "") and "整体改写" in (failed[0].problem or "")
-
-    report = audit.verify_all(JIANDU)
-    assert not report.ok and report.failed == 1 and report.first_failure == failed[0]
-
-    code, output = verify_cli(db)
-    assert code == 1
-    assert f"FAILED: case {case.tracking_code} (id {case.id}) at seq {case.last_seq}: 与签名检查点 #1" in output
-
-
-def test_the_earliest_signed_head_that_no_longer_matches_is_named(
-        db: Database, driver: Driver, service: CaseService, audit: AuditService) -> None:
-    """Checkpoints after each step pin a rewrite down to the first signed head it changed."""
-    case = driver.report("小区门口路灯不亮已一周", "公共设施")
-    audit.checkpoint(by="test")
-    driver.do(case, "triage", triage_decision="negotiate", triage_note="需协调")
-    audit.checkpoint(by="test")
-    driver.do(case, "deliberate", decision="reject", votes_for=1, votes_against=7, votes_abstain=1, reason="不具备条件")
+def test_the_review_names_a_signed_event_rewritten_with_its_chain(
+        db: Database, audit: AuditService, case: Case) -> None:  # noqa: F811
     audit.checkpoint(by="test")
     tamper.edit_payload(db, case.id, 2, lambda p: p["data"].update(triage_note="已当场处理"))
     tamper.rechain(db, case.id)
-    [check] = service.verify(case.id)
-    assert (check.bad_seq, check.ok) == (2, False)
-    assert "签名检查点 #2" in (check.problem or "")
-
-
-def test_a_log_cut_short_with_its_head_moved_back_is_caught(
-        db: Database, service: CaseService, audit: AuditService, case: Case) -> None:
-    audit.checkpoint(by="test")
-    last = case.last_seq
-    tamper.delete_event(db, case.id, last)
-    with db.engine.begin() as conn:
-        head = conn.execute(tamper.EVENTS.select().where(tamper.EVENTS.c.case_id == case.id,
-                                                         tamper.EVENTS.c.seq == last - 1)).one().hash
-        conn.execute(update(tamper.CASES).where(tamper.CASES.c.id == case.id).values(last_seq=last - 1, head_hash=head))
-    [check] = service.verify(case.id)
-    assert check.bad_seq == last and "事件被删除" in (check.problem or "")
-
-
-def test_signing_again_with_nothing_new_adds_no_checkpoint(audit: AuditService, case: Case) -> None:
-    first = audit.checkpoint(by="test")
-    again = audit.checkpoint(by="test")
-    assert first.created and not again.created
-    assert again.checkpoint.id == first.checkpoint.id
-    assert (first.checkpoint.cases, first.checkpoint.changed) == (2, 2)
-
-
-def test_a_new_checkpoint_signs_only_the_heads_that_moved(
-        audit: AuditService, driver: Driver, case: Case, bystander: Case) -> None:
-    audit.checkpoint(by="test")
-    driver.report("楼道灯坏了")
-    second = audit.checkpoint(by="test")
-    assert second.created and second.checkpoint.changed == 1 and second.checkpoint.cases == 3
-
-
-def test_signing_never_launders_a_rewritten_head(
-        db: Database, service: CaseService, audit: AuditService, case: Case) -> None:
-    audit.checkpoint(by="test")
-    rewrite_whole_chain(db, service, case, rating_seq(service, case))
-    assert not audit.checkpoint(by="test").created
-    assert not service.verify(case.id)[0].ok
-
-
-def test_a_signed_head_edited_to_match_the_rewrite_fails_its_signature(
-        db: Database, service: CaseService, audit: AuditService, case: Case) -> None:
-    audit.checkpoint(by="test")
-    rewrite_whole_chain(db, service, case, rating_seq(service, case))
-    forged = service.case(case.id).head_hash
-    with db.engine.begin() as conn:
-        conn.execute(update(CheckpointHead.__table__).where(CheckpointHead.__table__.c.case_uuid == case.uuid)
-                     .values(hash=forged))
-    assert service.verify(case.id)[0].ok  # the chain now agrees with the (forged) signed head …
+    review = audit.review_checkpoints()
+    assert any(f"案件 {case.tracking_code} 第 2 个事件已被改写" in p for p in review.problems)
     report = audit.verify_all(JIANDU)
-    assert not report.ok  # … but not with the signatures
-    assert any("链头签名无效" in p for p in report.checkpoints.problems)
-    assert any("摘要不符" in p for p in report.checkpoints.problems)
-    assert not audit.verify_case(case.tracking_code, JIANDU).ok
+    assert not report.ok
 
 
-def test_a_checkpoint_removed_from_the_middle_breaks_the_checkpoint_chain(
-        db: Database, driver: Driver, audit: AuditService, case: Case) -> None:
+def test_a_head_edited_to_match_a_rewrite_fails_its_signature(
+        db: Database, audit: AuditService, case: Case) -> None:  # noqa: F811
     audit.checkpoint(by="test")
-    driver.report("楼道灯坏了")
-    audit.checkpoint(by="test")
-    driver.report("井盖缺失")
-    audit.checkpoint(by="test")
-    assert audit.review_checkpoints().problems == ()
-    with db.engine.begin() as conn:
-        conn.execute(delete(CheckpointHead.__table__).where(CheckpointHead.__table__.c.checkpoint_id == 2))
-        conn.execute(delete(AuditCheckpoint.__table__).where(AuditCheckpoint.__table__.c.id == 2))
+    with tamper.as_owner(db) as conn:
+        conn.execute(update(TreeHead.__table__).values(root="0" * 64))
     problems = audit.review_checkpoints().problems
-    assert any("检查点 #3" in p and "接不上" in p for p in problems), problems
+    assert any("签名无效（树头被改写）" in p for p in problems)
 
 
-def test_a_signed_case_deleted_from_the_database_is_reported(
-        db: Database, audit: AuditService, driver: Driver) -> None:
-    case = driver.report("楼道灯坏了")
-    audit.checkpoint(by="test")
-    with db.engine.begin() as conn:
-        for table in ("work_item", "reporter_contact", "case_event"):
-            conn.execute(delete(Case.metadata.tables[table]).where(Case.metadata.tables[table].c.case_id == case.id))
-        conn.execute(delete(tamper.CASES).where(tamper.CASES.c.id == case.id))
-    assert any("已不在数据库中" in p for p in audit.review_checkpoints().problems)
+def test_heads_of_an_sm2_key_verify_with_its_public_key(db: Database, clock: FixedClock, case: Case) -> None:  # noqa: F811
+    key = generate(SM2)
+    audit = AuditService(db, clock, key, KeyRing.of([key.public_key]))
+    info = audit.checkpoint(by="test").checkpoint
+    assert info.algorithm == "sm2-sm3" and info.key_id == key.key_id
+    assert audit.review_checkpoints().problems == ()
 
 
-def test_checkpoints_signed_with_another_key_are_noted_not_failed(
-        db: Database, clock: FixedClock, audit: AuditService, case: Case) -> None:
-    audit.checkpoint(by="test")
-    other = AuditService(db, clock, SigningKey(b"another-key-000000000"))
-    review = other.review_checkpoints()
-    assert review.problems == ()
-    assert any("另一把密钥" in n for n in review.notes)
+def test_a_rotated_key_keeps_the_old_heads_verifiable(db: Database, clock: FixedClock, driver: Driver,
+                                                      tmp_path: Path, case: Case) -> None:  # noqa: F811
+    instance = tmp_path / "instance"
+    ring = tmp_path / "public.json"
+    old = keygen(instance, profile=ED25519, out=tmp_path / "k1.json", ring=ring, at=clock.now())
+    AuditService(db, clock, old.key).checkpoint(by="test")
+    new = keygen(instance, profile=ED25519, out=tmp_path / "k2.json", ring=ring, at=clock.now())
+    assert new.ring == (old.key.key_id, new.key.key_id)
+    driver.report("轮换密钥之后的报事", "环境卫生")
+    AuditService(db, clock, new.key).checkpoint(by="test")
+    review = AuditService(db, clock, None, read_ring([ring])).review_checkpoints()
+    assert review.problems == () and review.notes == () and review.checkpoints == 2
+    only_new = AuditService(db, clock, None, KeyRing.of([new.key.public_key])).review_checkpoints()
+    assert only_new.problems == () and any(old.key.key_id in n for n in only_new.notes)
 
 
-def test_casegrid_checkpoint_signs_and_verifies(db: Database, case: Case, tmp_path: Path) -> None:
-    key = tmp_path / "audit_key"
-    key.write_text("a-key-for-the-command-line")
-    signed = CliRunner().invoke(main, ["checkpoint", "--db", db.url, "--key-file", str(key)])
-    assert signed.exit_code == 0, signed.output
-    assert "checkpoint #1: signed 2 head(s); 2 cases" in signed.output
-    again = CliRunner().invoke(main, ["checkpoint", "--db", db.url, "--key-file", str(key)])
-    assert "nothing new since checkpoint #1" in again.output
-    checked = CliRunner().invoke(main, ["checkpoint", "--verify", "--db", db.url, "--key-file", str(key)])
-    assert checked.exit_code == 0, checked.output
-    assert "checkpoints verified: 1 checkpoints, 2 signed heads" in checked.output
-
-
-def test_casegrid_checkpoint_verify_fails_on_a_forged_signature(db: Database, case: Case, tmp_path: Path) -> None:
-    key = tmp_path / "audit_key"
-    key.write_text("a-key-for-the-command-line")
-    CliRunner().invoke(main, ["checkpoint", "--db", db.url, "--key-file", str(key)])
-    with db.engine.begin() as conn:
-        conn.execute(update(AuditCheckpoint.__table__).values(events=999))
-    checked = CliRunner().invoke(main, ["checkpoint", "--verify", "--db", db.url, "--key-file", str(key)])
-    assert checked.exit_code == 1
-    assert "FAILED: 检查点 #1" in checked.output and "签名无效" in checked.output
-
-
-# -- the key -------------------------------------------------------------------------------------
-
-
-def test_the_key_file_is_created_on_first_use_readable_by_the_owner_only(tmp_path: Path) -> None:
-    first = key_file(tmp_path / "instance")
-    path = tmp_path / "instance" / "audit_key"
+def test_keygen_writes_the_private_key_outside_the_instance_readable_by_the_owner_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEGRID_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    result = CliRunner().invoke(main, ["audit", "keygen"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "config" / "casegrid" / "audit-signing-key.json"
+    assert f"written to {path}" in result.output and "NOT in the database nor in the instance folder" in result.output
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert key_file(tmp_path / "instance") == first
-    assert len(first.key_id) == 16
+    ring = json.loads((tmp_path / "instance" / "audit_public_keys.json").read_text())
+    assert [k["profile"] for k in ring["keys"]] == ["ed25519-sha256"] and "private" not in json.dumps(ring)
+    assert environment_key().key_id == ring["keys"][0]["key_id"]  # the default path is where it is looked for
 
 
-def test_a_configured_key_wins_over_the_key_file(tmp_path: Path) -> None:
-    key = configured_key("configured-secret-0123", tmp_path)
-    assert key == SigningKey(b"configured-secret-0123")
-    assert not (tmp_path / "audit_key").exists()
+def test_keygen_refuses_the_instance_folder_and_an_existing_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEGRID_INSTANCE", str(tmp_path / "instance"))
+    inside = CliRunner().invoke(main, ["audit", "keygen", "--out", str(tmp_path / "instance" / "key.json")])
+    assert inside.exit_code == 1 and "私钥不能放在实例目录" in inside.output
+    assert CliRunner().invoke(main, ["audit", "keygen", "--out", str(tmp_path / "k.json")]).exit_code == 0
+    again = CliRunner().invoke(main, ["audit", "keygen", "--out", str(tmp_path / "k.json")])
+    assert again.exit_code == 1 and "不会覆盖现有私钥" in again.output
 
 
-def test_a_key_that_is_too_short_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(AuditKeyError):
-        configured_key("short", tmp_path)
+def test_signing_without_a_configured_key_says_how_to_make_one(db: Database) -> None:
+    with pytest.raises(AuditKeyError, match="casegrid audit keygen"):
+        environment_key()
+    result = CliRunner().invoke(main, ["audit", "head", "--db", db.url])
+    assert result.exit_code == 1 and "casegrid audit keygen" in result.output

@@ -26,7 +26,7 @@ from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.scenarios import SCENARIOS
 from engine.people.actor import Actor
-from engine.service import CaseService
+from engine import CaseService
 from engine.specs.service import ProcessService
 from engine.specs.registry import process_of
 from tests.engine import helpers_tamper as tamper
@@ -72,7 +72,7 @@ class Recorder:
 def recorder(service: CaseService, monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     rec = Recorder(service)
     monkeypatch.setattr(engine.cases.steps, "save_instance", rec.save_instance(engine.cases.steps.save_instance))
-    for name in ("open_case", "complete_task", "claim", "release", "reassign", "escalate", "tick"):
+    for name in ("open_case", "report", "complete_task", "claim", "release", "reassign", "escalate", "tick"):
         monkeypatch.setattr(service, name, rec.after(getattr(service, name)))
     yield rec
 
@@ -181,9 +181,9 @@ def test_the_whole_history_costs_one_replay(db: Database, driver: Driver, monkey
     applied: list[str] = []
     original = engine.audit.replay.apply_event
 
-    def counting(instance: Any, process: Any, event_type: str, *args: Any) -> Any:
+    def counting(instance: Any, process: Any, event_type: str, *args: Any, **kwargs: Any) -> Any:
         applied.append(event_type)
-        return original(instance, process, event_type, *args)
+        return original(instance, process, event_type, *args, **kwargs)
 
     monkeypatch.setattr(engine.audit.replay, "apply_event", counting)
     history = history_of(db, case.id)
@@ -205,13 +205,14 @@ def test_a_log_that_cannot_be_replayed_gives_the_steps_before_the_bad_event(
 
 def test_a_case_migrated_to_a_new_version_replays_step_by_step_across_the_migration(
         db: Database, clock: FixedClock, driver: Driver, recorder: Recorder, versions_restored: None) -> None:
-    case = SCENARIOS["waiting_for_department"][0](driver)
+    case = driver.report("路边违章搭建", "其他")  # at triage: a case in the departments' sub-process stays put
     processes = ProcessService(db, clock)
     [loop] = [p for p in processes.processes() if p.key == "civic_loop"]
     assert loop.current_id is not None
     draft = processes.save_draft(loop.current_id, with_accept_timer(civic_loop(), "workdays(2)"), by="dudao")
     v2 = processes.publish(draft.id, "签收时限改为两个工作日", by="dudao").id
     processes.migrate(loop.current_id, v2, DUDAO)
+    driver.do(case, "triage", triage_decision="dispatch", department="chengguan")
     driver.do(case, "accept", accept_decision="accepted")
     history = history_of(db, case.id)
     assert "spec_migrated" in [s.type for s in history.steps]

@@ -28,7 +28,7 @@ from engine.db import Database
 from engine.errors import CaseStepError
 from engine.people.actor import Actor
 from engine.runtime import Instance, apply_event, new_context
-from engine.service import CaseService
+from engine import CaseService
 from engine.specs.service import ProcessService
 from engine.specs.validation import Problem, problems_of
 from tests.fixtures.diagrams import HEADER, gateway_process

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from engine.demo.driver import Driver
-from engine.service import CaseService
+from engine import CaseService
 
 
 def _loop_once(driver: Driver, case) -> None:

@@ -6,13 +6,14 @@ import json
 import pytest
 
 from engine.calendar import WorkCalendar
+from engine.cases.models import Case
 from engine.clock import FixedClock, as_utc
 from engine.db import Database
 from engine.demo import scenarios
 from engine.demo.driver import Driver
 from engine.errors import ValidationError
 from engine.people.actor import Actor
-from engine.service import CaseService
+from engine import CaseService
 from engine.specs.service import ProcessService
 from tests.fixtures.process_versions import (  # noqa: F401  (fixture)
     civic_loop,
@@ -39,18 +40,24 @@ def _publish(processes: ProcessService, xml: str, note: str = "测试修改") ->
     return processes.publish(draft.id, note, by="dudao").id
 
 
+def _waiting_for_triage(driver: Driver) -> Case:
+    """A case at a task of the main process (a case whose departments are at work runs in a sub-process,
+    which migration does not re-hang yet)."""
+    return driver.report("路边违章搭建", "其他")
+
+
 def _v1(processes: ProcessService) -> int:
     return next(p for p in processes.processes() if p.key == "civic_loop").versions[-1].id
 
 
 def test_the_dry_run_lists_every_open_case_with_its_verdict(driver: Driver, processes: ProcessService) -> None:
-    waiting = scenarios.waiting_for_department(driver)
+    waiting = _waiting_for_triage(driver)
     closed = scenarios.resolved_on_the_spot(driver)
     v1 = _v1(processes)
     v2 = _publish(processes, with_label(with_accept_timer(civic_loop(), "workdays(2)"), "现场情况", "现场核实情况"))
     plan = processes.migration_plan(v1, v2)
     assert [(p.tracking_code, p.can_migrate, p.active) for p in plan] == [
-        (waiting.tracking_code, True, ("accept", "timer_accept"))]
+        (waiting.tracking_code, True, ("timer_triage", "triage"))]
     assert closed.tracking_code not in [p.tracking_code for p in plan]
 
 
@@ -70,7 +77,7 @@ def test_a_case_waiting_at_a_removed_element_cannot_migrate_and_the_dry_run_name
 
 def test_migrating_moves_the_case_and_logs_the_supervisor(driver: Driver, service: CaseService,
                                                           processes: ProcessService) -> None:
-    case = scenarios.waiting_for_department(driver)
+    case = _waiting_for_triage(driver)
     v1 = _v1(processes)
     v2 = _publish(processes, with_accept_timer(civic_loop(), "workdays(2)"))
     result = processes.migrate(v1, v2, SUPERVISOR)
@@ -84,7 +91,7 @@ def test_migrating_moves_the_case_and_logs_the_supervisor(driver: Driver, servic
 
 def test_after_migrating_replay_reproduces_the_snapshot_and_the_chain_verifies(
         driver: Driver, service: CaseService, processes: ProcessService) -> None:
-    case = scenarios.waiting_for_department(driver)
+    case = _waiting_for_triage(driver)
     v2 = _publish(processes, with_accept_timer(civic_loop(), "workdays(2)"))
     processes.migrate(_v1(processes), v2, SUPERVISOR)
     assert service.replay(case.id).snapshot() == service.case(case.id).snapshot
@@ -93,9 +100,10 @@ def test_after_migrating_replay_reproduces_the_snapshot_and_the_chain_verifies(
 
 def test_a_migrated_case_runs_on_to_the_end_and_still_replays(driver: Driver, service: CaseService,
                                                               processes: ProcessService) -> None:
-    case = scenarios.waiting_for_department(driver)
+    case = _waiting_for_triage(driver)
     v2 = _publish(processes, with_label(civic_loop(), "现场情况", "现场核实情况"))
     processes.migrate(_v1(processes), v2, SUPERVISOR)
+    scenarios._dispatch(driver, case)
     scenarios._work_done(driver, case)
     driver.do(case, "rate", rating="satisfied")
     finished = service.case(case.id)
@@ -120,8 +128,8 @@ def test_a_migrated_case_follows_the_new_version_from_its_next_step(driver: Driv
 
 
 def test_only_the_chosen_cases_move(driver: Driver, service: CaseService, processes: ProcessService) -> None:
-    first = scenarios.waiting_for_department(driver)
-    second = scenarios.waiting_for_department(driver)
+    first = _waiting_for_triage(driver)
+    second = _waiting_for_triage(driver)
     v1 = _v1(processes)
     v2 = _publish(processes, with_accept_timer(civic_loop(), "workdays(2)"))
     result = processes.migrate(v1, v2, SUPERVISOR, case_ids=[second.id])
@@ -142,7 +150,7 @@ def test_a_case_that_cannot_move_is_refused_with_the_reason(driver: Driver, serv
 
 
 def test_cases_move_only_forward_to_a_published_version(driver: Driver, processes: ProcessService) -> None:
-    scenarios.waiting_for_department(driver)
+    _waiting_for_triage(driver)
     v1 = _v1(processes)
     v2 = _publish(processes, with_accept_timer(civic_loop(), "workdays(2)"))
     draft = processes.new_draft(v2, by="dudao").id
@@ -153,7 +161,7 @@ def test_cases_move_only_forward_to_a_published_version(driver: Driver, processe
 
 
 def test_only_a_supervisor_migrates(driver: Driver, processes: ProcessService) -> None:
-    case = scenarios.waiting_for_department(driver)
+    case = _waiting_for_triage(driver)
     v2 = _publish(processes, with_accept_timer(civic_loop(), "workdays(2)"))
     result = processes.migrate(_v1(processes), v2, Actor("wangge", "grid_worker", None, "XF-01"))
     assert result.moved == [] and "督办" in result.refused[case.tracking_code]
@@ -168,9 +176,22 @@ def test_a_closed_case_cannot_be_migrated(driver: Driver, processes: ProcessServ
 
 def test_replaying_up_to_the_event_before_the_migration_gives_the_case_as_it_was(
         driver: Driver, service: CaseService, processes: ProcessService) -> None:
-    case = scenarios.waiting_for_department(driver)
+    case = _waiting_for_triage(driver)
     before = service.case(case.id).snapshot
     v2 = _publish(processes, with_accept_timer(civic_loop(), "workdays(2)"))
     processes.migrate(_v1(processes), v2, SUPERVISOR)
     migrated_at = service.events(case.id)[-1].seq
     assert service.replay(case.id, upto_seq=migrated_at - 1).snapshot() == before
+
+
+
+def test_a_case_whose_departments_are_at_work_waits_until_they_are_done_to_migrate(
+        driver: Driver, processes: ProcessService) -> None:
+    case = scenarios.waiting_for_department(driver)
+    v2 = _publish(processes, with_label(civic_loop(), "现场情况", "现场核实情况"))
+    [entry] = processes.migration_plan(_v1(processes), v2)
+    assert not entry.can_migrate and any("子流程" in p for p in entry.problems)
+    driver.do(case, "accept", accept_decision="accepted")
+    driver.do(case, "on_site", on_site_note="已到场")  # the departments' sub-process is done: the lead completes
+    [entry] = processes.migration_plan(_v1(processes), v2)
+    assert entry.can_migrate and entry.active == ("complete", "timer_complete")

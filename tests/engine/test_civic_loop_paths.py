@@ -6,7 +6,7 @@ import pytest
 
 from engine.demo.driver import Driver
 from engine.demo.scenarios import SCENARIOS
-from engine.service import CaseService
+from engine import CaseService
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

@@ -1,6 +1,8 @@
 """The ``casegrid`` command: every command works on a fresh database and refuses bad input without a traceback."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -52,7 +54,9 @@ def test_cases_lists_tracking_code_first_then_process_status_and_outcome(demo_db
     code, out = run("cases", "--db", demo_db, "--status", "closed")
     assert code == 0
     first = out.splitlines()[0].split()
-    assert len(first[0]) == 13 and first[1] == "civic_loop" and first[2] == "closed"
+    # The demo's oldest closed cases include its governance projects (set two years back).
+    assert len(first[0]) == 13 and first[1] in ("civic_loop", "mediation", "project") and first[2] == "closed"
+    assert {line.split()[1] for line in out.splitlines()} >= {"civic_loop", "project"}
 
 
 def test_show_prints_the_case_with_its_events(demo_db: str) -> None:
@@ -63,7 +67,8 @@ def test_show_prints_the_case_with_its_events(demo_db: str) -> None:
 
 
 def test_replay_upto_the_first_event_shows_the_triage_waiting(demo_db: str) -> None:
-    code = run("cases", "--db", demo_db)[1].split()[0]
+    code = next(line.split()[0] for line in run("cases", "--db", demo_db)[1].splitlines()
+                if line.split()[1] == "civic_loop")
     status, out = run("replay", code, "--upto", "1", "--db", demo_db)
     assert status == 0
     assert "after seq 1" in out and "triage[grid_worker]" in out
@@ -90,7 +95,11 @@ def test_tick_reports_what_it_fired(demo_db: str) -> None:
     assert code == 0 and out.startswith("fired ")
 
 
-def test_demo_holds_council_meetings_and_a_household_vote_that_passes_and_one_that_fails(tmp_path) -> None:
+def test_demo_dispatches_most_cases_straight_and_holds_council_meetings_with_household_votes(tmp_path) -> None:
     code, out = run("demo", "--no-serve", "--rounds", "1", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
     assert code == 0
     assert "household votes: failed 1, passed 1" in out
+    [line] = [line for line in out.splitlines() if line.strip().startswith("dispatch:")]
+    match = re.search(r"(\d+) of (\d+) cases that reached a department never went to the council", line)
+    assert match and int(match.group(1)) * 2 > int(match.group(2)), line
+    assert "whistle" in line and "direct" in line

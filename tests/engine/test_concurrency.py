@@ -34,7 +34,7 @@ from engine.errors import ConflictError
 from engine.people.actor import Actor
 from engine.people.operations import ensure_user
 from engine.people.roles import Role
-from engine.service import CaseService
+from engine import CaseService
 
 #: Both grid workers of grid XF-01 may triage its reports; the demo organisation has one, we add the other.
 LI = Actor("wangge", Role.GRID_WORKER.value, grid_code="XF-01")

@@ -25,7 +25,8 @@ def council(service, clock) -> CouncilService:
     return CouncilService(service.db, clock, service.hooks)
 
 
-def open_vote(driver: Driver, council: CouncilService, clock, households: int = 6, days: int = 7):
+def open_vote(driver: Driver, council: CouncilService, clock, households: int = 6, days: int = 7,
+              threshold: str | None = None):
     """A lift for 3号楼 put to its ``households`` households; returns (case, vote id, tokens by household)."""
     seed_households(council, buildings={"3号楼": households, "1号楼": 4})
     case = issue_at_council(driver, "3号楼加装电梯")
@@ -34,7 +35,7 @@ def open_vote(driver: Driver, council: CouncilService, clock, households: int = 
     present = [m.id for m in page.members]
     result = council.record_sitting(meeting, present=present, decisions={page.agenda[0].id: ItemDecision(
         "household_vote", everyone(present, "for"), responsible_department="zhujian", deadline="2026-06-30",
-        resolution_text="3号楼加装电梯一部", buildings=["3号楼"], vote_days=days)}, actor=CHAIR)
+        resolution_text="3号楼加装电梯一部", buildings=["3号楼"], vote_days=days, threshold=threshold)}, actor=CHAIR)
     [(vote_id, tokens)] = result.tokens.items()
     return case, vote_id, tokens
 
@@ -118,6 +119,41 @@ def test_exactly_two_thirds_of_all_households_pass_and_the_case_goes_to_the_depa
     assert (result.yes, result.no, result.abstain, result.not_voted, result.passed) == (4, 1, 0, 1, True)
     assert driver.open_ids(case) == ["accept"]
     assert driver.refresh(case).department_code == "zhujian"
+
+
+def test_the_council_sets_three_quarters_for_a_lift_and_two_thirds_of_households_then_fail(driver, council,
+                                                                                           clock) -> None:
+    case, vote_id, tokens = open_vote(driver, council, clock, households=8, threshold="3/4")
+    ballot = council.ballot(next(iter(tokens.values())))
+    assert (ballot.threshold, ballot.threshold_words, ballot.eligible) == ("3/4", "四分之三", 8)
+    _cast(council, tokens, ["yes"] * 5 + ["no"] * 3)  # 5 of 8: over 2/3 of the households, under 3/4; all voted
+    result = council.published_result(vote_id)
+    assert (result.yes, result.threshold, result.passed) == (5, "3/4", False)
+    assert (driver.refresh(case).status, driver.refresh(case).outcome) == ("closed", "rejected")
+
+
+def test_three_quarters_of_the_households_pass_a_three_quarter_vote(driver, council, clock) -> None:
+    case, vote_id, tokens = open_vote(driver, council, clock, households=8, threshold="3/4")
+    _cast(council, tokens, ["yes"] * 6 + ["no"] * 2)
+    assert council.published_result(vote_id).passed is True
+    assert driver.open_ids(case) == ["accept"]
+
+
+def test_a_threshold_the_council_may_not_choose_is_refused_naming_the_item(driver, council, clock) -> None:
+    seed_households(council, buildings={"3号楼": 4})
+    case = issue_at_council(driver, "3号楼加装电梯")
+    meeting = council.schedule_meeting(title="议事会", scheduled_for=clock.now(), members=MEMBERS, actor=CHAIR)
+    page = council.meeting(meeting, CHAIR)
+    assert page.thresholds == ["2/3", "3/4"]
+    present = [m.id for m in page.members]
+    item = page.agenda[0].id
+    for bad in ("1/3", "abc", "1/0"):
+        with pytest.raises(ValidationError) as refused:
+            council.record_sitting(meeting, present=present, decisions={item: ItemDecision(
+                "household_vote", everyone(present, "for"), responsible_department="zhujian", deadline="2026-06-30",
+                resolution_text="加装电梯", buildings=["3号楼"], threshold=bad)}, actor=CHAIR)
+        assert "2/3、3/4" in refused.value.field_errors[f"item-{item}-threshold"]
+    assert driver.open_ids(case) == ["deliberate"]
 
 
 def test_one_household_short_of_two_thirds_fails_and_the_issue_is_rejected(driver, council, clock) -> None:

@@ -1,6 +1,7 @@
 """Council meetings (DESIGN.md §2.1 step 2): agenda, quorum, the 2/3 rule, resolutions, deferral to the next agenda."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -87,12 +88,65 @@ def test_one_member_short_of_the_quorum_refuses_the_sitting(driver: Driver, coun
     assert council.meeting(page.id, CHAIR).status == "scheduled"
 
 
-def test_a_major_matter_adopted_by_exactly_two_thirds_of_the_members_present(driver: Driver, council, clock) -> None:
+def test_a_major_matter_adopted_by_exactly_two_thirds_of_the_members(driver: Driver, council, clock) -> None:
     case = issue_at_council(driver, "公共空间改造")
     page = _meeting(council, clock)
     present = [m.id for m in page.members]  # 9 present, 6 for = exactly 2/3
     council.record_sitting(page.id, present=present, decisions={
         page.agenda[0].id: _adopt(everyone(present, "for", against=2, abstain=1), major_matter=True)}, actor=CHAIR)
+    assert driver.open_ids(case) == ["accept"]
+
+
+def test_the_council_cannot_adopt_a_major_matter_without_a_quorate_sitting(driver: Driver, council, clock) -> None:
+    case = issue_at_council(driver, "小区中心广场改造为口袋公园")
+    before = len(driver.service.events(case.id))
+    # The task form with typed totals — even unanimous ones — no longer adopts a major matter.
+    with pytest.raises(ValidationError) as typed:
+        driver.do(case, "deliberate", decision="adopt", major_matter=True, responsible_department="zhujian",
+                  deadline=DEADLINE, votes_for=9, votes_against=0, votes_abstain=0, resolution_text="改造")
+    assert "议事会会议" in typed.value.field_errors["major_matter"]
+    assert len(driver.service.events(case.id)) == before
+    # A sitting without a quorum decides nothing.
+    page = _meeting(council, clock)
+    scheduled = len(driver.service.events(case.id))
+    present = [m.id for m in page.members][:5]  # 5 of 9: under 2/3
+    with pytest.raises(ValidationError) as inquorate:
+        council.record_sitting(page.id, present=present, decisions={
+            page.agenda[0].id: _adopt(everyone(present, "for"), major_matter=True)}, actor=CHAIR)
+    assert "present" in inquorate.value.field_errors
+    assert driver.open_ids(case) == ["deliberate"] and council.meeting(page.id, CHAIR).status == "scheduled"
+    assert len(driver.service.events(case.id)) == scheduled
+    # A quorate sitting with two thirds of all members in favour adopts it, and the record says where.
+    present = [m.id for m in page.members][:6]
+    council.record_sitting(page.id, present=present, decisions={
+        page.agenda[0].id: _adopt(everyone(present, "for"), major_matter=True)}, actor=CHAIR)
+    assert driver.open_ids(case) == ["accept"]
+    completed = [json.loads(e.payload) for e in driver.service.events(case.id) if e.type == "task_completed"]
+    adopted = next(p["data"] for p in completed if p["bpmn_id"] == "deliberate")
+    assert (adopted["council_meeting"], adopted["major_vote_base"]) == (page.id, 9)
+
+
+def test_the_two_thirds_rule_counts_every_member_not_only_those_present(driver: Driver, council, clock) -> None:
+    case = issue_at_council(driver, "公共空间改造")
+    page = _meeting(council, clock)
+    present = [m.id for m in page.members][:7]  # 7 of 9 present (quorate), 5 for: 5/7 of those present, 5/9 of all
+    item = page.agenda[0].id
+    with pytest.raises(ValidationError) as refused:
+        council.record_sitting(page.id, present=present, decisions={
+            item: _adopt(everyone(present, "for", against=2), major_matter=True)}, actor=CHAIR)
+    message = refused.value.field_errors[f"item-{item}-votes_for"]
+    assert "全体成员" in message and "9 人中至少 6 票" in message
+    assert driver.open_ids(case) == ["deliberate"]
+
+
+def test_a_council_may_count_its_two_thirds_among_the_members_present(driver: Driver, service, clock) -> None:
+    from engine.council.rules import PRESENT, CouncilSettings
+    council = CouncilService(service.db, clock, service.hooks, CouncilSettings(major_base=PRESENT))
+    case = issue_at_council(driver, "公共空间改造")
+    page = _meeting(council, clock)
+    present = [m.id for m in page.members][:7]
+    council.record_sitting(page.id, present=present, decisions={
+        page.agenda[0].id: _adopt(everyone(present, "for", against=2), major_matter=True)}, actor=CHAIR)
     assert driver.open_ids(case) == ["accept"]
 
 
@@ -208,10 +262,10 @@ def test_a_council_with_a_lower_major_matter_threshold_adopts_at_that_threshold(
     from engine.council.rules import CouncilSettings
     lenient = CouncilService(service.db, clock, service.hooks, CouncilSettings(major=Fraction(3, 5)))
     case = issue_at_council(driver, "公共空间改造")
-    page = _meeting(lenient, clock)
-    present = [m.id for m in page.members][:8]  # 8 of 9 present, 5 for: 62.5 % — under 2/3, over 3/5
+    page = _meeting(lenient, clock, members=MEMBERS[:5])
+    present = [m.id for m in page.members]  # 5 members, 3 for: 60 % — under 2/3, at 3/5
     lenient.record_sitting(page.id, present=present, decisions={
-        page.agenda[0].id: _adopt(everyone(present, "for", against=3), major_matter=True)}, actor=CHAIR)
+        page.agenda[0].id: _adopt(everyone(present, "for", against=2), major_matter=True)}, actor=CHAIR)
     assert driver.open_ids(case) == ["accept"]  # the diagram counts with the council's fraction too
 
 

@@ -11,7 +11,7 @@ from engine.cases.models import Notification
 from engine.civic.models import Assignment, Rating
 from engine.clock import FixedClock
 from engine.demo.driver import Driver
-from engine.service import CaseService
+from engine import CaseService
 
 CST = timezone(timedelta(hours=8))
 
@@ -70,11 +70,12 @@ def test_a_missed_acceptance_escalates_to_the_supervisor(driver: Driver, service
     case = _adopted(driver)
     [fired] = driver.deadline_passes(case, "accept")
     assert fired.fired_timers == ["timer_accept"]
-    assert [(i.bpmn_id, i.role) for i in service.work_items(case.id)] == [("handle_escalation", "supervisor")]
+    assert [(i.bpmn_id, i.role) for i in service.work_items(case.id)] == [("unit_escalation", "supervisor")]
     assert "escalated" in [e.type for e in service.events(case.id)]
     with service.db.reading() as s:
         assert s.scalar(select(Assignment.escalations).where(Assignment.case_id == case.id)) == 1
-        assert s.scalars(select(Notification.recipient).where(Notification.case_id == case.id)).all() == ["supervisor"]
+        assert s.scalars(select(Notification.recipient).where(Notification.case_id == case.id,
+                                                              Notification.kind == "escalated")).all() == ["supervisor"]
 
 
 def test_a_second_sweep_fires_nothing_again(driver: Driver, service: CaseService) -> None:
@@ -92,7 +93,7 @@ def test_the_case_records_its_earliest_pending_deadline(driver: Driver, service:
 def test_an_extension_gives_the_department_new_working_days(driver: Driver, clock: FixedClock) -> None:
     case = _adopted(driver)
     driver.deadline_passes(case, "accept")
-    driver.do(case, "handle_escalation", escalation_action="extend", extend_days=2, escalation_reason="延期两天")
+    driver.do(case, "unit_escalation", escalation_action="extend", extend_days=2, escalation_reason="延期两天")
     item = driver.item(case, "accept")
     assert item.due_at is not None and item.due_at > clock.now().replace(tzinfo=None) + timedelta(days=1)
 
@@ -110,21 +111,25 @@ def test_no_rating_within_seven_days_counts_as_basically_satisfied(driver: Drive
     assert (rating.value, rating.is_default) == ("basically", True)
 
 
-@pytest.mark.parametrize("phase, previous", [("on_site", ["accept"]), ("complete", ["accept", "on_site"])])
-def test_each_later_deadline_escalates_too(driver: Driver, service: CaseService, phase: str, previous: list[str]) -> None:
+@pytest.mark.parametrize("phase, previous, escalation", [("on_site", ["accept"], "unit_escalation"),
+                                                         ("complete", ["accept", "on_site"], "handle_escalation")])
+def test_each_later_deadline_escalates_too(driver: Driver, service: CaseService, phase: str, previous: list[str],
+                                           escalation: str) -> None:
+    """A department's own deadlines (accept, on site) go to the supervisor per department; the lead's completion
+    of the whole after the departments' part."""
     case = _adopted(driver)
     forms = {"accept": {"accept_decision": "accepted"}, "on_site": {"on_site_note": "已到场"}}
     for bpmn_id in previous:
         driver.do(case, bpmn_id, **forms[bpmn_id])
     [fired] = driver.deadline_passes(case, phase)
     assert fired.fired_timers == [f"timer_{phase}"]
-    assert driver.open_ids(case) == ["handle_escalation"]
+    assert driver.open_ids(case) == [escalation]
 
 
 def test_extending_acceptance_also_moves_an_earlier_on_site_deadline(driver: Driver) -> None:
     case = _adopted(driver)
     driver.deadline_passes(case, "accept")
-    driver.do(case, "handle_escalation", escalation_action="extend", extend_days=5, escalation_reason="部门整改")
+    driver.do(case, "unit_escalation", escalation_action="extend", extend_days=5, escalation_reason="部门整改")
     accept_due = driver.item(case, "accept").due_at
     driver.do(case, "accept", accept_decision="accepted")
     assert driver.item(case, "on_site").due_at > accept_due

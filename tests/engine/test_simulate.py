@@ -14,11 +14,12 @@ from engine.cases.models import Case
 from engine.cli import main
 from engine.db import Database
 from engine.errors import ValidationError
-from engine.service import CaseService
+from engine import CaseService
 from engine.simulate import PathMix, SimulationSummary, run_simulation
 
 #: The district's mix with the rare turns made common, so that a few dozen cases take every path.
-EVERY_PATH = PathMix(mediation=0.3, on_spot=0.3, duplicate=0.5, council_defer=0.2, council_reject=0.2,
+EVERY_PATH = PathMix(mediation=0.3, on_spot=0.3, duplicate=0.5, to_council=0.45, whistle=0.35, refused=0.1,
+                     missed_triage=0.15, council_defer=0.2, council_reject=0.2,
                      major_matter=0.3, department_return=0.2, missed_accept=0.15, missed_on_site=0.15,
                      missed_complete=0.15, silent_resident=0.15, dissatisfied=0.3, dissatisfied_again=0.8,
                      final_close=0.5, conflict_of_interest=0.2, consent_refused=0.15, mediation_idle=0.3,
@@ -43,7 +44,7 @@ def district(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def test_every_path_of_the_mix_appears(district: tuple[Database, SimulationSummary]) -> None:
     paths = district[1].tally.paths
     expected = {
-        "on_spot", "duplicate", "to_council", "council_adopt", "council_adopt_major", "council_defer",
+        "on_spot", "duplicate", "refused", "dispatched", "whistle", "missed_triage", "to_council", "council_adopt", "council_adopt_major", "council_defer",
         "council_reject", "department_return", "missed_accept", "missed_on_site", "missed_complete",
         "dissatisfied", "default_rating", "final_close", "mediation_session", "mediation_consent_refused",
         "mediation_conflict_of_interest", "mediation_overdue", "mediation_declined_to_sign",

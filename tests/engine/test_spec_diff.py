@@ -29,7 +29,7 @@ def test_the_known_pair_civic_loop_v1_to_v2() -> None:
     v2 = with_completion_field(with_label(with_accept_timer(civic_loop(), "workdays(2)"), "现场情况", "现场核实情况"))
     v2 = without(v2, "timer_rating", "default_rating")
     diff = diff_xml(civic_loop(), v2)
-    assert diff.changed == ["lane_resident", "on_site", "complete", "timer_accept"]
+    assert diff.changed == ["lane_resident", "timer_accept", "on_site", "complete"]
     assert diff.removed == ["timer_rating", "default_rating", "flow_timer_rating_default_rating",
                             "flow_default_rating_close_resolved"]
     assert diff.added == []
@@ -48,20 +48,20 @@ def test_the_known_pair_civic_loop_v1_to_v2() -> None:
 def test_a_changed_gateway_condition_is_named_on_its_flow() -> None:
     new = civic_loop().replace("accept_decision == 'return'", "accept_decision in ('return', 'refuse')")
     [change] = diff_xml(civic_loop(), new).changes
-    assert (change.element_id, change.element_type, change.change) == ("flow_gw_accept_note_return", "sequenceFlow",
-                                                                      CHANGED)
+    assert (change.element_id, change.element_type, change.change) == ("flow_gw_accept_unit_returned",
+                                                                      "sequenceFlow", CHANGED)
     assert change.details == (Detail("condition", "accept_decision == 'return'",
                                      "accept_decision in ('return', 'refuse')"),)
 
 
 def test_a_task_moved_to_another_lane_changes_the_task_and_both_lanes() -> None:
-    new = replace_once(civic_loop(), "        <bpmn:flowNodeRef>review_return</bpmn:flowNodeRef>\n", "")
-    new = replace_once(new, "        <bpmn:flowNodeRef>note_return</bpmn:flowNodeRef>\n",
-                       "        <bpmn:flowNodeRef>note_return</bpmn:flowNodeRef>\n"
-                       "        <bpmn:flowNodeRef>review_return</bpmn:flowNodeRef>\n")
+    new = replace_once(civic_loop(), "        <bpmn:flowNodeRef>report_part</bpmn:flowNodeRef>\n", "")
+    new = replace_once(new, "        <bpmn:flowNodeRef>triage_overdue</bpmn:flowNodeRef>\n",
+                       "        <bpmn:flowNodeRef>triage_overdue</bpmn:flowNodeRef>\n"
+                       "        <bpmn:flowNodeRef>report_part</bpmn:flowNodeRef>\n")
     diff = diff_xml(civic_loop(), new)
-    assert diff.change_of("review_return").details == (Detail("lane", "街道督办", "职能部门"),)
-    assert set(diff.changed) == {"review_return", "lane_department", "lane_supervisor"}
+    assert diff.change_of("report_part").details == (Detail("lane", "职能部门", "街道督办"),)
+    assert set(diff.changed) == {"report_part", "lane_department", "lane_supervisor"}
 
 
 def test_a_renamed_lane_is_a_changed_name() -> None:

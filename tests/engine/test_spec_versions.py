@@ -12,7 +12,8 @@ from engine.db import Database
 from engine.demo import scenarios
 from engine.demo.driver import Driver
 from engine.errors import ConflictError, SpecError, ValidationError
-from engine.service import CaseService
+from engine.labels import SEED_NOTE
+from engine import CaseService
 from engine.specs.service import ProcessService
 from tests.conftest import START
 from tests.fixtures.process_versions import (  # noqa: F401  (fixture)
@@ -38,7 +39,7 @@ def _civic(processes: ProcessService):  # type: ignore[no-untyped-def]
 def test_the_seed_is_version_1_published_by_casegrid_init(processes: ProcessService) -> None:
     [v1] = _civic(processes).versions
     assert (v1.version, v1.status, v1.published_by, v1.change_note) == (1, "published", "casegrid init",
-                                                                         "seed civic_loop.bpmn")
+                                                                         SEED_NOTE)
 
 
 def test_a_draft_is_saved_as_typed_even_when_it_is_not_valid(processes: ProcessService) -> None:

@@ -18,7 +18,7 @@ from engine.audit.models import CaseEvent
 from engine.cases.models import Case, WorkItem
 from engine.clock import to_db
 from engine.db import Database
-from engine.service import CaseService
+from engine import CaseService
 
 
 def case_problems(service: CaseService, db: Database, case_id: int) -> list[str]:

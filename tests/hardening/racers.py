@@ -22,7 +22,7 @@ from engine.clock import FixedClock
 from engine.db import Database
 from engine.errors import CasegridError
 from engine.people.actor import Actor
-from engine.service import CaseService
+from engine import CaseService
 
 #: A racer gives up on the barrier (and the parent on the racers) after this long: a hang fails, not blocks.
 TIMEOUT = 60

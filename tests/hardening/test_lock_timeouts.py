@@ -25,7 +25,7 @@ from engine.db import BUSY_MESSAGE, Database, Timeouts
 from engine.demo.driver import Driver
 from engine.demo.organisation import DEMO_PASSWORD
 from engine.errors import ConflictError
-from engine.service import CaseService
+from engine import CaseService
 from tests.conftest import PG_URL_ENV
 from web import create_app
 

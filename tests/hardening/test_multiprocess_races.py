@@ -25,7 +25,7 @@ from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.scenarios import waiting_for_department
 from engine.people.roles import Role
-from engine.service import CaseService
+from engine import CaseService
 from tests.hardening.invariants import all_case_problems
 from tests.hardening.racers import TIMEOUT, EventKey, Outcome, Target, race
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from engine import CaseService, Intake, ValidationError
 from engine.demo.driver import Driver
-from engine.service import PeopleService
+from engine import PeopleService
 from tests.web.conftest import LoginAs
 
 PASSWORD = "a-good-password"
@@ -94,7 +94,7 @@ def test_a_grid_worker_needs_a_grid(admin: FlaskClient) -> None:
 
 def test_a_short_or_mistyped_password_is_refused(admin: FlaskClient) -> None:
     short = new_user(admin, password="short", confirm="short")
-    assert short.status_code == 400 and field_error(_text(short), "password") == "密码至少 8 位"
+    assert short.status_code == 400 and field_error(_text(short), "password") == "密码至少 10 位"
     mistyped = new_user(admin, confirm="something-else")
     assert mistyped.status_code == 400 and field_error(_text(mistyped), "confirm") == "两次输入的密码不一致"
 
@@ -119,7 +119,7 @@ def test_a_reset_password_replaces_the_old_one(admin: FlaskClient, csrf_app: Fla
 def test_a_too_short_reset_password_is_shown_on_the_edit_page(admin: FlaskClient) -> None:
     response = admin.post("/admin/users/wangge/password", data={"pw-password": "short", "pw-confirm": "short"})
     assert response.status_code == 400
-    assert field_error(_text(response), "pw-password") == "密码至少 8 位"
+    assert field_error(_text(response), "pw-password") == "密码至少 10 位"
 
 
 def test_a_disabled_user_cannot_log_in_and_loses_their_session(admin: FlaskClient, login_as: LoginAs,

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from engine.cases.models import Case
 from engine.demo.driver import Driver
-from engine.demo.organisation import DEMO_PASSWORD
+from engine.demo.organisation import DEMO_PASSWORD, add_demo_user
 from tests.web.conftest import LoginAs
 
 
@@ -175,8 +175,8 @@ def test_claim_and_release_move_the_item_between_me_and_my_team(api: Any, driver
 
 def test_an_item_a_colleague_claimed_cannot_be_completed(api: Any, app: Flask, driver: Driver,
                                                          assigned: Case) -> None:
-    app.extensions["casegrid.people"].create_account("chengguan2", "城管二队", "department", DEMO_PASSWORD,
-                                                     department_code="chengguan", by="test")
+    with app.config["DATABASE"].transaction() as s:
+        add_demo_user(s, "chengguan2", "城管二队", "department", department_code="chengguan")
     item_id = accept_id(driver, assigned)
     api("chengguan").post(f"/api/work-items/{item_id}/claim")
     response = api("chengguan2").post(f"/api/work-items/{item_id}/complete",
@@ -283,7 +283,7 @@ def test_the_openapi_document_is_public_and_openapi_3_1(client: FlaskClient) -> 
     assert document["openapi"].startswith("3.1")
     schemes = document["components"]["securitySchemes"]
     assert {name: (s["type"], s["scheme"]) for name, s in schemes.items()} == \
-        {"bearerAuth": ("http", "bearer"), "basicAuth": ("http", "basic")}
+        {"bearerAuth": ("http", "bearer"), "basicAuth": ("http", "basic"), "residentToken": ("http", "bearer")}
 
 
 def test_the_openapi_document_lists_every_api_route_and_method(client: FlaskClient, app: Flask) -> None:

@@ -7,6 +7,7 @@ document describes — status code, content type, headers and body schema.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from sqlalchemy import text
+
+from engine import Intake
 from engine.demo.driver import Driver
+from engine.public.georeport import Location
 from web.api.openapi import PATHS
+from web.api.resident_openapi import PATHS as RESIDENT_PATHS
 from web.open311.openapi import document as open311_document
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -86,6 +92,23 @@ def _check_every_operation(schema: Any, operations: list[tuple[str, str]], world
 def test_every_api_operation_answers_as_documented(app: Flask, world: World) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     _check_every_operation(schema, OPERATIONS, world, {"Authorization": f"Bearer {world.token}"})
+
+
+def test_every_resident_app_operation_answers_as_documented(app: Flask, world: World) -> None:
+    """With a resident's token over two of their own reports (and the staff world's codes, which are not theirs)."""
+    service = app.extensions["casegrid.resident_app"]
+    service.request_code("13812345678")
+    with service.db.reading() as s:
+        message = s.execute(text("SELECT message FROM notification WHERE kind = 'verification_code' "
+                                 "ORDER BY id DESC LIMIT 1")).scalar_one()
+    token = service.verify("13812345678", re.search(r"\d{6}", message).group(0)).token
+    who = service.authenticate(token)
+    own = [service.report(who, Intake(description=d, category="环境卫生", channel="resident_app"),
+                          Location(address="幸福里"), follow=True) for d in ("东门垃圾", "路灯不亮")]
+    world.known["code"] = own + world.known["code"]
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    operations = [(path, method) for path, item in RESIDENT_PATHS.items() for method in item]
+    _check_every_operation(schema, operations, world, {"Authorization": f"Bearer {token}"})
 
 
 def test_every_open311_operation_answers_as_documented(app: Flask, world: World) -> None:

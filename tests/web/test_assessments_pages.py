@@ -51,10 +51,13 @@ def runs(db: Database) -> dict[str, int]:
 
 def test_every_assessment_route_is_for_supervisors_auditors_and_the_council(with_assessments: Flask) -> None:
     routes = [r for r in with_assessments.url_map.iter_rules() if r.endpoint.startswith("assessments.")]
-    assert len(routes) == 4
+    # Starting a run (and following it) is for supervisors and auditors only: test_assessment_runs.py.
+    starting = {"assessments.start", "assessments.progress"}
+    assert len([r for r in routes if r.endpoint not in starting]) == 6
     for rule in routes:
         access = getattr(with_assessments.view_functions[rule.endpoint], ACCESS_ATTR)
-        assert access == frozenset({"supervisor", "auditor", "council"}), rule.endpoint
+        expected = {"supervisor", "auditor"} if rule.endpoint in starting else {"supervisor", "auditor", "council"}
+        assert access == frozenset(expected), rule.endpoint
 
 
 @pytest.mark.parametrize(("username", "status"), [("dudao", 200), ("jiandu", 200), ("yishi", 200), ("wangge", 403),
@@ -82,7 +85,7 @@ def test_the_list_links_every_run(with_assessments: Flask, login_as: LoginAs, ru
 def test_a_quarterly_run_shows_flagged_units_first_with_colours_and_chart_data(
         with_assessments: Flask, login_as: LoginAs, runs: dict[str, int]) -> None:
     page = login_as("jiandu").get(f"/assessments/{runs['quarterly']}").get_data(as_text=True)
-    assert "退出预警" in page and "物业服务中心" in page
+    assert "连续未达标警示" in page and "物业服务中心" in page
     rows = re.findall(r'<tr class="(flagged)?" id="unit-', page)
     assert rows[0] == "flagged" and rows[-1] == ""  # flagged units first
     assert 'class="num st-below flagged-cell"' in page and "st-met" in page and "n/a" in page
@@ -118,7 +121,7 @@ def test_the_pages_read_in_english(with_assessments: Flask, login_as: LoginAs, r
     client = login_as("dudao")
     client.post("/lang/en", data={"next": "/assessments/"})
     page = client.get(f"/assessments/{runs['quarterly']}").get_data(as_text=True)
-    assert "Quarterly assessment" in page and "Resolution rate" in page and "Exit rule warnings" in page
+    assert "Quarterly assessment" in page and "Resolution rate" in page and "Below target twice in a row" in page
 
 
 def test_every_message_has_an_english_translation() -> None:
@@ -133,3 +136,20 @@ def test_every_message_has_an_english_translation() -> None:
     used |= set(UNIT_TYPE_LABELS.values()) | set(TRIGGERED.values()) | {"季评估", "月研判", "周调度"}
     missing = sorted(m for m in used if not catalogue.get(m))
     assert missing == []
+
+
+def test_the_monthly_red_and_black_list_is_on_the_list_page_and_in_the_run(with_assessments: Flask, db: Database,
+                                                                          login_as: LoginAs) -> None:
+    ds = Dataset()
+    for department, returned in (("chengguan", 0), ("zhujian", 3), ("wuye", 1)):
+        for k in range(4):
+            case = ds.case(cst(2026, 7, 6 + k, 9), grid="XF-01", department=department)
+            ds.assign(case, department, case.opened_at + timedelta(hours=1), returned=k < returned)
+    ds.write(db)
+    run_id = AssessmentService(db, FixedClock(cst(2026, 8, 3, 10))).assess("monthly", "2026-07")
+    client = login_as("jiandu")
+    for page in ("/assessments/", f"/assessments/{run_id}"):
+        html = client.get(page).get_data(as_text=True)
+        assert "红黑榜" in html and "红榜" in html and "黑榜" in html
+        red = html.split("rb-red", 1)[1].split("rb-black", 1)[0]
+        assert "城管" in red and "住建" not in red

@@ -19,10 +19,13 @@ from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.scenarios import SCENARIOS
 from engine.people.actor import Actor
-from engine.service import CaseService
+from engine import CaseService
 from tests.engine import helpers_tamper as tamper
 from tests.web.conftest import LoginAs
 
+#: An unmasking's purpose (from the list) and its detail.
+REVISIT = {"purpose": "revisit", "detail": "反映人说已经修好，但照片对不上，电话核实"}
+CONTACT = {"purpose": "contact", "detail": "上门处理前需要约好时间，联系反映人"}
 PHONE = "13812345678"
 
 
@@ -133,12 +136,18 @@ def test_seq_chooses_the_step_shown(escalated: Case, auditor: FlaskClient) -> No
 
 def test_a_step_shows_who_acted_when_what_they_entered_and_the_work_items_then(
         escalated: Case, auditor: FlaskClient) -> None:
-    html = ok(auditor.get(f"/audit/cases/{escalated.tracking_code}?seq=3"))
-    step = text_of(panel(html, 3))
-    for shown in ("第 3 步", "张主任（议事会） 完成了 协商议定：通过", "2026-03-02 09:00:00", "议定结果 通过",
-                  "责任部门 城管执法中队", "赞成票 7", "签收交办 职能部门 · 城管执法中队 未认领 待认领 2026-03-03 23:59"):
+    html = ok(auditor.get(f"/audit/cases/{escalated.tracking_code}?seq=2"))
+    step = text_of(panel(html, 2))
+    for shown in ("第 2 步", "李网格员 完成了 分拨研判：直接派单", "2026-03-02 09:00:00", "分拨结果 直接派单",
+                  "城管执法中队", "签收交办 职能部门 · 城管执法中队 未认领 待认领 2026-03-03 23:59"):
         assert shown in step, shown
-    assert "votes_for" in step  # the process data changed at this step
+    # What changed, in words: the form's label, the option's label, the department's name, local time.
+    assert "分拨结果 设为 直接派单" in step
+    assert "办结截止时间 设为 2026-03-05 23:59:59" in step  # Beijing time, not 15:59:59.999999+00:00
+    assert "派单轮次 由 0 改为 1" in step
+    assert "牵头部门 设为 城管执法中队" in step
+    for internal in ("triage_decision", "accept_due", "chengguan", "task_completed", "+00:00", "T15:59"):
+        assert internal not in step, internal
 
 
 def text_of(fragment: str) -> str:
@@ -154,7 +163,8 @@ def test_each_step_carries_its_diagram_markers(escalated: Case, auditor: FlaskCl
         return json.loads(html_lib.unescape(match.group(1)))
 
     assert "triage" in markers(1, "current") and "triage" not in markers(1, "completed")
-    assert "triage" in markers(2, "completed") and "deliberate" in markers(2, "current")
+    assert "triage" in markers(2, "completed") and "accept" in markers(2, "current")
+    assert "deliberate" not in markers(escalated.last_seq, "completed")  # dispatched straight, no council
     assert markers(escalated.last_seq, "current") == []
 
 
@@ -167,7 +177,7 @@ def test_the_jump_links_go_to_the_first_escalation_and_the_first_rating(
     assert re.search(rf'data-seq="{escalation}" href="[^"]*seq={escalation}">跳到首次吹哨', html)
     assert re.search(rf'data-seq="{rating}" href="[^"]*seq={rating}">跳到首次评价', html)
     jumped = ok(auditor.get(f"/audit/cases/{escalated.tracking_code}?seq={escalation}"))
-    assert "签收交办 超过时限未办，已吹哨上报街道督办" in text_of(panel(jumped, escalation))
+    assert "签收交办 超过时限未办，已上报街道督办" in text_of(panel(jumped, escalation))
 
 
 def test_a_case_without_escalation_or_rating_says_so(driver: Driver, auditor: FlaskClient) -> None:
@@ -198,7 +208,8 @@ def test_a_supervisor_may_replay_too(escalated: Case, login_as: LoginAs) -> None
 def test_the_replay_page_in_english(escalated: Case, auditor: FlaskClient) -> None:
     auditor.post("/lang/en", data={"next": "/"})
     page = text(auditor.get(f"/audit/cases/{escalated.tracking_code}"))
-    for shown in ("Jump to the first escalation", "Work items at that step", "Verify this case", "Step 11 of 11"):
+    last = escalated.last_seq
+    for shown in ("Jump to the first escalation", "Work items at that step", "Verify this case", f"Step {last} of {last}"):
         assert shown in page, shown
 
 
@@ -245,12 +256,12 @@ def _rewrite_chain(db: Database, service: CaseService, case: Case, client: Flask
     tamper.rechain(db, case.id)
     forged = service.replay(case.id).snapshot()
     tamper.edit_snapshot(db, case.id, lambda _old: forged or "")
-    return case.last_seq
+    return seq  # the first event no longer as the Merkle log recorded it
 
 
 @pytest.mark.parametrize(("tampering", "problem"), [
     (_edit_payload, "哈希不符"), (_delete_event, "序号不连续"), (_swap_events, "prev_hash"),
-    (_rewrite_chain, "与签名检查点 #1"),
+    (_rewrite_chain, "与 Merkle 日志不符"),
 ])
 def test_each_kind_of_tampering_is_named_with_its_case_and_seq(
         db: Database, service: CaseService, escalated: Case, driver: Driver, auditor: FlaskClient,
@@ -269,7 +280,7 @@ def test_the_checkpoint_button_signs_the_heads_and_says_so(
         escalated: Case, driver: Driver, auditor: FlaskClient) -> None:
     reported(driver)
     response = auditor.post("/audit/checkpoints", follow_redirects=True)
-    assert "已签名检查点 #1：2 个案件的链头" in text(response)
+    assert "已签名检查点 #1：Merkle 日志的树头，共" in text(response)
     again = auditor.post("/audit/checkpoints", follow_redirects=True)
     assert "自检查点 #1 以来没有新的事件" in text(again)
     assert "最近一次签名检查点 #1" in text(auditor.get("/audit"))
@@ -290,10 +301,10 @@ def test_the_export_downloads_a_signed_bundle_that_verifies(
     response = auditor.post(f"/audit/cases/{escalated.tracking_code}/export", data={"reason": "区纪委抽查"})
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="casegrid-{escalated.tracking_code}.json"'
-    check = verify_bundle(response.data, app.extensions["casegrid.audit"].key)
+    check = verify_bundle(response.data, app.extensions["casegrid.audit"].ring)
     assert check.ok, check.problems
     log = text(auditor.get("/audit/access-log"))
-    assert f"第三方评估员 jiandu · 监督员 导出记录 {escalated.tracking_code} 完整签名记录 区纪委抽查" in log
+    assert f"第三方评估员 监督员 导出记录 {escalated.tracking_code} 完整签名记录 区纪委抽查" in log
 
 
 def test_the_export_form_is_offered_on_the_replay(escalated: Case, auditor: FlaskClient) -> None:
@@ -309,7 +320,7 @@ def test_a_supervisor_sees_the_reporter_after_giving_a_reason_and_it_is_logged(
         driver: Driver, login_as: LoginAs) -> None:
     case = reported(driver)
     dudao = login_as("dudao")
-    response = dudao.post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": "回访核实办理结果"})
+    response = dudao.post(f"/audit/cases/{case.tracking_code}/unmask", data=REVISIT)
     page = text(response)
     assert response.status_code == 200
     assert "反映人 王阿姨 联系电话 13812345678" in page
@@ -317,22 +328,33 @@ def test_a_supervisor_sees_the_reporter_after_giving_a_reason_and_it_is_logged(
     assert response.headers["Cache-Control"] == "no-store"
     assert PHONE not in ok(dudao.get(f"/cases/{case.tracking_code}")), "the case page stays masked"
     log = text(login_as("jiandu").get("/audit/access-log"))
-    assert f"刘书记（街道督办） dudao · 街道督办 查看敏感信息 {case.tracking_code} 反映人姓名、反映人电话 回访核实办理结果" in log
+    assert (f"刘书记（街道督办） 街道督办 查看敏感信息 {case.tracking_code} 反映人姓名、反映人电话 "
+            f"回访核实办理结果：{REVISIT['detail']}") in log
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "看看", "x" * 501])
-def test_unmasking_without_a_proper_reason_is_refused_and_nothing_is_logged(
-        driver: Driver, login_as: LoginAs, reason: str) -> None:
+@pytest.mark.parametrize(("purpose", "detail", "field"), [
+    ("", REVISIT["detail"], "purpose"),                 # no purpose
+    ("curiosity", REVISIT["detail"], "purpose"),        # not one of the list
+    ("revisit", "", "detail"),
+    ("revisit", "看看号码", "detail"),                   # four characters used to be enough
+    ("revisit", "aaaaaaaaaaaaaaa", "detail"),           # filler
+    ("revisit", "。。。。。。。。。。。。", "detail"),
+    ("revisit", "x" * 401 + "yz12", "detail"),          # too long
+])
+def test_unmasking_without_a_listed_purpose_and_a_useful_detail_is_refused_and_nothing_is_logged(
+        driver: Driver, login_as: LoginAs, purpose: str, detail: str, field: str) -> None:
     case = reported(driver)
-    response = login_as("dudao").post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": reason})
+    response = login_as("dudao").post(f"/audit/cases/{case.tracking_code}/unmask",
+                                      data={"purpose": purpose, "detail": detail})
     assert response.status_code == 400
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
     assert PHONE not in response.get_data(as_text=True)
     assert "没有符合条件的记录" in text(login_as("jiandu").get("/audit/access-log"))
 
 
 def test_the_grid_worker_of_the_cases_grid_may_unmask(driver: Driver, login_as: LoginAs) -> None:
     case = reported(driver, "XF-01")
-    response = login_as("wangge").post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": "上门回访需要联系"})
+    response = login_as("wangge").post(f"/audit/cases/{case.tracking_code}/unmask", data=CONTACT)
     assert response.status_code == 200 and PHONE in response.get_data(as_text=True)
 
 
@@ -340,14 +362,14 @@ def test_a_grid_worker_of_another_grid_cannot_find_the_case(driver: Driver, logi
     case = reported(driver, "XF-01")
     wangge2 = login_as("wangge2")
     assert wangge2.get(f"/audit/cases/{case.tracking_code}/unmask").status_code == 404
-    assert wangge2.post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": "上门回访需要联系"}).status_code == 404
+    assert wangge2.post(f"/audit/cases/{case.tracking_code}/unmask", data=CONTACT).status_code == 404
 
 
 @pytest.mark.parametrize("username", ["jiandu", "chengguan", "yishi", "tiaojie"])
 def test_other_roles_see_personal_data_masked_only(driver: Driver, login_as: LoginAs, username: str) -> None:
     case = reported(driver)
     client = login_as(username)
-    assert client.post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": "想看一下号码"}).status_code == 403
+    assert client.post(f"/audit/cases/{case.tracking_code}/unmask", data=CONTACT).status_code == 403
 
 
 @pytest.mark.parametrize("username", ["wangge", "jiandu", "dudao", "yishi"])
@@ -375,7 +397,7 @@ def test_a_grid_worker_who_registered_a_case_in_another_grid_sees_it_masked_only
     client = login_as("wangge2")
     html = ok(client.get(f"/cases/{case.tracking_code}"))
     assert "138****5678" in html and f"/audit/cases/{case.tracking_code}/unmask" not in html
-    assert client.post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": "上门回访需要联系"}).status_code == 403
+    assert client.post(f"/audit/cases/{case.tracking_code}/unmask", data=CONTACT).status_code == 403
 
 
 def test_grid_workers_and_departments_cannot_open_the_audit_workspace(
@@ -390,10 +412,10 @@ def test_grid_workers_and_departments_cannot_open_the_audit_workspace(
 def test_the_access_log_filters_by_user_case_and_kind(
         driver: Driver, escalated: Case, login_as: LoginAs, auditor: FlaskClient) -> None:
     case = reported(driver)
-    login_as("dudao").post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": "回访核实办理结果"})
+    login_as("dudao").post(f"/audit/cases/{case.tracking_code}/unmask", data=REVISIT)
     auditor.post(f"/audit/cases/{escalated.tracking_code}/export", data={"reason": "区纪委抽查"})
     assert "共 2 条记录" in text(auditor.get("/audit/access-log"))
-    assert "共 1 条记录" in text(auditor.get("/audit/access-log?username=dudao"))
+    assert "共 1 条记录" in text(auditor.get("/audit/access-log?who=dudao"))
     by_case = text(auditor.get(f"/audit/access-log?code={escalated.tracking_code}"))
     assert "共 1 条记录" in by_case and "区纪委抽查" in by_case
     assert "回访核实办理结果" in text(auditor.get("/audit/access-log?kind=unmask"))
@@ -406,7 +428,7 @@ def test_an_unmask_form_without_its_csrf_token_is_refused(app: Flask, driver: Dr
     app.config["WTF_CSRF_ENABLED"] = False
     client.post("/login", data={"username": "dudao", "password": "casegrid-demo"})
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post(f"/audit/cases/{case.tracking_code}/unmask", data={"reason": "回访核实办理结果"})
+    response = client.post(f"/audit/cases/{case.tracking_code}/unmask", data=REVISIT)
     assert response.status_code == 400
     assert PHONE not in response.get_data(as_text=True)
 

@@ -14,7 +14,7 @@ from engine.cases.models import Case
 from engine.demo.driver import Driver
 from engine.demo.scenarios import adopted_assigned_and_satisfied
 from engine.people.actor import Actor
-from engine.service import CaseService
+from engine import CaseService
 from tests.web.conftest import LoginAs
 
 WANGGE = Actor("wangge", "grid_worker", None, "XF-01")
@@ -74,7 +74,7 @@ def test_the_timeline_tells_what_happened_in_words(driver: Driver, login_as: Log
     case = adopted(driver)
     timeline = page(login_as("dudao"), case).split("办理记录", 1)[1]
     assert "李网格员 登记了案件" in timeline
-    assert "李网格员 完成了 分拨研判：提交协商" in timeline
+    assert "李网格员 完成了 分拨研判：提交议事" in timeline
     assert "张主任（议事会） 完成了 协商议定：通过" in timeline
     assert "#3" in timeline and "2026-03-02 09:00" in timeline  # seq and Beijing time
 
@@ -84,7 +84,7 @@ def test_the_timeline_tells_a_missed_deadline_and_its_escalation(driver: Driver,
     driver.deadline_passes(case, "accept")
     timeline = page(login_as("dudao"), case).split("办理记录", 1)[1]
     assert "时限已到，系统自动处理" in timeline
-    assert "签收交办 超过时限未办，已吹哨上报街道督办" in timeline
+    assert "签收交办 超过时限未办，已上报街道督办" in timeline
 
 
 def test_the_diagram_data_marks_completed_and_current_elements(driver: Driver, login_as: LoginAs) -> None:
@@ -212,7 +212,7 @@ def test_the_timeline_is_english_when_chosen(driver: Driver, login_as: LoginAs) 
     client = login_as("dudao")
     client.post("/lang/en", data={"next": "/"})
     html = page(client, case)
-    assert "李网格员 completed 分拨研判: 提交协商" in html and "Process diagram" in html
+    assert "李网格员 completed Triage: Submit to the council" in html and "Process diagram" in html
 
 
 @pytest.mark.parametrize("ref", ["²", "99999999999999999999", "9" * 300, "٣"])

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.db import Database
-from engine.service import PeopleService
+from engine import PeopleService
 
 PASSWORD = "long-enough-1"
 
@@ -62,7 +62,7 @@ def test_add_an_existing_username_is_refused(users: RunUsers) -> None:
 def test_add_with_a_short_password_is_refused(users: RunUsers) -> None:
     code, out = users("add", "qian", "--name", "钱委员", "--role", "council", "--password", "short")
     assert code == 1
-    assert "--password：密码至少 8 位" in out
+    assert "--password：密码至少 10 位" in out
 
 
 def test_list_shows_every_account_with_role_department_and_grid(users: RunUsers) -> None:

@@ -17,6 +17,7 @@ from engine.demo.council_scenarios import (
     seed_households,
 )
 from engine.demo.driver import Driver
+from engine.people.actor import Actor
 from tests.web.conftest import LoginAs
 
 
@@ -120,6 +121,44 @@ def test_a_sitting_without_quorum_is_refused(login_as: LoginAs, web_driver, coun
     assert "会议不能作出决议" in response.get_data(as_text=True)
 
 
+def test_the_sitting_sets_a_household_vote_at_three_quarters_and_the_ballot_says_so(login_as: LoginAs, client,
+                                                                                    web_driver, council,
+                                                                                    clock) -> None:
+    seed_households(council, buildings={"3号楼": 4})
+    issue_at_council(web_driver, "3号楼加装电梯")
+    page = _schedule(council, clock)
+    chair = login_as("yishi")
+    assert 'value="3/4"' in chair.get(f"/council/meetings/{page.id}").get_data(as_text=True)
+    data = _sitting_form(page, "household_vote", buildings="3号楼", vote_days="7", threshold="1/3",
+                         responsible_department="zhujian", deadline="2026-06-30")
+    refused = chair.post(f"/council/meetings/{page.id}", data=data)
+    assert refused.status_code == 400 and "通过比例应为 2/3、3/4 之一" in refused.get_data(as_text=True)
+    data[f"item-{page.agenda[0].id}-threshold"] = "3/4"
+    assert chair.post(f"/council/meetings/{page.id}", data=data).status_code == 302
+    [vote] = council.votes(CHAIR)
+    assert "全部户数的 3/4" in chair.get(f"/council/votes/{vote.id}").get_data(as_text=True)
+    grid_worker = Actor(username="wangge", role="grid_worker", grid_code="XF-01")
+    token = council.reissue_token(vote.id, council.vote(vote.id, CHAIR).ballots[0].household_id, grid_worker)
+    ballot = client.get(f"/vote/{token}").get_data(as_text=True)
+    assert "四分之三" in ballot and "全部 4 户" in ballot
+
+
+def test_the_deliberation_task_leads_to_the_sitting_and_refuses_a_major_matter_with_typed_totals(
+        login_as: LoginAs, web_driver) -> None:
+    case = issue_at_council(web_driver, "小区中心广场改造")
+    item = web_driver.item(case, "deliberate")
+    client = login_as("yishi")
+    html = client.get(f"/inbox/tasks/{item.id}").get_data(as_text=True)
+    assert "重大事项须在议事会会议上表决" in html and 'href="/council"' in html
+    response = client.post(f"/inbox/tasks/{item.id}", data={
+        "case_version": str(web_driver.refresh(case).version), "decision": "adopt", "major_matter": "y",
+        "responsible_department": "zhujian", "deadline": "2026-04-30", "votes_for": "9", "votes_against": "0",
+        "votes_abstain": "0"})
+    assert response.status_code == 400
+    assert "请在「议事会议」中安排会议" in response.get_data(as_text=True)
+    assert web_driver.open_ids(case) == ["deliberate"]
+
+
 def test_a_recorded_meeting_cannot_be_recorded_again(login_as: LoginAs, web_driver, council, clock) -> None:
     issue_at_council(web_driver, "东门路边乱停车")
     page = _schedule(council, clock)
@@ -188,7 +227,7 @@ def test_the_grid_worker_records_a_proxy_vote_under_their_name(login_as: LoginAs
     response = client.post(f"/council/votes/{vote_id}/households/{household}/proxy", data={"choice": "yes"})
     assert response.status_code == 302
     html = client.get(f"/council/votes/{vote_id}").get_data(as_text=True)
-    assert "wangge 代投" in html and "1 / 4 户" in html
+    assert "李网格员 代投" in html and "1 / 4 户" in html and "wangge" not in html
     again = client.post(f"/council/votes/{vote_id}/households/{household}/proxy", data={"choice": "no"})
     assert again.status_code == 409
 

@@ -18,12 +18,15 @@ runs in well under a minute per database backend.
 """
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
 import json
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -41,7 +44,16 @@ from engine.demo import mediation_scenarios as ms
 from engine.demo.driver import Driver
 from engine.demo.organisation import DEMO_PASSWORD
 from engine.models import Base
+from engine.notify import OutboxService
+from engine.notify.preferences import Preferences
+from engine.notify.service import NotificationService
+from engine.notify.smtp import SmtpSender
+from engine.hotline import WorkOrder
+from engine.people.actor import Actor
+from engine.routing.service import KEY as ROUTING_KEY
 from tests.fixtures.process_versions import civic_loop, versions_restored, with_endless_loop  # noqa: F401
+from tests.fixtures.receivers import free_port
+from tests.fixtures.routing import routing_versions_restored  # noqa: F401
 
 #: More (and random) examples for a local bug hunt: CASEGRID_HOSTILE_SCALE=20; CI runs the fixed few.
 SCALE = int(os.environ.get("CASEGRID_HOSTILE_SCALE", "1"))
@@ -227,6 +239,8 @@ class Prepared:
     #: Tables a refused post may write on purpose: the access log when the page it shows again holds
     #: unmasked personal data (DESIGN.md §3), the login throttle on a failed login.
     may_write: frozenset[str] = frozenset()
+    #: Headers every post carries (a residents' app token).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -305,7 +319,7 @@ def _check_html(response: Any, markup: list[str], where: str) -> None:
 
 def post_once(world: World, prepared: Prepared, draw: Any) -> None:
     client = world.client(prepared.user)
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(prepared.headers)
     if prepared.body is not None:
         payload = mutated_json(prepared.body, draw)
         if prepared.csrf_header:
@@ -354,7 +368,8 @@ def post_once(world: World, prepared: Prepared, draw: Any) -> None:
 def _viewer_of(page: str) -> str | None:
     """Who may look at ``page`` (the pages that show stored values belong to a few roles)."""
     for prefix, user in (("/admin", "admin"), ("/cases", "dudao"), ("/audit", "jiandu"), ("/council", "yishi"),
-                         ("/mediation", "dudao"), ("/processes", "dudao"), ("/inbox", "wangge")):
+                         ("/mediation", "dudao"), ("/processes", "dudao"), ("/inbox", "wangge"),
+                         ("/field/plans", "dudao"), ("/field", "wangge")):
         if page.startswith(prefix):
             return user
     return None
@@ -397,6 +412,13 @@ def report_step(world: World, draw: Draw) -> Prepared:
     return Prepared(None, f"/report/{step}", f"/report/{step}")
 
 
+def report_photos(world: World, draw: Draw) -> Prepared:
+    submit(world, None, "/report?new=1", "/report", category="公共设施")
+    submit(world, None, "/report/where")
+    submit(world, None, "/report/what", description="楼道灯坏了，晚上很黑")
+    return Prepared(None, "/report/photos", "/report/photos")
+
+
 def report_review(world: World, draw: Draw) -> Prepared:
     submit(world, None, "/report?new=1", "/report", category="公共设施")
     submit(world, None, "/report/where")
@@ -427,7 +449,8 @@ def api_item(action: str) -> Callable[[World, Draw], Prepared]:
         if action != "complete":
             return Prepared("wangge", f"/api/work-items/{item}/{action}", body={})
         view = world.client("wangge").get(f"/api/work-items/{item}").get_json()
-        data = {f["id"]: f["options"][0]["id"] if f.get("options") else "说明" for f in view["form"]}
+        data = {f["id"]: f["options"][0]["id"] if f.get("options") else [] if f["type"] in ("file", "photo")
+                else "说明" for f in view["form"]}
         return Prepared("wangge", f"/api/work-items/{item}/complete",
                         body={"data": data, "expected_version": view["case_version"]})
     return prepare
@@ -435,8 +458,20 @@ def api_item(action: str) -> Callable[[World, Draw], Prepared]:
 
 def rating(world: World, draw: Draw) -> Prepared:
     case, _item = fresh_item(world, "rate")
-    code = case.tracking_code
-    return Prepared(None, f"/track/{code}/rate", f"/track/{code}/rate", shows=[f"/track/{code}"])
+    mine = f"/my/{world.driver.reporter_key(case)}"
+    return Prepared(None, f"{mine}/rate", f"{mine}/rate", shows=[f"/track/{case.tracking_code}", mine])
+
+
+def adding_information(world: World, draw: Draw) -> Prepared:
+    case = world.driver.report()
+    mine = f"/my/{world.driver.reporter_key(case)}"
+    return Prepared(None, f"{mine}/add", f"{mine}/add", shows=[f"/cases/{case.tracking_code}"])
+
+
+def reporter_link(world: World, draw: Draw) -> Prepared:
+    case, _item = fresh_item(world, "rate")
+    return Prepared("wangge", f"/cases/{case.tracking_code}/reporter-link", f"/cases/{case.tracking_code}",
+                    shows=[f"/cases/{case.tracking_code}"])
 
 
 def mediation_task(bpmn_id: str, kind: str) -> Callable[[World, Draw], Prepared]:
@@ -454,6 +489,31 @@ def mediation_task(bpmn_id: str, kind: str) -> Callable[[World, Draw], Prepared]
         return Prepared(user, f"/mediation/tasks/{item.id}/{kind}", f"/mediation/tasks/{item.id}/{kind}",
                         shows=[f"/mediation/{case.tracking_code}"],
                         may_write=frozenset({"access_log"} if kind != "assign" else ()))
+    return prepare
+
+
+def agreement_desk(kind: str) -> Callable[[World, Draw], Prepared]:
+    """The agreement task with a saved draft (one party signed): its signature, in-force and no-agreement
+    forms, the draft's print page and the parties' contacts."""
+    def prepare(world: World, draw: Draw) -> Prepared:
+        d = world.driver
+        case = ms.register(d)
+        ms.assign_and_accept(d, case)
+        ms.everyone_agrees(d, case)
+        ms.session(d, case, "agreement")
+        item = d.item(case, "draft_agreement")
+        mediator = Actor(item.assignee, item.role)
+        service = ms.mediation(d)
+        service.save_agreement_draft(item.id, "李春梅赔偿王建国维修费 2000 元", mediator)
+        first = service.mediation_page(case.tracking_code, mediator).parties[0].id
+        service.record_signature(item.id, first, mediator, signed=True, signed_on=ms.china_date(d.clock.now()))
+        desk = f"/mediation/tasks/{item.id}/agreement"
+        pages = {"signatures": (f"{desk}/signatures", desk), "in-force": (f"{desk}/in-force", desk),
+                 "no-agreement": (f"{desk}/no-agreement", f"{desk}/no-agreement"),
+                 "print": (f"/mediation/{case.tracking_code}/agreements/1",) * 2,
+                 "contacts": (f"/mediation/{case.tracking_code}/contacts", f"/mediation/{case.tracking_code}")}
+        url, page = pages[kind]
+        return Prepared(item.assignee, url, page, shows=[f"/mediation/{case.tracking_code}"])
     return prepare
 
 
@@ -489,6 +549,32 @@ def save_draft(world: World, draw: Draw) -> Prepared:
     return Prepared("dudao", f"/processes/versions/{draft}/draft", f"/processes/versions/{draft}/edit",
                     body={"xml": draw(st.sampled_from([xml, xml.replace("议题登记", MARKUP[0].replace("<", "&lt;"))]))},
                     csrf_header="X-CSRFToken")
+
+
+def routing_seed(world: World) -> int:
+    return world.app.extensions["casegrid.routing"].decisions.current(ROUTING_KEY).id
+
+
+def routing_draft(world: World) -> int:
+    return world.app.extensions["casegrid.routing"].decisions.save_draft(
+        world.app.extensions["casegrid.routing"].decisions.xml(routing_seed(world)), by="dudao").id
+
+
+def routing_action(action: str) -> Callable[[World, Draw], Prepared]:
+    def prepare(world: World, draw: Draw) -> Prepared:
+        version = routing_draft(world) if action == "publish" else routing_seed(world)
+        page = f"/routing/versions/{version}" if action == "publish" else "/routing"
+        return Prepared("dudao", f"/routing/versions/{version}/{action}", page,
+                        shows=["/routing", f"/routing/versions/{version}"])
+    return prepare
+
+
+def routing_save(world: World, draw: Draw) -> Prepared:
+    draft = routing_draft(world)
+    xml = world.client("dudao").get(f"/routing/versions/{draft}/table.dmn").get_data(as_text=True)
+    marked = xml.replace("物业服务范围内的事项由物业服务中心办理", MARKUP[0].replace("<", "&lt;"))
+    return Prepared("dudao", "/routing/drafts", f"/routing/versions/{draft}/edit",
+                    body={"xml": draw(st.sampled_from([xml, marked]))}, csrf_header="X-CSRFToken")
 
 
 def migrate(world: World, draw: Draw) -> Prepared:
@@ -571,24 +657,384 @@ def open311(fmt: str) -> Callable[[World, Draw], Prepared]:
     return prepare
 
 
+RESIDENT_PHONE = "13812345678"
+
+
+def resident_session(world: World) -> tuple[Any, str]:
+    """A residents' app token for :data:`RESIDENT_PHONE` (the code read from the SMS the outbox holds)."""
+    service = world.app.extensions["casegrid.resident_app"]
+    service.request_code(RESIDENT_PHONE)
+    with world.db.reading() as s:
+        message = s.execute(text("SELECT message FROM notification WHERE kind = 'verification_code' "
+                                 "ORDER BY id DESC LIMIT 1")).scalar_one()
+    token = service.verify(RESIDENT_PHONE, re.search(r"\d{6}", message).group(0)).token
+    return service.authenticate(token), token
+
+
+def resident_json(action: str, body: dict[str, Any]) -> Callable[[World, Draw], Prepared]:
+    """A JSON post to one of the resident's own reports, with their token."""
+    def prepare(world: World, draw: Draw) -> Prepared:
+        from engine import Intake
+        from engine.public.georeport import Location
+        who, token = resident_session(world)
+        code = world.app.extensions["casegrid.resident_app"].report(
+            who, Intake(description="东门垃圾", category="环境卫生", channel="resident_app"),
+            Location(address="幸福里东门"), follow=action == "withdraw")
+        return Prepared(None, f"/api/resident/reports/{code}/{action}", body=body,
+                        headers={"Authorization": f"Bearer {token}"})
+    return prepare
+
+
+def resident_report_post(world: World, draw: Draw) -> Prepared:
+    _who, token = resident_session(world)
+    fields = [("category", "环境卫生"), ("description", "东门垃圾"), ("address", "幸福里东门"), ("lat", "31.2"),
+              ("long", "121.4"), ("grid", "XF-01"), ("follow", "1")]
+    return Prepared(None, "/api/resident/reports", fields=fields, headers={"Authorization": f"Bearer {token}"})
+
+
+def resident_login(world: World, draw: Draw) -> Prepared:
+    world.app.extensions["casegrid.resident_app"].request_code(RESIDENT_PHONE)
+    return Prepared(None, "/api/resident/tokens", body={"phone": RESIDENT_PHONE, "code": "123456"})
+
+
+def hotline_order_body(world: World, n: int) -> dict[str, Any]:
+    deadline = (world.clock.now() + timedelta(days=3)).isoformat(timespec="seconds")
+    return {"order_no": f"12345-H-{n}", "category": "市容环境", "content": "来电反映垃圾未清运",
+            "time_limit_class": "3 个工作日", "deadline": deadline, "urgency": "一般", "address": "幸福里 3 号楼",
+            "lat": 31.23, "long": 121.47, "grid": "XF-01", "caller": {"name": "王女士", "phone": "13912340000"}}
+
+
+def hotline_action(action: str) -> Callable[[World, Draw], Prepared]:
+    """A 12345 order received (and accepted, for a reply), then the street's or the platform's post."""
+    def prepare(world: World, draw: Draw) -> Prepared:
+        service = world.app.extensions["casegrid.hotline"]
+        body = hotline_order_body(world, draw(st.integers(min_value=0, max_value=10**9)))
+        if action == "receive":
+            return Prepared("dudao", "/api/hotline/orders", body=body)
+        caller = body.pop("caller")
+        order = WorkOrder(**{**{k: v for k, v in body.items() if k != "grid"}, "grid_code": body["grid"],
+                             "deadline": datetime.fromisoformat(body["deadline"]), "caller_name": caller["name"],
+                             "caller_phone": caller["phone"]})
+        number = service.receive(order).order.order_no
+        if action == "reply":
+            service.accept(number, Actor("dudao", "supervisor"))
+        payloads = {"accept": {}, "object": {"reason": "该地址属邻街道管辖"}, "reply": {"reply": "已清运"},
+                    "visit": {"rating": "satisfied", "comment": "满意"}}
+        return Prepared("dudao", f"/api/hotline/orders/{number}/{action}", body=payloads[action])
+    return prepare
+
+
 def revoke_token(world: World, draw: Draw) -> Prepared:
     issued = world.app.extensions["casegrid.tokens"].issue("wangge", "小程序", by="admin")
     return Prepared("admin", f"/admin/tokens/{issued.info.id}/revoke", "/admin/tokens", shows=["/admin/tokens"])
+
+
+def incident_retry(world: World, draw: Draw) -> Prepared:
+    """An open incident on a case waiting for its department (recorded as the sweep records one)."""
+    from engine.demo.scenarios import waiting_for_department
+    from engine.errors import CaseStepError
+    from engine.incidents.operations import record_failure
+
+    case = waiting_for_department(world.driver)
+    with world.db.transaction() as s:
+        incident = record_failure(s, case.id, CaseStepError("脚本出错", element="esc_accept"), at=world.clock.now(),
+                                  require_due=False)
+        assert incident is not None
+        s.flush()
+        incident_id = incident.id
+    return Prepared("dudao", f"/ops/incidents/{incident_id}/retry", "/ops/incidents", shows=["/ops/incidents", "/ops"])
+
+
+def a_notice(world: World) -> int:
+    """A notification in wangge's centre (new work in the grid's queue), fanned out."""
+    world.driver.report()
+    OutboxService(world.db, world.clock, channels={}).send_pending()
+    return NotificationService(world.db, world.clock).notices("wangge")[0].id
+
+
+def open_notice(world: World, draw: Draw) -> Prepared:
+    return Prepared("wangge", f"/notifications/{a_notice(world)}/open", "/notifications", shows=["/notifications"])
+
+
+def resend_delivery(world: World, draw: Draw) -> Prepared:
+    """A delivery whose e-mail server was unreachable, listed on the admins' outbox page."""
+    NotificationService(world.db, world.clock).save_preferences(
+        "wangge", Preferences(channels=("email",), email="wangge@example.org"))
+    world.driver.report()
+    OutboxService(world.db, world.clock, channels={"email": SmtpSender(f"smtp://127.0.0.1:{free_port()}")}).send_pending()
+    delivery = NotificationService(world.db, world.clock).problems()[0].id
+    return Prepared("admin", f"/admin/outbox/{delivery}/resend", "/admin/outbox", shows=["/admin/outbox"])
+
+
+def resident_withdrawal(world: World, draw: Draw) -> Prepared:
+    """A report whose resident consented to e-mail updates, at its private link's notification page."""
+    case = world.driver.report()
+    NotificationService(world.db, world.clock).subscribe(case.id, "resident@example.org", True, link="/my/x")
+    mine = f"/my/{world.driver.reporter_key(case)}"
+    return Prepared(None, f"{mine}/notifications", f"{mine}/notifications", shows=[mine])
+
+
+def resident_erasure(world: World, draw: Draw) -> Prepared:
+    """A closed report's private link, at its page for deleting the reporter's personal data."""
+    d = world.driver  # one driver: it keeps the reporter key it was handed
+    case = d.report(reporter_name="王阿姨", reporter_phone="13812345678")
+    d.do(case, "triage", triage_decision="on_spot", triage_note="已当场处理")
+    d.do(case, "rate", rating="satisfied")
+    mine = f"/my/{d.reporter_key(case)}"
+    return Prepared(None, f"{mine}/erase", f"{mine}/erase", shows=[mine])
+
+
+def reset_template(world: World, draw: Draw) -> Prepared:
+    NotificationService(world.db, world.clock).save_template("deadline", "en", "Reminder", "{{ task }}",
+                                                             Actor("admin", "admin"))
+    return Prepared("admin", "/admin/message-templates/deadline/en/reset", "/admin/message-templates/deadline/en",
+                    shows=["/admin/message-templates"])
+def dispatched_item(world: World) -> tuple[Any, int]:
+    """A case dispatched straight to 城管: (case, its 签收 work item id)."""
+    d = world.driver
+    case = d.report()
+    d.do(case, "triage", triage_decision="dispatch", department="chengguan", dispatch_reason="按实际情况派单")
+    return case, d.item(case, "accept").id
+
+
+def pending_extension(world: World) -> int:
+    from datetime import date as day
+    _case, item = dispatched_item(world)
+    department = world.driver.actor_for_role("department", department="chengguan")
+    return world.app.extensions["casegrid.dispatch"].request_extension(
+        item, new_due=day.fromordinal(world.clock.now().date().toordinal() + 5), reason="材料未到", actor=department)
+
+
+def dispatch_action(action: str, api: bool = False) -> Callable[[World, Draw], Prepared]:
+    def prepare(world: World, draw: Draw) -> Prepared:
+        if action == "whistle":
+            code = world.driver.report().tracking_code
+            if api:
+                return Prepared("wangge", f"/api/cases/{code}/whistle",
+                                body={"lead": "chengguan", "co_departments": ["zhujian"], "reason": "涉及多个部门"})
+            return Prepared("wangge", f"/cases/{code}/whistle", f"/cases/{code}/whistle", shows=[f"/cases/{code}"])
+        if action == "decision":
+            extension = pending_extension(world)
+            if api:
+                return Prepared("dudao", f"/api/extensions/{extension}/decision", body={"approve": True, "note": "同意"})
+            return Prepared("dudao", f"/dispatch/extensions/{extension}", "/dispatch/extensions")
+        case, item = dispatched_item(world)
+        code = case.tracking_code
+        if action == "extension":
+            if api:
+                return Prepared("chengguan", f"/api/work-items/{item}/extension",
+                                body={"new_due": "2026-03-20", "reason": "材料未到"})
+            return Prepared("chengguan", f"/dispatch/items/{item}/extension", f"/dispatch/items/{item}/extension",
+                            shows=[f"/cases/{code}"])
+        if api:
+            return Prepared("dudao", f"/api/work-items/{item}/urge", body={"message": "请尽快签收"})
+        return Prepared("dudao", f"/cases/{code}/items/{item}/urge", f"/cases/{code}/items/{item}/urge",
+                        shows=[f"/cases/{code}"])
+    return prepare
 
 
 def fixed(user: str | None, url: str, page: str | None = None, *shows: str) -> Callable[[World, Draw], Prepared]:
     return lambda world, draw: Prepared(user, url, page or url, shows=list(shows))
 
 
+
+# -- joint meetings (issue 22) -------------------------------------------------------------------------------
+
+_JOINT_SEQ = itertools.count(1)
+
+
+def _joint_committee(world: World) -> int:
+    """The 幸福里社区 committee with two member units (made once per world)."""
+    joint = world.app.extensions["casegrid.joint"]
+    rows = joint.committees(Actor("dudao", "supervisor"))
+    if rows:
+        return int(rows[0].id)
+    committee_id = joint.create_committee(community="幸福里社区", chair_username="yishi",
+                                          actor=Actor("dudao", "supervisor"))
+    for name, kind, rep in (("城管中队", "department", "王队长"), ("幸福里物业", "property", "钱经理")):
+        joint.add_unit(committee_id, name=name, kind=kind, representative=rep, actor=Actor("yishi", "council"))
+    return int(committee_id)
+
+
+def _joint_meeting(world: World, *, held: bool) -> tuple[int, int]:
+    joint = world.app.extensions["casegrid.joint"]
+    committee_id = _joint_committee(world)
+    chair = Actor("yishi", "council")
+    meeting_id = joint.schedule_meeting(committee_id, title=f"联席会议 {next(_JOINT_SEQ)}",
+                                        scheduled_for=world.clock.now(), actor=chair)
+    if held:
+        unit_ids = [u.id for u in joint.committee(committee_id, chair).units]
+        joint.record_sitting(meeting_id, attendees={unit_ids[0]: ""}, actor=chair, minutes="讨论停车问题",
+                             resolutions="划定停车位 | 幸福里物业 | 2099-12-31")
+    return committee_id, meeting_id
+
+
+def joint_committee_post(action: str, user: str) -> Callable[[World, Draw], Prepared]:
+    def prepare(world: World, draw: Draw) -> Prepared:
+        committee_id = _joint_committee(world)
+        page = f"/joint/{committee_id}"
+        return Prepared(user, f"{page}/{action}", page, shows=[page])
+    return prepare
+
+
+def joint_sitting(world: World, draw: Draw) -> Prepared:
+    committee_id, meeting_id = _joint_meeting(world, held=False)
+    page = f"/joint/meetings/{meeting_id}"
+    return Prepared("yishi", f"{page}/sitting", page, shows=[page, f"/joint/{committee_id}"])
+
+
+def joint_approve(world: World, draw: Draw) -> Prepared:
+    _committee_id, meeting_id = _joint_meeting(world, held=True)
+    page = f"/joint/meetings/{meeting_id}"
+    return Prepared("yishi", f"{page}/approve", page, shows=[page, "/board/幸福里社区"])
+
+
+def joint_done(world: World, draw: Draw) -> Prepared:
+    committee_id, meeting_id = _joint_meeting(world, held=True)
+    [resolution] = world.app.extensions["casegrid.joint"].meeting(meeting_id, Actor("yishi", "council")).resolutions
+    page = f"/joint/meetings/{meeting_id}"
+    return Prepared("yishi", f"/joint/resolutions/{resolution.id}/done", page, shows=[page, f"/joint/{committee_id}"])
+
+
+# -- case types of one's own (issue 20) --------------------------------------------------------------
+
+_KEYS = itertools.count(1)
+DIBAO = Path(__file__).resolve().parents[1] / "fixtures" / "foreign" / "camunda_dibao_review.bpmn"
+_START = {"title": "张某低保申请", "household_size": "3", "amount": "600", "responsible_department": "minzheng"}
+
+
+def dibao_published(world: World) -> str:
+    """A fresh key whose process is the imported 低保 review, lanes mapped, published."""
+    processes = world.app.extensions["casegrid.processes"]
+    key = f"dibao{next(_KEYS)}"
+    xml = DIBAO.read_text(encoding="utf-8")
+    lanes = {lane.id: lane.suggested for lane in processes.review_import(xml).lanes}
+    draft = processes.import_diagram(xml, key, "低保申请审核", by="dudao", lane_roles=lanes)
+    processes.publish(draft.id, "导入", by="dudao")
+    return key
+
+
+def waiting_for_materials(world: World) -> str:
+    """A case of the 低保 review waiting for its message 材料补齐 (materials_supplied)."""
+    from engine.people.actor import Actor
+    service = world.app.extensions["casegrid.cases"]
+    key = dibao_published(world)
+    case = service.start_case(key, _START, Actor("wangge", "grid_worker", grid_code="XF-01"))
+    for actor, data in ((Actor("wangge", "grid_worker", grid_code="XF-01"), {"complete": True}),
+                        (Actor("minzheng", "department", department_code="minzheng"), {"decision": "more"})):
+        [row] = [r for r in service.inbox_page(actor).rows if r.tracking_code == case.tracking_code]
+        service.complete_task(row.item_id, data, actor)
+    return case.tracking_code
+
+
+def start_form_post(world: World, draw: Draw) -> Prepared:
+    key = dibao_published(world)
+    return Prepared("wangge", f"/cases/new/{key}", f"/cases/new/{key}", shows=["/cases"])
+
+
+def api_start(world: World, draw: Draw) -> Prepared:
+    key = dibao_published(world)
+    return Prepared("wangge", f"/api/processes/{key}/cases", body={"data": dict(_START)})
+
+
+def message_post(world: World, draw: Draw) -> Prepared:
+    code = waiting_for_materials(world)
+    return Prepared("dudao", f"/cases/{code}/messages", f"/cases/{code}", shows=[f"/cases/{code}"])
+
+
+def api_message(world: World, draw: Draw) -> Prepared:
+    code = waiting_for_materials(world)
+    return Prepared("dudao", f"/api/cases/{code}/messages", body={"name": "materials_supplied", "data": {"pages": 4}})
+
+
+def import_dialog(world: World, draw: Draw) -> Prepared:
+    processes = world.app.extensions["casegrid.processes"]
+    draft = processes.import_diagram(DIBAO.read_text(encoding="utf-8"), f"imp{next(_KEYS)}", "低保申请审核",
+                                     by="dudao", translate_conditions=False)
+    return Prepared("dudao", f"/processes/versions/{draft.id}/import", f"/processes/versions/{draft.id}/import",
+                    shows=[f"/processes/versions/{draft.id}"])
+
+
+def assessment_run(world: World, draw: Draw) -> Prepared:
+    # A valid post before this one started a run in a thread of the server: let it finish first, so that what
+    # it stores is not taken for this post's writes.
+    world.app.extensions["casegrid.assessment_launcher"].join(30)
+    return Prepared("dudao", "/assessments/run", "/assessments/run", shows=["/assessments"])
+
+
+# -- the grid worker in the field (issue 23) ----------------------------------------------------------------
+
+_ROOMS = itertools.count(100)
+
+
+def field_household(world: World) -> int:
+    """A new household of XF-01 (the demo grid worker's grid)."""
+    from engine.council.service import CouncilService
+    from engine.people.actor import Actor
+    field = world.app.extensions["casegrid.field"]
+    room = next(_ROOMS)
+    CouncilService(world.db, world.clock).register_households("XF-01", f"9号楼,{room},住户{room}",
+                                                               Actor("yishi", "council"))
+    return next(h.household_id for h in field.households(Actor("dudao", "supervisor"))
+                if h.address == f"9号楼 {room}")
+
+
+def field_action(action: str) -> Callable[[World, Draw], Prepared]:
+    def prepare(world: World, draw: Draw) -> Prepared:
+        from engine.field.visits import VisitInput
+        from engine.people.actor import Actor
+        field = world.app.extensions["casegrid.field"]
+        if action == "plan_active":
+            field.create_plan(name="独居老人每月2次", flag="独居老人", per_month=2, grid_code=None,
+                              actor=Actor("dudao", "supervisor"))
+            plan = field.plans(Actor("dudao", "supervisor"))[0].plan_id
+            return Prepared("dudao", f"/field/plans/{plan}/active", "/field/plans", shows=["/field/plans"])
+        household = field_household(world)
+        if action in ("flags", "members", "notes"):
+            return Prepared("wangge", f"/field/households/{household}/{action}", f"/field/households/{household}",
+                            shows=[f"/field/households/{household}"])
+        if action == "read_note":
+            field.add_note(household, text="患病需每日服药", sensitive=True, actor=Actor("wangge", "grid_worker",
+                                                                                   grid_code="XF-01"))
+            note = field.household_file(household, Actor("dudao", "supervisor")).notes[0].note_id
+            return Prepared("wangge", f"/field/notes/{note}/read", f"/field/households/{household}")
+        if action == "visit":
+            return Prepared("wangge", "/field/visits/new", f"/field/visits/new?household={household}",
+                            shows=["/field", f"/field/households/{household}"])
+        worker = Actor("wangge", "grid_worker", grid_code="XF-01")
+        day = world.clock.now().date().isoformat()
+        visit, _new = field.record_visit(VisitInput(household, day, "户主本人", needs=["楼道灯坏了"]), worker)
+        need = field.visit(visit, worker).needs[0].need_id
+        return Prepared("wangge", f"/field/needs/{need}/case", f"/field/visits/{visit}", shows=[f"/field/visits/{visit}"])
+    return prepare
+
+
 TARGETS: dict[str, Target] = {
     # residents, without an account
     "public.report": Target(fixed(None, "/report", "/report?new=1")),
     "public.report_step": Target(report_step),
+    "public.report_photos": Target(report_photos, examples=4),
     "public.review": Target(report_review, examples=4),
     "public.track": Target(fixed(None, "/track")),
-    "public.rate": Target(rating),
+    "public.mine_rate": Target(rating),
+    "public.mine_add": Target(adding_information, examples=4),
     "vote.ballot": Target(council_vote("ballot"), examples=3),
     "open311.submit": Target(open311("json")),
+    # 12345 hotline work orders (web/api/hotline.py)
+    "api.hotline_receive": Target(hotline_action("receive"), examples=4),
+    "api.hotline_accept": Target(hotline_action("accept"), examples=3),
+    "api.hotline_object": Target(hotline_action("object"), examples=3),
+    "api.hotline_reply": Target(hotline_action("reply"), examples=3),
+    "api.hotline_visit": Target(hotline_action("visit"), examples=3),
+    # the residents' app (web/api/resident.py)
+    "api.resident_code": Target(lambda world, draw: Prepared(None, "/api/resident/codes",
+                                                             body={"phone": RESIDENT_PHONE}), examples=4),
+    "api.resident_login": Target(resident_login, examples=4),
+    "api.resident_report": Target(resident_report_post, examples=4),
+    "api.resident_add_information": Target(resident_json("information", {"text": "又多了两袋"}), examples=4),
+    "api.resident_rate": Target(resident_json("rating", {"rating": "satisfied", "comment": "好"}), examples=3),
+    "api.resident_follow": Target(resident_json("follow", {"consent": True}), examples=3),
+    "api.resident_withdraw": Target(resident_json("withdraw", {}), examples=3),
     # signing in and out
     "auth.login": Target(lambda world, draw: Prepared(None, "/login", "/login", may_write=frozenset({"login_throttle"}))),
     "auth.logout": Target(fixed("wangge", "/logout", "/inbox"), examples=3),
@@ -598,14 +1044,33 @@ TARGETS: dict[str, Target] = {
     "inbox.claim": Target(claim_or_release("claim"), examples=4),
     "inbox.release": Target(claim_or_release("release"), examples=4),
     "api.complete": Target(api_item("complete"), examples=8),
+    # multipart without a file, hostile fields; a session alone is refused (hostile files: test_evidence*.py)
+    "api.upload_evidence": Target(lambda world, draw: Prepared("chengguan", "/api/evidence", fields=[("file", "")]),
+                                  examples=3),
     "api.claim": Target(api_item("claim"), examples=3),
     "api.release": Target(api_item("release"), examples=3),
+    "cases.reporter_link": Target(reporter_link, examples=3),
+    "api.whistle": Target(dispatch_action("whistle", api=True), examples=4),
+    "api.request_extension": Target(dispatch_action("extension", api=True), examples=4),
+    "api.decide_extension": Target(dispatch_action("decision", api=True), examples=3),
+    "api.urge": Target(dispatch_action("urge", api=True), examples=3),
+
+    "dispatch.whistle": Target(dispatch_action("whistle"), examples=5),
+    "dispatch.request_extension": Target(dispatch_action("extension"), examples=4),
+    "dispatch.decide_extension": Target(dispatch_action("decision"), examples=4),
+    "dispatch.urge": Target(dispatch_action("urge"), examples=4),
+
     # mediation
     "mediation.new": Target(fixed("wangge", "/mediation/new", None, "/mediation")),
     "mediation.assign": Target(mediation_task("assign_mediator", "assign"), examples=4),
     "mediation.consent": Target(mediation_task("record_consent", "consent"), examples=4),
     "mediation.session": Target(mediation_task("hold_session", "session"), examples=4),
     "mediation.agreement": Target(mediation_task("draft_agreement", "agreement"), examples=4),
+    "mediation.agreement_signature": Target(agreement_desk("signatures"), examples=5),
+    "mediation.agreement_in_force": Target(agreement_desk("in-force"), examples=3),
+    "mediation.agreement_failed": Target(agreement_desk("no-agreement"), examples=4),
+    "mediation.agreement_print": Target(agreement_desk("print"), examples=3),
+    "mediation.contacts": Target(agreement_desk("contacts"), examples=3),
     # council
     "council.schedule": Target(schedule),
     "council.record": Target(sitting, examples=4),
@@ -620,6 +1085,10 @@ TARGETS: dict[str, Target] = {
     "processes.new_draft": Target(version_action("new-draft"), examples=3),
     "processes.save": Target(save_draft, examples=5),
     "processes.migrate": Target(migrate, examples=3),
+    # the routing table (权责清单)
+    "routing.new_draft": Target(routing_action("new-draft"), examples=3),
+    "routing.publish": Target(routing_action("publish"), examples=4),
+    "routing.save": Target(routing_save, examples=5),
     # audit
     "audit.export": Target(audit_page("export"), examples=4),
     "audit.unmask": Target(audit_page("unmask", "dudao"), examples=4),
@@ -642,6 +1111,54 @@ TARGETS: dict[str, Target] = {
     "admin.reset_password": Target(fixed("admin", "/admin/users/wangge2/password", "/admin/users/wangge2")),
     "admin.tokens": Target(fixed("admin", "/admin/tokens", None, "/admin/tokens")),
     "admin.revoke_token": Target(revoke_token, examples=3),
+    # assessments run from the UI (a valid post queues a run; hostile kinds and periods are refused)
+    "assessments.start": Target(assessment_run, examples=4),
+    # governance projects (issue 22)
+    "projects.new": Target(fixed("wangge", "/projects/new", None, "/projects"), examples=4),
+    "projects.register_operator": Target(fixed("dudao", "/projects/operators", None, "/projects/operators"),
+                                         examples=4),
+    # joint meetings (issue 22)
+    "joint.create": Target(fixed("dudao", "/joint", None, "/joint"), examples=4),
+    "joint.cadence": Target(joint_committee_post("cadence", "dudao"), examples=4),
+    "joint.add_unit": Target(joint_committee_post("units", "yishi"), examples=4),
+    "joint.schedule": Target(joint_committee_post("meetings", "yishi"), examples=4),
+    "joint.record": Target(joint_sitting, examples=4),
+    "joint.approve": Target(joint_approve, examples=3),
+    "joint.done": Target(joint_done, examples=3),
+    # the grid worker in the field (issue 23)
+    "field.new_visit": Target(field_action("visit"), examples=5),
+    "field.set_flags": Target(field_action("flags"), examples=4),
+    "field.need_to_case": Target(field_action("need"), examples=4),
+    "field.add_member": Target(field_action("members"), examples=4),
+    "field.add_note": Target(field_action("notes"), examples=4),
+    "field.read_note": Target(field_action("read_note"), examples=4),
+    "field.import_households": Target(fixed("wangge", "/field/households/import", None, "/field/households"),
+                                      examples=4),
+    "field.new_meeting": Target(fixed("wangge", "/field/meetings/new", None, "/field/meetings")),
+    "field.create_plan": Target(fixed("dudao", "/field/plans", None, "/field/plans"), examples=4),
+    "field.generate": Target(fixed("dudao", "/field/plans/generate", "/field/plans"), examples=3),
+    "field.set_plan_active": Target(field_action("plan_active"), examples=3),
+    # operations
+    "ops.retry": Target(incident_retry, examples=3),
+    # notifications
+    "notify.open_notice": Target(open_notice, examples=4),
+    "notify.read_all": Target(fixed("wangge", "/notifications/read-all", "/notifications"), examples=3),
+    "notify.settings": Target(fixed("wangge", "/notifications/settings", None, "/notifications/settings")),
+    "notify.resend": Target(resend_delivery, examples=3),
+    "notify.edit_template": Target(fixed("admin", "/admin/message-templates/receipt/zh_CN", None,
+                                         "/admin/message-templates")),
+    "notify.reset_template": Target(reset_template, examples=3),
+    "notify.resident": Target(resident_withdrawal, examples=3),
+    "public.mine_erase": Target(resident_erasure, examples=3),
+    # case types of one's own
+    "processes.new": Target(fixed("dudao", "/processes/new", None, "/processes"), examples=4),
+    "processes.import_review": Target(import_dialog, examples=3),
+    "cases.start": Target(start_form_post, examples=4),
+    "cases.message": Target(message_post, examples=3),
+    "api.start_case": Target(api_start, examples=4),
+    "api.deliver_message": Target(api_message, examples=3),
+    "admin.category_english": Target(fixed("admin", "/admin/categories/english", "/admin/organisation"), examples=4),
+    "admin.category_process": Target(fixed("admin", "/admin/categories/process", "/admin/organisation"), examples=4),
 }
 
 
@@ -654,10 +1171,12 @@ def test_every_post_route_has_a_hostile_input_target(app: Flask) -> None:
 
 
 @pytest.fixture
-def world(app: Flask, db: Database, clock: FixedClock, versions_restored: None) -> Iterator[World]:  # noqa: F811
+def world(app: Flask, db: Database, clock: FixedClock, versions_restored: None,  # noqa: F811
+          routing_versions_restored: None) -> Iterator[World]:  # noqa: F811
     with db.transaction() as s:
         ms.seed_mediators(s)
     yield World(app, db, clock)
+    app.extensions["casegrid.assessment_launcher"].join(30)  # no assessment run outlives its test
 
 
 @pytest.mark.parametrize("endpoint", sorted(TARGETS))
@@ -846,7 +1365,8 @@ def test_the_engine_caps_text_whose_diagram_sets_no_maxlength() -> None:
 #: Every query parameter a page or API reads (filters, paging, dates, navigation), and a few it does not.
 QUERY_NAMES = ["q", "page", "status", "category", "grid", "department", "opened_from", "opened_to", "outcome",
                "username", "code", "kind", "seq", "to", "next", "new", "edit", "limit", "offset", "old",
-               "start_date", "end_date", "service_request_id", "service_code", "jurisdiction_id", "lang"]
+               "start_date", "end_date", "service_request_id", "service_code", "jurisdiction_id", "lang",
+               "who", "purpose", "date_from", "date_to"]
 
 
 def _get_urls(world: World) -> list[tuple[str | None, str]]:
@@ -859,7 +1379,8 @@ def _get_urls(world: World) -> list[tuple[str | None, str]]:
     version = published(world)
     args = {"code": case.tracking_code, "item_id": item, "version_id": version, "key": "civic_loop",
             "run_id": 1, "meeting_id": 1, "vote_id": 1, "number": 1, "token": "x", "step": "where",
-            "lang": "en", "filename": "css/app.css", "username": "wangge", "token_id": 1}
+            "lang": "en", "filename": "css/app.css", "username": "wangge", "token_id": 1,
+            "sha256": "0" * 64, "variant": "thumb", "fmt": "csv", "kind": "csv"}
     users = {"grid_worker": "wangge", "council": "yishi", "department": "chengguan", "mediator": "tiaojie",
              "supervisor": "dudao", "auditor": "jiandu", "admin": "admin"}
     found = []

@@ -10,8 +10,8 @@ from engine.calendar import china_date
 from engine.cases.models import Case
 from engine.db import Database
 from engine.demo.driver import Driver
-from engine.demo.organisation import DEMO_PASSWORD
-from engine.service import CaseService, PeopleService
+from engine.demo.organisation import add_demo_user
+from engine import CaseService
 from tests.web.conftest import LoginAs
 
 
@@ -98,7 +98,8 @@ def test_releasing_puts_the_item_back_in_the_team_queue(driver: Driver, login_as
 
 def test_a_colleague_cannot_claim_an_item_someone_already_claimed(db: Database, driver: Driver, login_as: LoginAs,
                                                                   service: CaseService) -> None:
-    PeopleService(db).add_account("chengguan2", "城管二号", "department", DEMO_PASSWORD, department_code="chengguan")
+    with db.transaction() as s:
+        add_demo_user(s, "chengguan2", "城管二号", "department", department_code="chengguan")
     case = adopted(driver)
     item = item_id(driver, case, "accept")
     login_as("chengguan").post(f"/inbox/tasks/{item}/claim")
@@ -109,7 +110,8 @@ def test_a_colleague_cannot_claim_an_item_someone_already_claimed(db: Database, 
 
 
 def test_a_claimed_item_leaves_the_colleagues_inbox(db: Database, driver: Driver, login_as: LoginAs) -> None:
-    PeopleService(db).add_account("chengguan2", "城管二号", "department", DEMO_PASSWORD, department_code="chengguan")
+    with db.transaction() as s:
+        add_demo_user(s, "chengguan2", "城管二号", "department", department_code="chengguan")
     case = adopted(driver)
     login_as("chengguan").post(f"/inbox/tasks/{item_id(driver, case, 'accept')}/claim")
     assert case.tracking_code not in text(login_as("chengguan2").get("/inbox"))
@@ -128,7 +130,8 @@ def test_claiming_a_missing_item_is_404(login_as: LoginAs) -> None:
 
 def test_releasing_a_colleagues_item_is_refused_with_a_message(db: Database, driver: Driver, login_as: LoginAs,
                                                               service: CaseService) -> None:
-    PeopleService(db).add_account("chengguan2", "城管二号", "department", DEMO_PASSWORD, department_code="chengguan")
+    with db.transaction() as s:
+        add_demo_user(s, "chengguan2", "城管二号", "department", department_code="chengguan")
     case = adopted(driver)
     item = item_id(driver, case, "accept")
     login_as("chengguan").post(f"/inbox/tasks/{item}/claim")

@@ -17,7 +17,8 @@ from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
 from tests.web.conftest import LoginAs
 from web import create_app
 
-LOCKED = "登录失败次数过多，请 15 分钟后再试。"
+#: The conftest clock stands at 2026-03-02 09:00 Beijing time: the lock ends fifteen minutes later.
+LOCKED = "登录失败次数过多，请 15 分钟后再试（09:15 之后）。"
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 #: The counting itself is SQL that differs per dialect (an upsert): the tests of locking, unlocking and
@@ -63,7 +64,9 @@ def test_the_lock_ends_after_fifteen_minutes(csrf_app: Flask, clock: FixedClock)
     client = csrf_app.test_client()
     _fail(client, "wangge", 5)
     clock.advance(minutes=14)
-    assert _log_in(client, "wangge").status_code == 429
+    response = _log_in(client, "wangge")
+    assert response.status_code == 429  # the page counts down: one minute left, the same moment on the clock
+    assert "登录失败次数过多，请 1 分钟后再试（09:15 之后）。" in response.get_data(as_text=True)
     clock.advance(minutes=1)
     assert _log_in(client, "wangge").status_code == 302
 
@@ -142,20 +145,25 @@ def test_a_locked_account_is_refused_over_the_api_basic_auth_too(csrf_app: Flask
 
 
 @sqlite_only
-def test_one_address_may_post_ten_logins_a_minute(db: Database, clock: FixedClock, tmp_path: Path) -> None:
-    client = _rate_limited_app(db, clock, tmp_path).test_client()
-    for n in range(10):  # ten different usernames: the per-account lock stays out of the way
-        assert _log_in(client, f"guess-{n}", "wrong-password").status_code == 400
-    response = _log_in(client, "dudao")
+def test_one_address_may_post_ten_logins_a_minute_for_one_username(db: Database, clock: FixedClock,
+                                                                   tmp_path: Path) -> None:
+    client = _rate_limited_app(db, clock, tmp_path, LOGIN_MAX_FAILURES=100).test_client()
+    for _ in range(10):  # the per-account lock is set high: this is the address-and-username limit alone
+        assert _log_in(client, "wangge", "wrong-password").status_code == 400
+    response = _log_in(client, "wangge")
     assert response.status_code == 429
-    assert "操作过于频繁" in response.get_data(as_text=True)
+    seconds = int(response.headers["Retry-After"])
+    # When to come back, in seconds and on the clock (Beijing time; the clock stands at 09:00, rounded up).
+    retry_at = "09:01" if seconds <= 60 else "09:02"
+    assert f"操作过于频繁，请 {seconds} 秒后再试（{retry_at} 之后）。" in response.get_data(as_text=True)
+    assert _log_in(client, "dudao").status_code == 302  # the office's other people, same address, log in
 
 
 @sqlite_only
 def test_behind_a_proxy_the_address_limit_counts_each_client_not_the_proxy(db: Database, clock: FixedClock,
                                                                            tmp_path: Path) -> None:
-    client = _rate_limited_app(db, clock, tmp_path, PROXY_HOPS=1).test_client()
-    for n in range(10):
-        assert _log_in(client, f"guess-{n}", "wrong-password", client_address="203.0.113.7").status_code == 400
+    client = _rate_limited_app(db, clock, tmp_path, PROXY_HOPS=1, LOGIN_MAX_FAILURES=100).test_client()
+    for _ in range(10):
+        assert _log_in(client, "dudao", "wrong-password", client_address="203.0.113.7").status_code == 400
     assert _log_in(client, "dudao", client_address="203.0.113.7").status_code == 429
     assert _log_in(client, "dudao", client_address="198.51.100.2").status_code == 302

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.calendar import china_date
 from engine.cases.models import Case
 from engine.db import Database
 from engine.demo import mediation_scenarios as ms
@@ -86,10 +87,37 @@ def test_roles_without_a_workspace_are_refused(login_as: LoginAs) -> None:
 
 # -- parties and masking ----------------------------------------------------------------------------
 
-def test_the_mediator_in_charge_sees_the_parties_contacts(login_as: LoginAs, driver: Driver) -> None:
+def _access_rows(db: Database, case: Case) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from engine.audit.access_log import AccessLogEntry
+    with db.reading() as s:
+        return [tuple(r) for r in s.execute(select(AccessLogEntry.username, AccessLogEntry.what)
+                                            .where(AccessLogEntry.case_id == case.id))]
+
+
+def test_the_mediator_in_charge_sees_names_and_asks_to_see_the_contacts(login_as: LoginAs, driver: Driver,
+                                                                        db: Database) -> None:
     case = accepted(driver)
-    page = text(login_as("tiaojie").get(f"/mediation/{case.tracking_code}"))
-    assert "王建国" in page and "13800001111" in page and "幸福里3号楼201" in page
+    client = login_as("tiaojie")
+    for _ in range(3):  # working the case: names in full, contacts masked, nothing logged
+        page = text(client.get(f"/mediation/{case.tracking_code}"))
+        assert "王建国" in page and "13800001111" not in page and "138****1111" in page
+        assert "显示当事人联系方式" in page
+    assert _access_rows(db, case) == []
+    shown = client.post(f"/mediation/{case.tracking_code}/contacts", data={"csrf_token": "x"})
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert "13800001111" in text(shown) and "幸福里3号楼201" in text(shown) and "已记入数据使用记录" in text(shown)
+    assert _access_rows(db, case) == [("tiaojie", "party_phone,party_address")]  # one view, one row
+
+
+@pytest.mark.parametrize("username", ["dudao", "wangge", "jiandu", "tiaojie2"])
+def test_only_the_mediator_in_charge_may_ask_for_the_contacts(login_as: LoginAs, driver: Driver, db: Database,
+                                                              username: str) -> None:
+    case = accepted(driver)
+    response = login_as(username).post(f"/mediation/{case.tracking_code}/contacts", data={"csrf_token": "x"})
+    assert response.status_code in (403, 404) and "13800001111" not in text(response)
+    assert _access_rows(db, case) == []
 
 
 @pytest.mark.parametrize("username", ["dudao", "wangge", "jiandu", "yishi"])
@@ -240,31 +268,87 @@ def test_a_session_in_the_future_is_refused_next_to_the_date(login_as: LoginAs, 
     assert response.status_code == 400 and "调解日期不能晚于今天" in text(response)
 
 
-def test_the_mediator_records_an_agreement_with_each_partys_signature(login_as: LoginAs, driver: Driver) -> None:
+def _at_agreement(driver: Driver) -> tuple[Case, int, list[int]]:
     case = in_session(driver)
     ms.session(driver, case, "agreement")
-    item = driver.item(case, "draft_agreement").id
-    first, second = party_ids(driver, case)
+    return case, driver.item(case, "draft_agreement").id, party_ids(driver, case)
+
+
+def _version(driver: Driver, case: Case) -> str:
+    return str(driver.refresh(case).version)
+
+
+def test_the_agreement_is_drafted_printed_signed_by_each_party_then_in_force(login_as: LoginAs,
+                                                                              driver: Driver) -> None:
+    case, item, (first, second) = _at_agreement(driver)
     client = login_as("tiaojie")
-    assert "王建国（申请人） 已确认协议内容并签字" in text(client.get(f"/mediation/tasks/{item}/agreement"))
-    response = client.post(f"/mediation/tasks/{item}/agreement", data={
-        "agreement_terms": "李春梅赔偿王建国 2000 元", "performance_deadline": "2026-03-20",
-        f"confirm_{first}": "y", f"confirm_{second}": "y", "case_version": str(driver.refresh(case).version)})
+    desk = f"/mediation/tasks/{item}/agreement"
+    assert "保存协议草稿" in text(client.get(desk))
+    response = client.post(desk, data={"agreement_terms": "李春梅赔偿王建国 2000 元", "performance_deadline": "2026-03-20",
+                                       "case_version": _version(driver, case)})
     assert response.status_code == 302
+    page = text(client.get(desk))
+    assert "打印协议草稿" in page and page.count("等待签字") == 2
+    printed = text(client.get(f"/mediation/{case.tracking_code}/agreements/1"))
+    assert 'class="watermark"' in printed and ">草稿<" in printed and "李春梅赔偿王建国 2000 元" in printed
+    today = china_date(driver.clock.now()).isoformat()
+    for party in (first, second):
+        response = client.post(f"{desk}/signatures", data={"party_id": party, "outcome": "signed", "signed_on": today,
+                                                           "case_version": _version(driver, case)})
+        assert response.status_code == 302
+    response = client.post(f"{desk}/in-force", data={"case_version": _version(driver, case)})
+    assert response.status_code == 302 and driver.open_ids(case) == []
     page = text(client.get(f"/mediation/{case.tracking_code}"))
-    assert "李春梅赔偿王建国 2000 元" in page and page.count("已签字") == 2 and "已签署，履行中" in page
+    assert "李春梅赔偿王建国 2000 元" in page and page.count("）：已签字") == 2 and "已生效，履行中" in page
+    printed = text(client.get(f"/mediation/{case.tracking_code}/agreements/1"))
+    assert 'class="watermark"' not in printed
 
 
-def test_an_agreement_a_party_did_not_sign_is_no_agreement(login_as: LoginAs, driver: Driver) -> None:
-    case = in_session(driver)
-    ms.session(driver, case, "agreement")
-    item = driver.item(case, "draft_agreement").id
-    first, _second = party_ids(driver, case)
-    response = login_as("tiaojie").post(f"/mediation/tasks/{item}/agreement", data={
-        "agreement_terms": "李春梅赔偿王建国 2000 元", f"confirm_{first}": "y",
-        "case_version": str(driver.refresh(case).version)})
-    assert response.status_code == 302
-    assert driver.open_ids(case) == ["after_failure"]
+def test_an_unsigned_party_leads_to_a_choice_never_to_a_silent_failure(login_as: LoginAs, driver: Driver) -> None:
+    case, item, (first, second) = _at_agreement(driver)
+    client = login_as("tiaojie")
+    desk = f"/mediation/tasks/{item}/agreement"
+    client.post(desk, data={"agreement_terms": "李春梅赔偿王建国 2000 元", "case_version": _version(driver, case)})
+    client.post(f"{desk}/signatures", data={"party_id": first, "outcome": "signed",
+                                            "signed_on": china_date(driver.clock.now()).isoformat(),
+                                            "case_version": _version(driver, case)})
+    choice = client.post(f"{desk}/in-force", data={"case_version": _version(driver, case)})
+    assert choice.status_code == 409 and "继续等待签字" in text(choice) and "记录拒签，转入调解不成处置" in text(choice)
+    assert driver.open_ids(case) == ["draft_agreement"]
+    confirm = client.get(f"{desk}/no-agreement")
+    assert confirm.status_code == 200 and "李春梅" in text(confirm) and "我确认" in text(confirm)
+    unticked = client.post(f"{desk}/no-agreement", data={"reason": "李春梅不愿签字", "case_version": _version(driver, case)})
+    assert unticked.status_code == 400 and "请勾选确认后再提交" in text(unticked)
+    assert driver.open_ids(case) == ["draft_agreement"]
+    done = client.post(f"{desk}/no-agreement", data={"reason": "李春梅不愿签字", "confirm": "y",
+                                                     "case_version": _version(driver, case)})
+    assert done.status_code == 302 and driver.open_ids(case) == ["after_failure"]
+    printed = text(client.get(f"/mediation/{case.tracking_code}/agreements/1"))
+    assert ">未生效<" in printed and "此协议有当事人未签字，未生效" in printed
+
+
+def test_a_refusal_needs_its_reason_next_to_the_field(login_as: LoginAs, driver: Driver) -> None:
+    case, item, (first, _second) = _at_agreement(driver)
+    client = login_as("tiaojie")
+    desk = f"/mediation/tasks/{item}/agreement"
+    client.post(desk, data={"agreement_terms": "李春梅赔偿王建国 2000 元", "case_version": _version(driver, case)})
+    version = _version(driver, case)
+    response = client.post(f"{desk}/signatures", data={"party_id": first, "outcome": "refused", "case_version": version})
+    assert response.status_code == 400 and "请写明当事人不签字的原因" in text(response)
+    assert _version(driver, case) == version
+
+
+def test_a_signed_scan_that_is_not_a_document_is_refused_next_to_the_field(login_as: LoginAs, driver: Driver) -> None:
+    import io
+    case, item, (first, _second) = _at_agreement(driver)
+    client = login_as("tiaojie")
+    desk = f"/mediation/tasks/{item}/agreement"
+    client.post(desk, data={"agreement_terms": "李春梅赔偿王建国 2000 元", "case_version": _version(driver, case)})
+    response = client.post(f"{desk}/signatures", content_type="multipart/form-data", data={
+        "party_id": first, "outcome": "signed", "signed_on": china_date(driver.clock.now()).isoformat(),
+        "case_version": _version(driver, case), "scan": (io.BytesIO(b"MZ\x90\x00 not a scan"), "scan.jpg")})
+    assert response.status_code == 400 and "不是照片或 PDF" in text(response)
+    assert "等待签字" in text(response)
 
 
 def test_a_task_page_for_another_kind_of_task_is_not_found(login_as: LoginAs, driver: Driver) -> None:
@@ -311,7 +395,7 @@ def test_the_printable_agreement_has_the_terms_and_a_signature_line_per_party(lo
     assert "人民调解协议书" in page and "幸福里社区人民调解委员会" in page
     assert "一次性赔偿王建国维修费人民币 3000 元" in page
     assert page.count("当事人（签名）：") == 3 and "调解员（签名）：" in page
-    assert "此协议有当事人拒绝签字，未生效" in page
+    assert "此协议有当事人未签字，未生效" in page and ">未生效<" in page
     assert "css/mediation.css" in page
 
 

@@ -15,7 +15,7 @@ from engine.db import Database
 from engine.demo import mediation_scenarios as ms
 from engine.demo import scenarios
 from engine.demo.driver import Driver
-from engine.service import CaseService
+from engine import CaseService
 from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
 from tests.web.conftest import LoginAs
 from web.access import ACCESS_ATTR
@@ -98,6 +98,10 @@ def test_the_council_reads_every_case_but_cannot_act_on_a_departments_task(
     assert client.get(f"/cases/{case.tracking_code}").status_code == 200
     before = _state(service, case)
     for method, url in ((m, u) for m, u in _urls_naming(csrf_app, case, item) if m == "POST"):
+        if url.endswith("/whistle"):
+            # The community (council role) may blow the whistle on any case (issue 14): an empty body is refused.
+            assert _open(client, method, url).status_code in (400, 403, 404), url
+            continue
         assert _open(client, method, url).status_code in (403, 404), url
     assert _state(service, case) == before
 

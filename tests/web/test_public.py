@@ -13,7 +13,7 @@ from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo import scenarios
 from engine.demo.driver import Driver
-from engine.service import CaseService
+from engine import CaseService
 from tests.web.conftest import LoginAs
 from web import create_app
 
@@ -75,7 +75,7 @@ def test_a_second_click_on_submit_shows_the_same_tracking_code_and_files_nothing
 
 def test_each_screen_asks_one_question_with_big_buttons_for_the_categories(client: FlaskClient) -> None:
     html = page(client.get("/report"))
-    assert "您要反映哪一类问题？" in html and "第 1 步，共 5 步" in html
+    assert "您要反映哪一类问题？" in html and "第 1 步，共 6 步" in html
     for category in CATEGORIES:
         assert re.search(rf'<button type="submit" name="category" value="{category}"\s+class="choice', html), category
     assert "css/public.css" in html
@@ -166,17 +166,20 @@ def test_the_tracking_page_shows_progress_in_plain_words_and_no_personal_data(
     html = page(response)
     assert response.status_code == 200
     for words in ("已收到您反映的问题", "已提交居民议事会协商（协商中）", "议事会议定通过，交由城管执法中队办理",
-                  "城管执法中队已签收", "城管执法中队已签收，将到现场核实", "2026-03-02 09:00", "小区门口路灯不亮"):
+                  "城管执法中队已签收", "城管执法中队已签收，将到现场核实", "2026-03-02 09:00", "公共设施", "幸福里社区"):
         assert words in html, words
-    for private in ("王秀英", "13812345678", "138****5678", *STAFF_USERNAMES, "resident:"):
+    # The reporter's own words are not the page's title: they may name people and homes.
+    for private in ("王秀英", "13812345678", "138****5678", *STAFF_USERNAMES, "resident:", "reporter:",
+                    "小区门口路灯不亮"):
         assert private not in html, private
 
 
 def test_a_phone_number_written_into_the_description_is_not_published(client: FlaskClient, driver: Driver) -> None:
     case = driver.report("王秀英反映：请打 138 1234 5678 联系，楼道灯坏了", reporter_name="王秀英")
     html = page(client.get(f"/track/{case.tracking_code}"))
-    assert "**反映：请打 **** 联系，楼道灯坏了" in html
     assert "王秀英" not in html and "5678" not in html
+    published = client.get(f"/open311/v2/requests/{case.tracking_code}.json").get_json()[0]["description"]
+    assert published == "**反映：请打 **** 联系，楼道灯坏了"
 
 
 def test_the_lookup_form_forgives_lower_case_and_a_missing_dash(csrf_app: Flask, driver: Driver) -> None:
@@ -234,21 +237,22 @@ def test_a_default_rating_is_marked_as_such(client: FlaskClient, driver: Driver)
 
 # -- rating -------------------------------------------------------------------------------------------
 
-def _waiting_for_rating(driver: Driver) -> tuple[str, int]:
+def _waiting_for_rating(driver: Driver) -> tuple[str, int, str]:
+    """A case waiting for its rating: tracking code, rating item id and the reporter's private link."""
     case = driver.report("垃圾桶满了没人清运", "环境卫生")
     driver.do(case, "triage", triage_decision="on_spot")
-    return case.tracking_code, driver.item(case, "rate").id
+    return case.tracking_code, driver.item(case, "rate").id, f"/my/{driver.reporter_key(case)}"
 
 
 def test_rating_closes_the_case(csrf_app: Flask, driver: Driver, service: CaseService) -> None:
-    code, item = _waiting_for_rating(driver)
+    code, item, mine = _waiting_for_rating(driver)
     client = csrf_app.test_client()
-    tracking = page(client.get(f"/track/{code}"))
+    tracking = page(client.get(mine))
     assert "去评价" in tracking and "请在 2026-03-09 09:00 前评价，逾期将默认为“基本满意”。" in tracking
-    form = page(client.get(f"/track/{code}/rate"))
+    form = page(client.get(f"{mine}/rate"))
     assert all(f'name="rating" value="{value}"' in form for value in ("satisfied", "basically", "dissatisfied"))
-    response = client.post(f"/track/{code}/rate", data={"item": item, "rating": "satisfied", "rating_comment": "很快"})
-    assert response.headers["Location"] == f"/track/{code}/rate/thanks"
+    response = client.post(f"{mine}/rate", data={"item": item, "rating": "satisfied", "rating_comment": "很快"})
+    assert response.headers["Location"] == f"{mine}/rate/thanks"
     assert "谢谢您的评价" in page(client.get(response.headers["Location"]))
     closed = service.case(code)
     assert (closed.status, closed.outcome) == ("closed", "resolved")
@@ -256,39 +260,39 @@ def test_rating_closes_the_case(csrf_app: Flask, driver: Driver, service: CaseSe
 
 
 def test_rating_twice_is_a_409_that_says_it_was_already_rated(csrf_app: Flask, driver: Driver) -> None:
-    code, item = _waiting_for_rating(driver)
+    _code, item, mine = _waiting_for_rating(driver)
     client = csrf_app.test_client()
-    first = client.post(f"/track/{code}/rate", data={"item": item, "rating": "basically"})
-    second = client.post(f"/track/{code}/rate", data={"item": item, "rating": "basically"})
+    first = client.post(f"{mine}/rate", data={"item": item, "rating": "basically"})
+    second = client.post(f"{mine}/rate", data={"item": item, "rating": "basically"})
     assert first.status_code == 302
     assert second.status_code == 409
     assert "您已经评价过了" in page(second)
 
 
 def test_a_rating_without_a_choice_is_refused_next_to_the_buttons(csrf_app: Flask, driver: Driver) -> None:
-    code, item = _waiting_for_rating(driver)
-    response = csrf_app.test_client().post(f"/track/{code}/rate", data={"item": item})
+    _code, item, mine = _waiting_for_rating(driver)
+    response = csrf_app.test_client().post(f"{mine}/rate", data={"item": item})
     assert response.status_code == 400
     assert "请点选一项" in page(response)
 
 
 def test_another_cases_rating_task_cannot_be_used(csrf_app: Flask, driver: Driver) -> None:
-    code, _item = _waiting_for_rating(driver)
-    _other_code, other_item = _waiting_for_rating(driver)
-    response = csrf_app.test_client().post(f"/track/{code}/rate", data={"item": other_item, "rating": "dissatisfied"})
+    _code, _item, mine = _waiting_for_rating(driver)
+    _other_code, other_item, _other = _waiting_for_rating(driver)
+    response = csrf_app.test_client().post(f"{mine}/rate", data={"item": other_item, "rating": "dissatisfied"})
     assert response.status_code == 404
 
 
 def test_nothing_to_rate_is_a_friendly_page(client: FlaskClient, driver: Driver) -> None:
     case = driver.report()
-    response = client.get(f"/track/{case.tracking_code}/rate")
+    response = client.get(f"/my/{driver.reporter_key(case)}/rate")
     assert response.status_code == 200
     assert "现在还不需要评价" in page(response)
 
 
 def test_a_rating_without_a_csrf_token_is_refused_with_400(client: FlaskClient, driver: Driver) -> None:
-    code, item = _waiting_for_rating(driver)
-    response = client.post(f"/track/{code}/rate", data={"item": item, "rating": "satisfied"})
+    _code, item, mine = _waiting_for_rating(driver)
+    response = client.post(f"{mine}/rate", data={"item": item, "rating": "satisfied"})
     assert response.status_code == 400
 
 
@@ -310,7 +314,7 @@ def test_tracking_lookups_are_rate_limited_with_a_plain_message(limited_app: Fla
     statuses = [client.post("/track", data={"code": guess}).status_code
                 for guess in ("260302-ABCDE2", code, "260302-ABCDE3", code)]
     assert statuses == [404, 302, 404, 429]
-    assert "您操作得太频繁了" in page(client.post("/track", data={"code": code}))
+    assert "操作过于频繁，请" in page(client.post("/track", data={"code": code}))
 
 
 def test_guessing_codes_is_rate_limited_but_reloading_ones_own_page_is_not(limited_app: Flask, driver: Driver) -> None:
@@ -334,9 +338,9 @@ def test_report_submissions_are_rate_limited(limited_app: Flask) -> None:
 
 
 def test_rating_posts_are_rate_limited(limited_app: Flask, driver: Driver) -> None:
-    code, item = _waiting_for_rating(driver)
+    _code, item, mine = _waiting_for_rating(driver)
     client = limited_app.test_client()
-    statuses = [client.post(f"/track/{code}/rate", data={"item": item, "rating": "satisfied"}).status_code
+    statuses = [client.post(f"{mine}/rate", data={"item": item, "rating": "satisfied"}).status_code
                 for _ in range(4)]
     assert statuses == [302, 409, 409, 429]
 

@@ -17,7 +17,9 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        args = {name: ("999999" if name not in ("code", "lang") else "XX") for name in rule.arguments}
+        # An ``any(…)`` converter takes only its own words (the evidence file's variant).
+        samples = {"code": "XX", "lang": "XX", "variant": "thumb", "fmt": "csv", "kind": "csv"}
+        args = {name: samples.get(name, "999999") for name in rule.arguments}
         url = rule.build(args, append_unknown=False)[1] if rule.arguments else rule.rule
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))

@@ -8,8 +8,8 @@ from engine.calendar import china_date
 from engine.cases.models import Case
 from engine.db import Database
 from engine.demo.driver import Driver
-from engine.demo.organisation import DEMO_PASSWORD
-from engine.service import CaseService, PeopleService
+from engine.demo.organisation import add_demo_user
+from engine import CaseService
 from tests.web.conftest import LoginAs
 
 
@@ -60,7 +60,7 @@ def test_the_form_shows_the_case_and_the_earlier_decisions(driver: Driver, login
     case = in_deliberation(driver)
     html = login_as("yishi").get(f"/inbox/tasks/{driver.item(case, 'deliberate').id}").get_data(as_text=True)
     assert "小区门口路灯不亮已一周" in html and "幸福里3号楼" in html and "公共设施" in html
-    assert "分拨研判" in html and "提交协商" in html and "需协调城管" in html
+    assert "分拨研判" in html and "提交议事" in html and "需协调城管" in html
 
 
 def test_a_department_task_shows_the_councils_resolution(driver: Driver, login_as: LoginAs) -> None:
@@ -151,7 +151,8 @@ def test_an_unclaimed_item_of_my_team_can_be_completed_without_claiming(driver: 
 
 def test_a_task_someone_else_completed_meanwhile_is_409_naming_them(
         db: Database, driver: Driver, login_as: LoginAs, service: CaseService) -> None:
-    PeopleService(db).add_account("yishi2", "孙委员", "council", DEMO_PASSWORD)
+    with db.transaction() as s:
+        add_demo_user(s, "yishi2", "孙委员", "council")
     case = in_deliberation(driver)
     item = driver.item(case, "deliberate").id
     version = case_version(service, case)
@@ -215,7 +216,8 @@ def test_a_task_of_another_role_is_403(driver: Driver, login_as: LoginAs) -> Non
 
 def test_a_task_a_colleague_claimed_is_403_naming_them(db: Database, driver: Driver, login_as: LoginAs,
                                                        service: CaseService) -> None:
-    PeopleService(db).add_account("yishi2", "孙委员", "council", DEMO_PASSWORD)
+    with db.transaction() as s:
+        add_demo_user(s, "yishi2", "孙委员", "council")
     case = in_deliberation(driver)
     item = driver.item(case, "deliberate").id
     login_as("yishi2").post(f"/inbox/tasks/{item}/claim")
@@ -249,7 +251,7 @@ def test_the_form_chrome_is_english_when_chosen(driver: Driver, login_as: LoginA
     client.post("/lang/en", data={"next": "/"})
     html = client.get(f"/inbox/tasks/{driver.item(case, 'deliberate').id}").get_data(as_text=True)
     assert "Earlier steps" in html and "Submit" in html
-    assert "议定结果" in html  # labels come from the diagram
+    assert "Council decision" in html  # labels come from the diagram (its label_en)
 
 
 def case_version(service: CaseService, case: Case) -> int:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
+from engine.cases.models import Notification
 from engine.cli import main
 from engine.clock import FixedClock
 from engine.db import Database
@@ -44,7 +46,7 @@ def test_assess_quarterly_prints_the_table_and_writes_the_files(db: Database, ru
     wuye = next(line for line in result.output.splitlines() if "物业服务中心" in line)
     assert "80.0%!" in wuye  # resolution 8 of 10: below the 90 % target
     assert "民政办" in result.output and "n/a" in result.output
-    assert load_workbook(xlsx).sheetnames == ["评估结果", "退出预警"]
+    assert load_workbook(xlsx).sheetnames == ["评估结果", "连续未达标警示"]
     assert (csv_dir / "assessment-quarterly-2026Q3.csv").read_bytes().startswith("\ufeff评估类型".encode())
 
 
@@ -63,6 +65,8 @@ def test_assess_monthly_and_bad_periods(db: Database, runner: CliRunner) -> None
     result = runner.invoke(main, ["assess", "monthly", "--period", "2026-07", "--db", db.url])
     assert result.exit_code == 0, result.output
     assert "热点（类别 × 网格）" in result.output and "和平苑一网格" in result.output
+    ranked = result.output.split("红黑榜")[1].split("同一地址")[0]
+    assert "部门 物业服务中心" in ranked and "1/1" in ranked  # the month's score per unit, as in the exports
     result = runner.invoke(main, ["assess", "quarterly", "--period", "2026-07", "--db", db.url])
     assert result.exit_code == 1 and "2026Q3" in result.output
 
@@ -78,7 +82,10 @@ def test_flows_sweep_runs_the_sla_sweep_once(db: Database, runner: CliRunner, dr
     waiting_for_department(driver)  # its acceptance deadline passed long ago by the system clock
     result = runner.invoke(main, ["flows", "sweep", "--db", db.url])
     assert result.exit_code == 0, result.output
-    assert "fired 1 timer(s) in 1 case(s), 1 escalation(s); sent 1 notification(s), 0 failed" in result.output
+    with db.reading() as s:  # the escalation and the new work of each step: all sent
+        written = s.scalar(select(func.count()).select_from(Notification))
+    assert ("fired 1 timer(s) in 1 case(s), 1 escalation(s), 0 failed (incidents), 0 busy; 0 reminder(s); "
+            f"sent {written} notification(s), 0 failed") in result.output
 
 
 def test_prefect_settings_are_defaults_an_operator_can_override(monkeypatch: pytest.MonkeyPatch,

@@ -6,13 +6,20 @@ these tests check that the flows, their tasks and the schedules really work in P
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from engine.assessments import AssessmentService
+from engine.audit.keystore import keygen
+from engine.audit.leaves import MerkleLeaf
+from engine.audit.signing import ED25519
+from engine.cases.models import Notification
 from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.scenarios import waiting_for_department
+from tests.conftest import START
 from tests.fixtures.assessments import Dataset, cst
 
 pytestmark = pytest.mark.slow
@@ -39,19 +46,38 @@ def test_the_quarterly_flow_runs_its_tasks_and_stores_a_run(db: Database) -> Non
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_the_sla_sweep_flow_fires_due_timers_and_sends_the_outbox(db: Database, driver: Driver) -> None:
+def test_the_sla_sweep_flow_fires_due_timers_and_sends_the_outbox(
+        db: Database, driver: Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from workflows.sla_sweep import sla_sweep
 
+    made = keygen(tmp_path / "instance", profile=ED25519, out=tmp_path / "operator" / "key.json",
+                  ring=tmp_path / "public.json", at=START)
+    monkeypatch.setenv("CASEGRID_AUDIT_SIGNING_KEY", str(made.private_path))  # the flow signs the Merkle log too
     waiting_for_department(driver)  # opened in March by the test clock: its deadline passed long ago
     counts = sla_sweep(db_url=db.url)
-    assert counts == {"cases": 1, "timers": 1, "escalations": 1, "sent": 1, "failed": 0}
-    assert sla_sweep(db_url=db.url) == {"cases": 0, "timers": 0, "escalations": 0, "sent": 0, "failed": 0}
+    with db.reading() as s:  # the escalation and each step's new work: every one went out
+        written = s.scalar(select(func.count()).select_from(Notification))
+    # The system clock runs this sweep: the supervisors' digest goes out if it is 08:00–09:00 in Beijing.
+    digest = counts["reminders"].pop("overdue_digest")
+    with db.reading() as s:
+        leaves = s.scalar(select(func.count()).select_from(MerkleLeaf))
+    assert counts.pop("heads") == {"signed": 1, "size": leaves, "gaps": 0}
+    assert counts == {"timers": {"cases": 1, "timers": 1, "escalations": 1, "failed": 0, "skipped": 0},
+                      "reminders": {"deadline_reminders": 0, "sitting_reminders": 0, "rating_reminders": 0},
+                      "cadence": {"reminded": 0, "alerted": 0, "failed": 0}, "outbox": {"sent": written, "failed": 0},
+                      "hotline": {"sent": 0}, "retention": {"due": 0, "erased": 0, "failed": 0}}
+    again = sla_sweep(db_url=db.url)
+    assert again["timers"] == {"cases": 0, "timers": 0, "escalations": 0, "failed": 0, "skipped": 0}
+    assert again["outbox"] == {"sent": 0, "failed": 0} and digest in (0, 1)
+    assert again["heads"] == {"signed": 0}  # the next head is due ten minutes after this one
 
 
 def test_the_schedules_are_in_beijing_time() -> None:
     from workflows.serve import PLANS, deployments
 
     found = {d.flow_name: d for d in deployments()}
+    # The web UI's requested runs have a deployment without a schedule.
+    assert not found.pop("requested-assessment").schedules
     assert set(found) == {p.flow_name for p in PLANS.values()}
     assert found["quarterly-assessment"].schedules[0].schedule.cron == "0 7 1 1,4,7,10 *"
     assert all(d.schedules[0].schedule.timezone == "Asia/Shanghai" for d in found.values())

@@ -15,7 +15,7 @@ from engine.demo.driver import Driver
 from engine.demo.scenarios import waiting_for_department
 from engine.errors import ValidationError
 from engine.notify import LogSender, OutboxService, Outgoing, load_sender
-from engine.service import CaseService
+from engine import CaseService
 from workflows import steps
 
 CASES = 6
@@ -30,10 +30,10 @@ class Recording:
         self._lock = threading.Lock()
 
     def send(self, notification: Outgoing) -> None:
-        if notification.id in self.fail_for:
+        if notification.notification_id in self.fail_for:
             raise ConnectionError("SMS gateway down")
         with self._lock:
-            self.sent.append(notification.id)
+            self.sent.append(notification.notification_id)
 
 
 def _cases_past_their_deadline(driver: Driver, clock: FixedClock) -> list[int]:
@@ -74,10 +74,13 @@ def test_two_overlapping_sweeps_fire_each_due_timer_once(db: Database, driver: D
     assert fired == Counter({case_id: 1 for case_id in case_ids})
     assert escalated == Counter({case_id: 1 for case_id in case_ids})
     assert sum(r["cases"] for r in results) == CASES  # the two sweeps shared the work, nobody did it twice
-    assert sorted(sender.sent) == sorted(r.id for r in rows) and len(rows) == CASES
+    # Every notification (new work, escalations …) reached the log sender exactly once.
+    assert sorted(sender.sent) == sorted(r.id for r in rows)
+    assert sum(r.kind == "escalated" for r in rows) == CASES
     assert all(r.sent_at is not None for r in rows)
     # A third sweep finds nothing to do.
-    assert steps.fire_timers(CaseService(db, clock)) == {"cases": 0, "timers": 0, "escalations": 0}
+    assert steps.fire_timers(CaseService(db, clock)) == {"cases": 0, "timers": 0, "escalations": 0, "failed": 0,
+                                                         "skipped": 0}
 
 
 def test_a_failing_sender_leaves_the_notification_for_the_next_sweep(db: Database, driver: Driver,
@@ -86,22 +89,35 @@ def test_a_failing_sender_leaves_the_notification_for_the_next_sweep(db: Databas
     steps.fire_timers(CaseService(db, clock))
     with db.reading() as s:
         first = s.scalar(select(func.min(Notification.id)))
+        total = s.scalar(select(func.count()).select_from(Notification))
     outbox = OutboxService(db, clock, Recording(fail_for={first}))
-    assert steps.send_outbox(outbox) == {"sent": CASES - 1, "failed": 1}
+    assert steps.send_outbox(outbox) == {"sent": total - 1, "failed": 1}
     assert outbox.unsent() == 1
     retry = Recording()
+    assert steps.send_outbox(OutboxService(db, clock, retry)) == {"sent": 0, "failed": 0}  # backing off
+    clock.advance(minutes=1)
     assert steps.send_outbox(OutboxService(db, clock, retry)) == {"sent": 1, "failed": 0}
     assert retry.sent == [first]
 
 
-def test_the_default_sender_writes_to_the_log(db: Database, driver: Driver, clock: FixedClock,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_the_default_sender_writes_each_message_to_the_debug_log_and_one_line_per_pass(
+        db: Database, driver: Driver, clock: FixedClock, caplog: pytest.LogCaptureFixture) -> None:
     _cases_past_their_deadline(driver, clock)
     steps.fire_timers(CaseService(db, clock))
+    with caplog.at_level("DEBUG", logger="casegrid.notify"):
+        report = OutboxService(db, clock).send_pending()
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "casegrid.notify"]
+    escalations = [line for level, line in lines if "[escalated]" in line and level == "DEBUG"]
+    assert len(escalations) == CASES and all("→ supervisor [escalated]" in line and "已上报督办" in line
+                                             for line in escalations)
+    # At INFO (the console of `casegrid demo`), the pass is one line with its counts, however many it sent.
+    info = [line for level, line in lines if level == "INFO"]
+    assert info == [report.summary()] and report.kinds["escalated"] == CASES
+    assert info[0].startswith(f"通知发送：发出 {report.sent} 条（log {report.sent}；") and f"escalated {CASES}" in info[0]
+    caplog.clear()
     with caplog.at_level("INFO", logger="casegrid.notify"):
-        OutboxService(db, clock).send_pending()
-    lines = [r.getMessage() for r in caplog.records if r.name == "casegrid.notify"]
-    assert len(lines) == CASES and all("→ supervisor [escalated]" in line and "已吹哨上报" in line for line in lines)
+        assert OutboxService(db, clock).send_pending().sent == 0
+    assert [r for r in caplog.records if r.name == "casegrid.notify"] == []  # an idle pass says nothing
 
 
 def test_senders_are_named_module_colon_attribute() -> None:

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
-from engine.people.accounts import MIN_PASSWORD_LENGTH
+from engine.people.password_policy import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from engine.people.roles import ROLE_LABELS
 
 _REQUIRED = lazy_pgettext("admin", "请填写此项")
@@ -43,7 +43,8 @@ class _PasswordFields(FlaskForm):
     password = PasswordField(_l("密码"), validators=[
         _required(), Length(min=MIN_PASSWORD_LENGTH, message=_l("密码至少 %(min)d 位", min=MIN_PASSWORD_LENGTH)),
         Length(max=200, message=_l("密码最多 200 位"))],
-        description=_l("至少 %(min)d 位", min=MIN_PASSWORD_LENGTH))
+        description=_l("至少 %(min)d 位，不能是常见密码或含用户名；几个不相关的词加数字最好记也最难猜",
+                       min=MIN_PASSWORD_LENGTH))
     confirm = PasswordField(_l("再次输入密码"), validators=[
         _required(), EqualTo("password", message=_l("两次输入的密码不一致"))])
 
@@ -67,30 +68,44 @@ class ActiveForm(FlaskForm):
         return bool(self.active.data == "1")
 
 
-class DepartmentForm(FlaskForm):
-    code = StringField(_l("部门代码"), validators=[_required(), Length(max=40)],
-                       description=_l("英文字母或拼音，如 chengguan；创建后不能修改"))
-    name = StringField(_l("部门名称"), validators=[_required(), Length(max=100)])
+def _english(label: Any) -> StringField:
+    """An optional English name: shown on English pages; left blank, they show the Chinese."""
+    return StringField(label, validators=[Optional(), Length(max=100)],
+                       description=_l("选填；界面为英文时显示，不填则显示中文名称"))
 
 
 class RenameDepartmentForm(FlaskForm):
     name = StringField(_l("部门名称"), validators=[_required(), Length(max=100)])
+    name_en = _english(_l("英文名称"))
 
 
-class GridForm(FlaskForm):
-    code = StringField(_l("网格代码"), validators=[_required(), Length(max=40)],
-                       description=_l("如 XF-03；创建后不能修改"))
-    name = StringField(_l("网格名称"), validators=[_required(), Length(max=100)])
-    community = StringField(_l("所属社区"), validators=[_required(), Length(max=100)])
+class DepartmentForm(RenameDepartmentForm):
+    code = StringField(_l("部门代码"), validators=[_required(), Length(max=40)],
+                       description=_l("英文字母或拼音，如 chengguan；创建后不能修改"))
 
 
 class EditGridForm(FlaskForm):
     name = StringField(_l("网格名称"), validators=[_required(), Length(max=100)])
+    name_en = _english(_l("网格英文名称"))
     community = StringField(_l("所属社区"), validators=[_required(), Length(max=100)])
+    community_en = _english(_l("社区英文名称"))
+
+
+class GridForm(EditGridForm):
+    code = StringField(_l("网格代码"), validators=[_required(), Length(max=40)],
+                       description=_l("如 XF-03；创建后不能修改"))
 
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("类别名称"), validators=[_required(), Length(max=40)])
+    name_en = _english(_l("英文名称"))
+
+
+class CategoryEnglishForm(FlaskForm):
+    """A category's English name, edited next to it on the organisation page."""
+
+    name = HiddenField(validators=[_required(), Length(max=40)])
+    name_en = StringField(_l("英文名称"), validators=[Optional(), Length(max=100)])
 
 
 #: What the buttons next to a category do.
@@ -100,3 +115,10 @@ CATEGORY_ACTIONS = ("activate", "deactivate", "up", "down")
 class CategoryActionForm(FlaskForm):
     name = HiddenField(validators=[_required(), Length(max=40)])
     action = HiddenField(validators=[AnyOf(CATEGORY_ACTIONS)])
+
+
+class CategoryProcessForm(FlaskForm):
+    """Which process a category's reports open ("" : the civic loop)."""
+
+    name = HiddenField(validators=[_required(), Length(max=40)])
+    process_key = HiddenField(validators=[Length(max=100)])

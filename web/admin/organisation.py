@@ -24,7 +24,8 @@ def _page(**given: FlaskForm) -> ResponseReturnValue:
         "category_form": forms.CategoryForm(prefix="cat", formdata=None),
     } | given
     failed = any(form.errors for form in shown.values())
-    return render_template("admin/organisation.html", org=services.people().organisation(), **shown), \
+    return render_template("admin/organisation.html", org=services.people().organisation(),
+                           report_processes=services.people().report_processes(), **shown), \
         400 if failed else 200
 
 
@@ -44,7 +45,8 @@ def add_department() -> ResponseReturnValue:
     form = forms.DepartmentForm(prefix="dept")
     if form.validate_on_submit():
         try:
-            entry = services.people().add_department(form.code.data or "", form.name.data or "", by=admin_name())
+            entry = services.people().add_department(form.code.data or "", form.name.data or "",
+                                                     name_en=form.name_en.data, by=admin_name())
         except ValidationError as exc:
             show_errors(form, exc)
         else:
@@ -64,10 +66,11 @@ def _department(code: str) -> Any:
 @roles("admin")
 def edit_department(code: str) -> ResponseReturnValue:
     department = _department(code)
-    form = forms.RenameDepartmentForm(data={"name": department.name})
+    form = forms.RenameDepartmentForm(data={"name": department.name, "name_en": department.name_en})
     if form.validate_on_submit():
         try:
-            services.people().rename_department(code, form.name.data or "", by=admin_name())
+            services.people().rename_department(code, form.name.data or "", name_en=form.name_en.data,
+                                                by=admin_name())
         except ValidationError as exc:
             show_errors(form, exc)
         else:
@@ -96,6 +99,7 @@ def add_grid() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             entry = services.people().add_grid(form.code.data or "", form.name.data or "", form.community.data or "",
+                                               name_en=form.name_en.data, community_en=form.community_en.data,
                                                by=admin_name())
         except ValidationError as exc:
             show_errors(form, exc)
@@ -111,10 +115,13 @@ def edit_grid(code: str) -> ResponseReturnValue:
     grid = next((g for g in services.people().organisation().grids if g.code == code), None)
     if grid is None:
         raise NotFound(_("网格 %(code)s 不存在", code=code))
-    form = forms.EditGridForm(data={"name": grid.name, "community": grid.community})
+    form = forms.EditGridForm(data={"name": grid.name, "community": grid.community, "name_en": grid.name_en,
+                                    "community_en": grid.community_en})
     if form.validate_on_submit():
         try:
-            services.people().update_grid(code, form.name.data or "", form.community.data or "", by=admin_name())
+            services.people().update_grid(code, form.name.data or "", form.community.data or "",
+                                          name_en=form.name_en.data, community_en=form.community_en.data,
+                                          by=admin_name())
         except ValidationError as exc:
             show_errors(form, exc)
         else:
@@ -129,7 +136,7 @@ def add_category() -> ResponseReturnValue:
     form = forms.CategoryForm(prefix="cat")
     if form.validate_on_submit():
         try:
-            entry = services.people().add_category(form.name.data or "", by=admin_name())
+            entry = services.people().add_category(form.name.data or "", name_en=form.name_en.data, by=admin_name())
         except ValidationError as exc:
             show_errors(form, exc)
         else:
@@ -152,4 +159,39 @@ def change_category() -> ResponseReturnValue:
         people.set_category_active(name, action == "activate", by=admin_name())
         flash(_("已启用类别 %(name)s。", name=name) if action == "activate"
               else _("已停用类别 %(name)s：新案件不能再选它，已有案件不受影响。", name=name))
+    return _back("categories")
+
+
+@bp.route("/categories/english", methods=["POST"])
+@roles("admin")
+def category_english() -> ResponseReturnValue:
+    """A category's English name (blank: English pages show the Chinese one)."""
+    form = forms.CategoryEnglishForm()
+    if not form.validate_on_submit():
+        flash("；".join(str(e) for errors in form.errors.values() for e in errors) or _("类别信息有误"), "error")
+        return _back("categories")
+    try:
+        entry = services.people().name_category_in_english(form.name.data or "", form.name_en.data, by=admin_name())
+    except ValidationError as exc:
+        flash("；".join(exc.field_errors.values()) or exc.message, "error")
+        return _back("categories")
+    flash(_("已保存类别 %(name)s 的英文名称。", name=entry.name) if entry.name_en
+          else _("类别 %(name)s 不再有英文名称：英文界面显示中文名称。", name=entry.name))
+    return _back("categories")
+
+
+@bp.route("/categories/process", methods=["POST"])
+@roles("admin")
+def category_process() -> ResponseReturnValue:
+    """Send a category's reports to a supervisor's process (or back to the civic loop)."""
+    form = forms.CategoryProcessForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        entry = services.people().bind_category(form.name.data or "", form.process_key.data or None, by=admin_name())
+    except ValidationError as exc:
+        flash("；".join(exc.field_errors.values()) or exc.message, "error")
+        return _back("categories")
+    flash(_("类别 %(name)s 的反映将按流程“%(process)s”办理。", name=entry.name,
+            process=services.people().report_processes().get(entry.process_key or "civic_loop", entry.process_key)))
     return _back("categories")

@@ -12,6 +12,7 @@ from web.access import roles
 from web.admin.blueprint import bp
 from web.admin.forms import ActiveForm, NewUserForm, PasswordForm, UserForm
 from web.admin.support import admin_name, show_errors
+from web.wording import names_in_words
 
 
 def _choices(account: Account | None = None) -> dict[str, dict[str, str]]:
@@ -21,7 +22,7 @@ def _choices(account: Account | None = None) -> dict[str, dict[str, str]]:
     if account is not None and account.department_code and account.department_code not in departments:
         names = {d.code: d.name for d in people.organisation().departments}
         departments[account.department_code] = _("%(name)s（已停用）", name=names.get(account.department_code, ""))
-    return {"departments": departments, "grids": people.grids()}
+    return {"departments": names_in_words(departments), "grids": names_in_words(people.grids())}
 
 
 @bp.route("/users")

@@ -51,9 +51,14 @@ def _caller() -> Account | None:
     return None
 
 
-def api_roles(*allowed: str) -> Callable[[F], F]:
+def api_roles(*allowed: str, multipart: bool = False) -> Callable[[F], F]:
     """Only accounts whose role is one of ``allowed``: 401 without valid credentials, 403 for another role,
-    415 for a POST whose body is not JSON. The caller's actor is :func:`api_actor` inside the view."""
+    415 for a POST whose body is not JSON. The caller's actor is :func:`api_actor` inside the view.
+
+    ``multipart``: the POST carries files as ``multipart/form-data`` instead. An HTML form on another site can
+    send that with the browser's session cookie, so such a route takes only credentials sent in the
+    ``Authorization`` header (a token or HTTP Basic), which no cross-site form can add.
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -66,7 +71,13 @@ def api_roles(*allowed: str) -> Callable[[F], F]:
                 return response, status
             if account.role not in allowed:
                 return api_error(403, _("当前角色无权调用此接口"))
-            if request.method == "POST" and not request.is_json:
+            if multipart and request.authorization is None:
+                response, status = api_error(401, _("上传文件须在 Authorization 头中提供接口令牌或用户名和密码"))
+                response.headers["WWW-Authenticate"] = REALM
+                return response, status
+            if multipart and request.method == "POST" and request.mimetype != "multipart/form-data":
+                return api_error(415, _("请求体必须是 multipart/form-data（含文件 file）"), error=_("不支持的内容类型"))
+            if not multipart and request.method == "POST" and not request.is_json:
                 return api_error(415, _("请求体必须是 JSON（Content-Type: application/json）"),
                                  error=_("不支持的内容类型"))
             g.api_account = account

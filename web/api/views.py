@@ -72,7 +72,7 @@ def _item_response(item_id: int, claim: bool) -> ResponseReturnValue:
     view = services.cases().task(item_id, api_actor())  # 404 for another unit's item, as in the UI
     action = services.cases().claim if claim else services.cases().release
     item = action(item_id, api_actor())
-    return jsonify(serialize.work_item(item, view.case.tracking_code, services.cases().clock.now()))
+    return jsonify(serialize.work_item(item, view.case.tracking_code, services.cases().deadlines([item])[item.id]))
 
 
 @bp.route("/work-items/<int:item_id>/claim", methods=["POST"])
@@ -108,10 +108,11 @@ def complete(item_id: int) -> ResponseReturnValue:
     data, version = _completion(request.get_json(silent=True))
     services.cases().task(item_id, api_actor())  # 404 for another unit's item, as in the UI
     result = services.cases().complete_task(item_id, data, api_actor(), expected_version=version)
-    case, now = result.case, services.cases().clock.now()
+    case, deadlines = result.case, services.cases().deadlines(result.opened)
     return jsonify(case={"tracking_code": case.tracking_code, "status": case.status, "phase": case.phase,
                          "outcome": case.outcome, "version": case.version},
-                   next_work_items=[serialize.work_item(i, case.tracking_code, now) for i in result.opened])
+                   next_work_items=[serialize.work_item(i, case.tracking_code, deadlines[i.id])
+                                    for i in result.opened])
 
 
 @bp.route("/cases/<code>")
@@ -119,4 +120,4 @@ def complete(item_id: int) -> ResponseReturnValue:
 def case(code: str) -> ResponseReturnValue:
     page = services.cases().case_page(code, api_actor())
     items = services.cases().work_items(page.case.id)
-    return jsonify(serialize.case(page, items, services.cases().clock.now()))
+    return jsonify(serialize.case(page, items, services.cases().deadlines(items)))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from engine.assessments.indicators import INDICATORS
 from engine.assessments.store import RunReport
+from web.wording import org_words
 
 #: Bars per chart at most (the table below the chart lists everything).
 TOP = 12
@@ -28,18 +29,18 @@ def chart_data(report: RunReport, history: dict[str, list[tuple[str, float | Non
     units = report.units()
     if kind == "quarterly":
         data["indicators"] = [_indicator(k) for k in report.indicators()]
-        data["units"] = [{"name": u.unit_name, "type": u.unit_type,
+        data["units"] = [{"name": org_words(u.unit_name), "type": u.unit_type,
                           "values": {k: {"v": r.value, "p": r.previous_value, "s": r.status}
                                      for k, r in u.results.items()}}
                          for u in units if u.unit_type != "street"]
         data["history"] = {k: [[p, v] for p, v in points] for k, points in history.items()}
     elif kind == "weekly":
         rows = [u for u in units if u.unit_type != "street"]
-        data["units"] = [{"name": f"{_(u.unit_type_label)} {u.unit_name}",
+        data["units"] = [{"name": f"{_(u.unit_type_label)} {org_words(u.unit_name)}",
                           "open": u.results["open_items"].value, "overdue": u.results["overdue_items"].value}
                          for u in rows if "open_items" in u.results]
     else:
         hotspots = sorted((r for r in report.results if r.unit_type == "hotspot"),
                           key=lambda r: (-(r.value or 0), r.unit_name))[:TOP]
-        data["hotspots"] = [{"name": r.unit_name, "v": r.value, "p": r.previous_value or 0} for r in hotspots]
+        data["hotspots"] = [{"name": org_words(r.unit_name), "v": r.value, "p": r.previous_value or 0} for r in hotspots]
     return data

@@ -11,7 +11,9 @@ from engine.assessments.indicators import INDICATORS, UNIT_TYPE_LABELS
 from engine.assessments.store import ResultView, RunSummary
 from web.assessments.blueprint import bp
 
-TRIGGERED = {"cli": "命令行", "prefect": "定时任务", "test": "测试"}
+TRIGGERED = {"cli": "命令行", "prefect": "定时任务", "test": "测试", "web": "网页发起", "demo": "演示数据"}
+#: A run asked for in the UI (engine/assessments/requests.py).
+JOB_STATES = {"queued": "排队中", "running": "正在计算", "done": "已完成", "failed": "未完成"}
 
 
 def fmt(result: ResultView | None) -> str:
@@ -36,7 +38,7 @@ def assessment_helpers() -> dict[str, Any]:
     return {
         "fmt": fmt, "fmt_value": format_value, "trend_class": trend_class, "local": local, "last_day": last_day,
         "kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "arrows": TREND_ARROWS,
-        "unit_type_labels": UNIT_TYPE_LABELS, "triggered_labels": TRIGGERED,
+        "unit_type_labels": UNIT_TYPE_LABELS, "triggered_labels": TRIGGERED, "job_states": JOB_STATES,
         "labels": {k: i.label for k, i in INDICATORS.items()},
         "definitions": {k: i.definition for k, i in INDICATORS.items()},
         "sources": {k: i.source for k, i in INDICATORS.items()},

@@ -5,11 +5,9 @@ logged, exports are logged, and auditors read the log.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
-from engine.audit.keys import LazyKey, configured_key
+from engine.audit.keys import LazyKey, environment_key, environment_ring
 from engine.audit.service import AuditService
 from web.audit import views  # noqa: F401  (registers the routes on the blueprint)
 from web.audit.blueprint import bp
@@ -17,8 +15,8 @@ from web.audit.blueprint import bp
 
 def init_app(app: Flask) -> None:
     cases = app.extensions["casegrid.cases"]
-    # CASEGRID_AUDIT_KEY arrives as AUDIT_KEY (from_prefixed_env); otherwise a key file in the instance folder.
-    text, instance = app.config.get("AUDIT_KEY"), Path(app.config["INSTANCE"])
-    key = LazyKey(lambda: configured_key(str(text) if text else None, instance))
-    app.extensions["casegrid.audit"] = AuditService(cases.db, cases.clock, key)
+    # The signing key and public ring from the environment ($CASEGRID_AUDIT_SIGNING_KEY, the default path
+    # outside the instance, $CASEGRID_AUDIT_PUBLIC_KEYS): never a key file in the instance folder.
+    app.extensions["casegrid.audit"] = AuditService(cases.db, cases.clock, LazyKey(environment_key), environment_ring,
+                                                    evidence_store=app.extensions["casegrid.evidence"].store)
     app.register_blueprint(bp)

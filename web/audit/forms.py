@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SearchField, SelectChoice, SelectField, StringField, TextAreaField
@@ -11,9 +12,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from engine.audit.access_log import MAX_REASON, MIN_REASON
+from engine.audit.access_log_query import PURPOSES as ACCESS_PURPOSES
+from engine.audit.access_log_query import AccessLogFilter
+from engine.audit.purposes import MAX_DETAIL, MIN_DETAIL, UNMASK_PURPOSES
 from engine.audit.search import AuditFilter
 from web.cases.forms import MAX_PAGE, STATUS_CHOICES
 from web.cases.labels import OUTCOME, label
+from web.wording import org_words
 
 
 def _strip(value: Any) -> Any:
@@ -59,7 +64,7 @@ class AuditSearchForm(_GetForm):
     def __init__(self, *args: Any, categories: list[str], grids: dict[str, str], departments: dict[str, str],
                  outcomes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.category.choices = _any([(c, c) for c in categories])
+        self.category.choices = _any([(c, org_words(c)) for c in categories])
         self.grid.choices = _any(list(grids.items()))
         self.department.choices = _any(list(departments.items()))
         self.outcome.choices = _any([(o, label(OUTCOME, o)) for o in sorted(set(outcomes) | set(OUTCOME))])
@@ -75,13 +80,31 @@ class AuditSearchForm(_GetForm):
                            status=self.status.data or "all", outcome=self.outcome.data or None)
 
 
-KIND_CHOICES = _any([("unmask", _l("查看敏感信息")), ("export", _l("导出记录"))])
+KIND_CHOICES = _any([("unmask", _l("查看敏感信息")), ("export", _l("导出记录")), ("download", _l("下载证据原件"))])
 
 
 class AccessLogForm(_GetForm):
-    username = StringField(_l("用户名"), filters=[_strip], validators=[Optional(), Length(max=80)])
-    code = StringField(_l("案件编号"), filters=[_strip], validators=[Optional(), Length(max=20)])
+    who = StringField(_l("人员（用户名或姓名）"), filters=[_strip],
+                      validators=[Optional(), Length(max=80, message=_l("最多 %(max)d 个字"))])
+    code = StringField(_l("案件编号"), filters=[_strip],
+                       validators=[Optional(), Length(max=20, message=_l("最多 %(max)d 个字"))])
     kind = SelectField(_l("类型"), choices=KIND_CHOICES, default="")
+    purpose = SelectField(_l("目的"), default="")
+    date_from = DateField(_l("日期（起）"), validators=[Optional()])
+    date_to = DateField(_l("日期（止）"), validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.purpose.choices = _any([(code, _(words)) for code, words in ACCESS_PURPOSES.items()])
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise FieldError(_l("结束日期不能早于开始日期"))
+
+    def filters(self) -> AccessLogFilter:
+        return AccessLogFilter(who=self.who.data or None, tracking_code=self.code.data or None,
+                               kind=self.kind.data or None, purpose=self.purpose.data or None,
+                               date_from=self.date_from.data, date_to=self.date_to.data)
 
 
 class ReasonForm(FlaskForm):
@@ -89,3 +112,18 @@ class ReasonForm(FlaskForm):
         DataRequired(message=_l("必须填写理由")),
         Length(min=MIN_REASON, max=MAX_REASON, message=_l("理由应为 %(min)d 到 %(max)d 个字")),
     ], description=_l("例如：核实反映人身份以便回访。理由会记入数据使用记录，监督员可以查看。"))
+
+
+class UnmaskForm(FlaskForm):
+    """Why the reporter's contact is needed: a purpose from the list and what, in this case, requires it.
+    The engine checks both (:func:`engine.audit.purposes.unmask_reason`); its messages go next to the fields."""
+
+    purpose = SelectField(_l("查看目的"), validate_choice=False, default="")
+    detail = TextAreaField(_l("具体说明"), filters=[_strip], validators=[Length(max=MAX_DETAIL * 2)],
+                           description=_l("至少 %(min)d 个字，写明本案中为何需要，例如：反映人称已修好但照片不符，需电话核实。"
+                                          "目的和说明会记入数据使用记录，监督员可以查看。", min=MIN_DETAIL))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.purpose.choices = [SelectChoice("", _("请选择")),
+                                *(SelectChoice(code, _(label)) for code, label in UNMASK_PURPOSES.items())]

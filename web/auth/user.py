@@ -15,7 +15,8 @@ class WebUser(UserMixin):
     account: Account
 
     def get_id(self) -> str:
-        return str(self.account.id)
+        """What the session cookie keeps: the account and the session version it logged in at."""
+        return f"{self.account.id}.{self.account.session_version}"
 
     @property
     def role(self) -> str:
@@ -34,8 +35,11 @@ class WebUser(UserMixin):
         return self.account.actor
 
 
-def load_user(user_id: str) -> WebUser | None:
-    if not user_id.isdigit():
-        return None
-    account = services.people().account(int(user_id))
+def load_user(session_id: str) -> WebUser | None:
+    """The user of a session cookie, checked against the database on every request: once the account's
+    sessions were ended (logout, password change or reset, disabling) its older cookies log in nobody."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # a cookie from before session versions, or forged: not a login
+    account = services.people().session_account(int(user_id), int(version))
     return WebUser(account) if account is not None else None

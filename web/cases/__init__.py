@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.cases import views  # noqa: F401  (registers the routes on the blueprint)
+from web.cases import start, views  # noqa: F401  (registers the routes on the blueprint)
 from web.cases.blueprint import bp
 
 

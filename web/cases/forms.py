@@ -1,12 +1,13 @@
 """The case search form (GET parameters)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SearchField, SelectChoice, SelectField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import IntegerField, SearchField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 STATUS_CHOICES = [SelectChoice("all", _l("全部")), SelectChoice("open", _l("办理中")),
                   SelectChoice("closed", _l("已结案"))]
@@ -33,3 +34,30 @@ class CaseSearchForm(FlaskForm):
         args = {"q": self.q.data, "status": self.status.data, "page": self.page_number}
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", "all") and not (k == "page" and v == 1)}
+
+
+class MessageForm(FlaskForm):
+    """A message the case's diagram waits for, delivered by a supervisor (names from the diagram)."""
+
+    name = SelectField(_l("消息"), validators=[DataRequired(message=_l("请选择消息"))])
+    content = TextAreaField(_l("消息内容（JSON，可不填）"), validators=[Optional(), Length(max=16000)],
+                         description=_l('例如 {"pages": 4}：字段会写入以消息名称命名的流程变量'))
+
+    def __init__(self, *args: Any, names: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name.choices = [SelectChoice(n, n) for n in names]
+
+    def payload(self) -> dict[str, Any] | None:
+        """The JSON object typed in (None when blank); a field error when it is not one."""
+        text = (self.content.data or "").strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError:
+            self.content.errors = [*self.content.errors, str(_l("不是有效的 JSON"))]
+            return None
+        if not isinstance(value, dict):
+            self.content.errors = [*self.content.errors, str(_l('应为 JSON 对象，例如 {"pages": 4}'))]
+            return None
+        return value

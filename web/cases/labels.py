@@ -12,13 +12,14 @@ PHASE = {
 
 OUTCOME = {
     "resolved": _l("已解决"), "rejected": _l("不予采纳"), "merged": _l("重复件已合并"),
-    "closed_by_supervisor": _l("督办裁定结案"), "completed": _l("已完成"), "referred": _l("已转介"),
+    "closed_by_supervisor": _l("督办裁定结案"), "refused": _l("不予受理"), "completed": _l("已完成"), "referred": _l("已转介"),
     "withdrawn": _l("已撤回"),
 }
 
 CHANNEL = {
     "grid_visit": _l("网格员入户走访"), "hotline": _l("热线电话"), "web": _l("网上反映"),
-    "open311": _l("Open311 接口"), "council": _l("议事会提议"),
+    "open311": _l("Open311 接口"), "council": _l("议事会提议"), "resident_app": _l("居民随手拍"),
+    "hotline_order": _l("12345 热线工单"),
 }
 
 RATING = {"satisfied": _l("满意"), "basically": _l("基本满意"), "dissatisfied": _l("不满意")}

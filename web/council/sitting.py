@@ -38,6 +38,6 @@ def read(page: MeetingPage, form: MultiDict) -> tuple[set[int], dict[int, ItemDe
             resolution_text=(form.get(key + "resolution_text") or "").strip()[:2000] or None,
             reason=(form.get(key + "reason") or "").strip()[:1000] or None,
             buildings=[b for b in (form.get(key + "buildings") or "").replace("，", ",").split(",") if b.strip()],
-            vote_days=days)
+            vote_days=days, threshold=(form.get(key + "threshold") or "").strip()[:10] or None)
     return present, decisions, errors
 

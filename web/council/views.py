@@ -16,6 +16,7 @@ from web.council import sitting
 from web.council.blueprint import bp, council
 from web.council.forms import HouseholdRegisterForm, ProxyForm, ScheduleForm
 from web.errors import render_error
+from web.wording import names_in_words
 
 #: The grid workers see the household votes (to record proxy votes and hand out links).
 VOTE_STAFF = ("council", "grid_worker")
@@ -61,7 +62,8 @@ def _meeting_page(meeting_id: int, status: int = 200, errors: dict[str, str] | N
                   typed: dict[str, list[str]] | None = None, message: str | None = None) -> ResponseReturnValue:
     page = council().meeting(meeting_id, current_actor())
     return render_template("council/meeting.html", page=page, form=EmptyForm(), errors=errors or {},
-                           typed=typed, message=message, departments=services.people().departments()), status
+                           typed=typed, message=message,
+                           departments=names_in_words(services.people().departments())), status
 
 
 @bp.route("/meetings/<int:meeting_id>")
@@ -128,7 +130,7 @@ def _vote_page(vote_id: int, status: int = 200, link: tuple[int, str] | None = N
     page = council().vote(vote_id, current_actor())
     return render_template("council/vote.html", page=page, form=EmptyForm(), proxy=ProxyForm(),
                            link=link, errors=errors or {},
-                           departments=services.people().departments()), status
+                           departments=names_in_words(services.people().departments())), status
 
 
 @bp.route("/votes/<int:vote_id>")

@@ -10,6 +10,7 @@ from wtforms import IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from engine.cases.inbox_query import InboxFilter
+from web.wording import org_words
 
 STATUS_CHOICES = [
     SelectChoice("all", _l("全部")), SelectChoice("overdue", _l("已超期")), SelectChoice("due_soon", _l("即将到期")),
@@ -32,7 +33,7 @@ class InboxFilterForm(FlaskForm):
 
     def __init__(self, *args: Any, categories: Sequence[str], grids: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.category.choices = [SelectChoice("", _l("全部类别"))] + [SelectChoice(c, c) for c in categories]
+        self.category.choices = [SelectChoice("", _l("全部类别"))] + [SelectChoice(c, org_words(c)) for c in categories]
         self.grid.choices = [SelectChoice("", _l("全部网格"))] + [SelectChoice(c, n) for c, n in grids.items()]
 
     def to_filter(self) -> InboxFilter:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -18,9 +18,12 @@ from web.errors import render_error
 from web.inbox.blueprint import bp
 from web.inbox.forms import InboxFilterForm
 from web.inbox.task_form import TaskForm
+from web.wording import names_in_words
 
 #: Roles that work cases from an inbox.
 WORKERS = ("grid_worker", "council", "department", "mediator", "supervisor")
+#: ``app.extensions`` key of the form keys whose tasks have a page of their own (see :func:`register_task_page`).
+TASK_PAGES = "casegrid.task_pages"
 #: The inbox parameters a claim or release carries back to the list it came from.
 FILTER_ARGS = ("category", "grid", "status", "page")
 
@@ -28,13 +31,22 @@ FILTER_ARGS = ("category", "grid", "status", "page")
 @bp.route("")
 @roles(*WORKERS)
 def index() -> ResponseReturnValue:
-    grids = services.people().grids()
+    grids = names_in_words(services.people().grids())
     form = InboxFilterForm(formdata=request.args, categories=services.people().categories(), grids=grids)
     if not form.validate():
         return render_template("inbox/index.html", form=form, inbox=None, grids=grids), 400
     inbox = services.cases().inbox_page(current_actor(), form.to_filter(), page=form.page_number,
                                         page_size=current_app.config["INBOX_PAGE_SIZE"])
-    return render_template("inbox/index.html", form=form, inbox=inbox, grids=grids)
+    return render_template("inbox/index.html", form=form, inbox=inbox, grids=grids, visits=_due_visits())
+
+
+def _due_visits() -> tuple[list[object], tuple[int, int]] | None:
+    """A grid worker's most urgent due visits (走访计划) beside their tasks: (the first five, (open, overdue))."""
+    field = current_app.extensions.get("casegrid.field")
+    actor = current_actor()
+    if field is None or actor.role != "grid_worker" or not actor.grid_code:
+        return None
+    return field.due_list(actor, limit=5), field.due_count(actor)
 
 
 def _back() -> ResponseReturnValue:
@@ -83,9 +95,9 @@ def _options(spec: FormSpec) -> dict[str, dict[str, str]]:
     sources = {f.options_source for f in spec.fields if f.options_source}
     options: dict[str, dict[str, str]] = {}
     if "departments" in sources:
-        options["departments"] = services.people().departments()
+        options["departments"] = names_in_words(services.people().departments())
     if "grids" in sources:
-        options["grids"] = services.people().grids()
+        options["grids"] = names_in_words(services.people().grids())
     return options
 
 
@@ -105,19 +117,29 @@ def _page(view: TaskView, form: TaskForm | None, status: int = 200,
     return render_template("inbox/task.html", view=view, form=form, messages=messages or []), status
 
 
+def register_task_page(app: Flask, form_key: str, endpoint: str) -> None:
+    """A task of ``form_key`` is done on ``endpoint``'s page (taking ``item_id``), not the generic form:
+    the inbox, the case page and any other link lead there, so a task has one form wherever it is opened."""
+    app.extensions.setdefault(TASK_PAGES, {})[form_key] = endpoint
+
+
 @bp.route("/tasks/<int:item_id>", methods=["GET", "POST"])
 @roles(*WORKERS)
 def task(item_id: int) -> ResponseReturnValue:
     view = services.cases().task(item_id, current_actor())
+    if (endpoint := current_app.extensions.get(TASK_PAGES, {}).get(view.form.key)) is not None:
+        # 303: a generic form posted from an old tab is not replayed onto the dedicated form.
+        return redirect(url_for(endpoint, item_id=item_id), 303)
     if not view.is_open:
         return _page(view, None, 409, [_finished(view)])
     if view.held_by_other(current_actor()):
         return _page(view, None, 403, [_("该任务已由 %(who)s 认领，只有认领人可以办理。",
                                          who=view.assignee_name or view.assignee)])
-    form = TaskForm.for_task(view.form, options=_options(view.form), data={"case_version": view.case.version})
+    form = TaskForm.for_task(view.form, options=_options(view.form), prefill=view.prefill,
+                             data={"case_version": view.case.version})
     if not form.is_submitted():
         return _page(view, form)
-    if not form.validate():
+    if not form.validate() or not form.receive_files():
         return _page(view, form, 400)
     try:
         services.cases().complete_task(item_id, form.engine_data(), current_actor(),

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.mediation.service import MediationService
-from web.mediation import views  # noqa: F401  (registers the routes on the blueprint)
+from web.inbox.views import register_task_page
+from web.mediation import views  # registers the routes on the blueprint
 from web.mediation.blueprint import bp
 from web.mediation.links import mediation_links
 
@@ -14,4 +15,6 @@ def init_app(app: Flask) -> None:
     app.extensions["casegrid.mediation"] = MediationService(cases.db, cases.clock, cases.hooks)
     # The case page (web/cases) shows where a mediation came from and what an issue became.
     app.add_template_global(mediation_links, "mediation_links")
+    for form_key, endpoint in views.TASK_PAGES.items():
+        register_task_page(app, form_key, endpoint)
     app.register_blueprint(bp)

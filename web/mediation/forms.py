@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    FileField,
     FieldList,
     Form,
     FormField,
@@ -139,6 +139,10 @@ class _TaskPageForm(FlaskForm):
     case_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
+class EmptyVersionForm(_TaskPageForm):
+    """A button that changes the case: only the CSRF token and the version the page showed."""
+
+
 class AssignForm(_TaskPageForm):
     mediator = SelectField(_l("调解员"), validators=[InputRequired(message=_l("请选择调解员"))])
     assignment_note = TextAreaField(_l("指派说明"), filters=[_strip],
@@ -188,8 +192,8 @@ class ConsentForm(_TaskPageForm):
         return unplaced
 
 
-class AgreementForm(_TaskPageForm):
-    """The agreement's terms and, per party, whether they confirmed and signed it."""
+class AgreementDraftForm(_TaskPageForm):
+    """The agreement's terms: saved as a draft, printed, and signed by each party before it takes effect."""
 
     agreement_terms = TextAreaField(_l("协议内容（各方权利义务）"), filters=[_strip],
                                     description=_l("逐条写明各方同意的事项，例如赔偿金额、支付方式和期限"),
@@ -200,26 +204,50 @@ class AgreementForm(_TaskPageForm):
     agreement_note = TextAreaField(_l("备注"), filters=[_strip],
                                    validators=[Optional(), Length(max=1000, message=_l("最多 %(max)d 字"))])
 
-    @classmethod
-    def for_parties(cls, parties: Sequence[PartyView], **kwargs: Any) -> AgreementForm:
-        # gettext, not lazy_gettext: a lazy string is rendered as safe HTML, and party names are typed in.
-        attrs = {f"confirm_{p.id}": BooleanField(_("%(party)s 已确认协议内容并签字", party=_party_label(p)))
-                 for p in parties}
-        form = type("AgreementPartiesForm", (cls,), attrs)(**kwargs)
-        form.party_ids = [p.id for p in parties]
-        return form
+    def add_engine_errors(self, errors: Mapping[str, str]) -> list[str]:
+        return _place(self, errors)
 
-    def confirmation_fields(self) -> list[BooleanField]:
-        return [self[f"confirm_{i}"] for i in self.party_ids]
 
-    def confirmations(self) -> dict[int, bool]:
-        return {i: bool(self[f"confirm_{i}"].data) for i in self.party_ids}
+SIGNATURE_CHOICES = [SelectChoice("signed", _l("已签字")), SelectChoice("refused", _l("拒绝签字"))]
+
+
+class SignatureForm(_TaskPageForm):
+    """One party's answer to the printed draft: signed on a day (with the signed scan), or refused and why."""
+
+    party_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    outcome = RadioField(_l("签字情况"), choices=SIGNATURE_CHOICES,
+                         validators=[InputRequired(message=_l("请选择这一方是否签字"))])
+    signed_on = DateField(_l("签字日期"), format="%Y-%m-%d", validators=[Optional()],
+                          description=_l("格式：年-月-日"))
+    scan = FileField(_l("签字页扫描件或照片（可以不传）"),
+                     render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
+                     description=_l("照片或 PDF，作为证据存档，可在案件页查看"))
+    note = TextAreaField(_l("不签字的原因"), filters=[_strip],
+                         validators=[Optional(), Length(max=1000, message=_l("最多 %(max)d 字"))])
 
     def add_engine_errors(self, errors: Mapping[str, str]) -> list[str]:
-        unplaced = []
-        for key, message in errors.items():
-            if key in self and key != "case_version":
-                self[key].errors = [*self[key].errors, message]
-            else:
-                unplaced.append(message)
-        return unplaced
+        return _place(self, {("scan" if key == "file" else key): message for key, message in errors.items()})
+
+
+class NoAgreementForm(_TaskPageForm):
+    """The mediator's confirmation that the draft will not take effect (the case goes to 调解不成处置)."""
+
+    reason = TextAreaField(_l("协议不能生效的原因"), filters=[_strip],
+                           validators=[DataRequired(message=_l("请说明协议为何不能生效")),
+                                       Length(min=4, max=1000, message=_l("应为 %(min)d 到 %(max)d 个字"))])
+    confirm = BooleanField(_l("我确认：协议未生效，案件转入“调解不成处置”"),
+                           validators=[DataRequired(message=_l("请勾选确认后再提交"))])
+
+    def add_engine_errors(self, errors: Mapping[str, str]) -> list[str]:
+        return _place(self, errors)
+
+
+def _place(form: FlaskForm, errors: Mapping[str, str]) -> list[str]:
+    """The engine's field errors next to their fields; the others, to show above the form."""
+    unplaced = []
+    for key, message in errors.items():
+        if key in form and key != "case_version":
+            form[key].errors = [*form[key].errors, message]
+        else:
+            unplaced.append(message)
+    return unplaced

@@ -11,8 +11,9 @@ CONSENT = {"agreed": _l("同意调解"), "refused": _l("不同意调解")}
 OUTCOME = {"resolved": _l("调解成功"), "referred": _l("已移交"), "withdrawn": _l("已撤回")}
 REFERRAL = {"litigation": _l("诉讼（诉调对接）"), "arbitration": _l("仲裁"), "administrative": _l("行政调处或信访等行政渠道")}
 SESSION_RESULT = {"agreement": _l("达成调解协议"), "continue": _l("需再次调解"), "no_agreement": _l("调解不成")}
-AGREEMENT_STATUS = {"signed": _l("已签署，履行中"), "declined": _l("有当事人拒绝签字"), "honoured": _l("已履行"),
-                    "broken": _l("未履行")}
+AGREEMENT_STATUS = {"draft": _l("草稿，等待各方签字"), "signed": _l("已生效，履行中"),
+                    "declined": _l("未生效（有当事人未签字）"), "honoured": _l("已履行"),
+                    "broken": _l("未履行"), "superseded": _l("未生效（已改写为新的协议稿）")}
 ASSIGNMENT_STATE = {"assigned": _l("已指派"), "accepted": _l("已受理"), "recused": _l("申请回避"), "replaced": _l("已更换")}
 STATUS = {"open": _l("调解中"), "closed": _l("已结案")}
 

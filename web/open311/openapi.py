@@ -29,10 +29,19 @@ def _answer(fmt: str, schema: dict[str, Any], description: str) -> dict[str, Any
     """An answer of a ``.json`` path (with its schema) or of a ``.xml`` one (the same fields as elements)."""
     if fmt == "json":
         return {"description": description, "content": {"application/json": {"schema": schema}}}
-    return {"description": description, "content": {"application/xml": {"schema": _STRING}}}
+    return {"description": description, "content": {"text/xml": {"schema": _STRING}}}
 
 
 _SCHEMAS: dict[str, Any] = {
+    "Discovery": {
+        "type": "object", "required": ["changeset", "contact", "key_service", "endpoints"],
+        "properties": {"changeset": {"type": "string", "format": "date-time"}, "contact": _STRING,
+                       "key_service": _STRING, "endpoints": {"type": "array", "items": {
+                           "type": "object", "required": ["specification", "url", "changeset", "type", "formats"],
+                           "properties": {"specification": _STRING, "url": _STRING,
+                                          "changeset": {"type": "string", "format": "date-time"},
+                                          "type": {"enum": ["production", "test"]},
+                                          "formats": {"type": "array", "items": _STRING}}}}}},
     "Errors": {"type": "array", "items": {
         "type": "object", "required": ["code", "description"],
         "properties": {"code": {"type": "integer"}, "description": _STRING}}},
@@ -58,7 +67,11 @@ _SCHEMAS: dict[str, Any] = {
     "Created": {"type": "array", "items": {
         "type": "object", "required": ["service_request_id"],
         "properties": {"service_request_id": _STRING, "service_notice": _NULLABLE_STRING,
-                       "account_id": _NULLABLE_STRING}}},
+                       "account_id": _NULLABLE_STRING,
+                       "reporter_url": {**_STRING, "description": (
+                           "Extension: the resident's private link (rate the result, act as the reporter). "
+                           "Returned only here, once; pass it to the resident. The service_request_id only shows "
+                           "progress.")}}}},
     "ServiceRequest": {
         "type": "object", "required": ["service_request_id", "status", "service_name", "requested_datetime"],
         "properties": {
@@ -72,20 +85,29 @@ _SCHEMAS: dict[str, Any] = {
             "expected_datetime": {**_NULLABLE_TIME, "description": "The earliest deadline of the open work."},
             "address": _NULLABLE_STRING, "address_id": _NULLABLE_STRING, "zipcode": _NULLABLE_STRING,
             "lat": {"type": ["number", "null"]}, "long": {"type": ["number", "null"]},
-            "media_url": _NULLABLE_STRING}},
+            "media_url": {**_NULLABLE_STRING, "description": "The request's first public photo: a copy re-encoded "
+                                                              "without EXIF (never the original)."}}},
 }
 
 _CODE = {"name": "code", "in": "path", "required": True, "schema": _STRING}
+_JURISDICTION = {"name": "jurisdiction_id", "in": "query", "schema": _STRING,
+                 "description": "Optional: this endpoint serves one jurisdiction (see discovery); another is 404."}
 _NEW_REQUEST = {
     "type": "object", "required": ["api_key", "service_code"],
     "properties": {
         "api_key": {**_STRING, "description": "An API token of a grid worker's account."},
-        "service_code": _STRING, "description": _STRING, "lat": _STRING, "long": _STRING,
-        "address_string": _STRING, "first_name": _STRING, "last_name": _STRING, "phone": _STRING,
-        "email": _STRING, "device_id": _STRING, "account_id": _STRING, "media_url": _STRING,
+        "jurisdiction_id": _JURISDICTION["schema"],
+        "service_code": _STRING, "description": {**_STRING, "description": "Optional, at most 4000 characters."},
+        "lat": _STRING, "long": _STRING,
+        "address_string": _STRING, "address_id": {**_STRING, "description": (
+            "An id in the jurisdiction's address register; lat and long, address_string or address_id locate "
+            "the request.")}, "first_name": _STRING, "last_name": _STRING, "phone": _STRING,
+        "email": _STRING, "device_id": _STRING, "account_id": _STRING,
+        "media_url": {**_STRING, "description": "A link to a photo the client keeps: recorded in the case as given."},
         "attribute[grid]": {**_STRING, "description": "A grid code from the service definition."}},
 }
 _LIST_QUERY = [
+    _JURISDICTION,
     {"name": "service_request_id", "in": "query", "schema": _STRING,
      "description": "Tracking codes, comma-separated (at most 100); the other filters are then ignored."},
     {"name": "service_code", "in": "query", "schema": _STRING},
@@ -103,31 +125,55 @@ def _operations(fmt: str) -> dict[str, Any]:
     def errors(description: str) -> dict[str, Any]:
         return _answer(fmt, _ref("Errors"), description)
 
+    #: Every operation has a budget (README, "Rate limits"); the description says when to retry.
+    throttled = {"429": {**errors("Over the budget of this address, or of the api_key's token; the error's "
+                                  "description and the Retry-After header say when to try again."),
+                         "headers": {"Retry-After": {"schema": {"type": "string"},
+                                                     "description": "Seconds until the budget refills."}}}}
+
+    #: Any parameter may carry characters no text should (web/input_guard.py refuses them).
+    bad = {"400": errors("Control characters or invalid text in a parameter; nothing was read or written.")}
+
     return {
+        f"/open311/v2/discovery.{fmt}": {"get": {
+            "summary": "Service discovery: the endpoint, its formats, whom to contact and how to get an api_key",
+            "responses": {"200": answer(_ref("Discovery"), "The discovery document."), **bad, **throttled}}},
         f"/open311/v2/services.{fmt}": {"get": {
-            "summary": "The services (issue categories)",
-            "responses": {"200": answer({"type": "array", "items": _ref("Service")}, "Active categories.")}}},
+            "summary": "The services (issue categories)", "parameters": [_JURISDICTION],
+            "responses": {"200": answer({"type": "array", "items": _ref("Service")}, "Active categories."),
+                          "404": errors("Another jurisdiction_id."), **bad, **throttled}}},
         f"/open311/v2/services/{{code}}.{fmt}": {"get": {
-            "summary": "A service's definition: its attributes", "parameters": [_CODE],
-            "responses": {"200": answer(_ref("ServiceDefinition"), "The attributes a request may carry."),
-                          "404": errors("No such active service.")}}},
+            "summary": "A service's definition: its attributes", "parameters": [_CODE, _JURISDICTION],
+            "responses": {"200": answer(_ref("ServiceDefinition"), "The attributes a request may carry."), **bad,
+                          "404": errors("No such active service, or another jurisdiction_id."),
+                          **throttled}}},
         f"/open311/v2/requests.{fmt}": {
             "get": {"summary": "Service requests", "parameters": _LIST_QUERY,
                     "responses": {"200": answer({"type": "array", "items": _ref("ServiceRequest")},
                                                  "Newest first."),
-                                  "400": errors("A bad filter.")}},
+                                  "400": errors("A bad filter."),
+                                  "404": errors("Another jurisdiction_id."), **throttled}},
             "post": {"summary": "File a service request (opens a case)",
                      "requestBody": {"required": True, "content": {
-                         "application/x-www-form-urlencoded": {"schema": _NEW_REQUEST}}},
+                         "application/x-www-form-urlencoded": {"schema": _NEW_REQUEST},
+                         "multipart/form-data": {"schema": {**_NEW_REQUEST, "properties": {
+                             **_NEW_REQUEST["properties"],
+                             "media": {"type": "string", "format": "binary",
+                                       "description": "A photo (JPEG, PNG, WebP), as FixMyStreet's Open311 takes it; "
+                                                      "sniffed from its content and stored with the case."}}}}}},
                      "responses": {"201": answer(_ref("Created"), "The new request's id (its tracking code)."),
-                                   "400": errors("A missing or bad field; nothing was written."),
+                                   "400": errors("A missing or bad field (a ``media`` that is no photo, a bad "
+                                                 "``media_url``); nothing was written."),
                                    "403": errors("No valid api_key."),
-                                   "429": errors("Too many requests from this address.")}}},
+                                   "404": errors("No such active service_code, or another jurisdiction_id."),
+                                   "413": errors("The body is too large."),
+                                   "503": errors("The evidence store is unavailable; nothing was written."),
+                                   **throttled}}},
         f"/open311/v2/requests/{{code}}.{fmt}": {"get": {
-            "summary": "One service request", "parameters": [_CODE],
+            "summary": "One service request", "parameters": [_CODE, _JURISDICTION],
             "responses": {"200": answer({"type": "array", "items": _ref("ServiceRequest"), "maxItems": 1},
                                          "The request."),
-                          "404": errors("No request with this tracking code.")}}},
+                          "404": errors("No request with this tracking code."), **bad, **throttled}}},
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -23,7 +23,7 @@ from web.access import public
 from web.api.auth import tokens
 from web.open311.blueprint import bp
 from web.open311.formats import FORMATS, respond
-from web.public.limits import form_post_limit
+from web.uploads import posted_files, receive_all
 
 #: Accounts whose API token may file requests: the grid workers who receive every new report.
 SUBMITTERS = frozenset({Role.GRID_WORKER.value})
@@ -69,9 +69,34 @@ def _request(r: ServiceRequest) -> dict[str, Any]:
         "service_code": r.service_code, "description": r.description, "agency_responsible": r.agency,
         "service_notice": None, "requested_datetime": _local(r.requested_at),
         "updated_datetime": _local(r.updated_at), "expected_datetime": _local(r.expected_at),
-        "address": r.address, "address_id": None, "zipcode": None, "lat": r.lat, "long": r.long,
-        "media_url": None,
+        "address": r.address, "address_id": r.address_id, "zipcode": None, "lat": r.lat, "long": r.long,
+        # The EXIF-free public copy, as on the tracking page (never the original); else the link the client gave.
+        "media_url": url_for("public.case_photo", code=r.id, sha256=r.media_sha256, _external=True)
+        if r.media_sha256 else r.media_link,
     }
+
+
+#: What service discovery names as this endpoint's specification.
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+@route("/discovery")
+@public
+def discovery(fmt: str) -> ResponseReturnValue:
+    """GeoReport's service discovery document: where the endpoint is, its formats, whom to ask for an api_key.
+
+    ``changeset`` is when this server started: the service list and definitions are read live, and an
+    administrator's change of categories or grids takes effect with the next start of the server at the latest
+    for clients that cache them.
+    """
+    changeset = _local(current_app.extensions["casegrid.open311_started"])
+    endpoint = {"specification": SPECIFICATION, "url": url_for("open311.discovery", fmt=fmt, _external=True)
+                .rsplit("/", 1)[0], "changeset": changeset, "type": "production",
+                "formats": ["text/xml", "application/json"]}
+    return respond(fmt, "discovery", "", {"changeset": changeset, "contact": current_app.config["OPEN311_CONTACT"],
+                                          "key_service": current_app.config["OPEN311_KEY_SERVICE"],
+                                          "endpoints": [endpoint]},
+                   item_names={"endpoints": "endpoint", "formats": "format"})
 
 
 @route("/services")
@@ -104,7 +129,8 @@ def _text_args(names: tuple[str, ...], source: Any) -> dict[str, str]:
     return values
 
 
-def _number(name: str, raw: str) -> float | None:
+def number_param(name: str, raw: str) -> float | None:
+    """A number parameter (empty: None); :class:`ValidationError` naming ``name`` otherwise."""
     if not raw:
         return None
     try:
@@ -121,26 +147,40 @@ def _submitter() -> Account:
     return account
 
 
+def _media() -> list[str]:
+    """The photo posted as multipart ``media`` (FixMyStreet's Open311 extension), received before the case opens."""
+    files = posted_files("media")
+    if not files:
+        return []
+    hashes, problems = receive_all(files, photos_only=True, most=1)
+    if problems:
+        raise ValidationError(_("照片未被接收"), {"media": "；".join(problems)})
+    return hashes
+
+
 @route("/requests", methods=["POST"])
 @public  # authenticated by api_key (an API token), not by the login session
-@form_post_limit()
 def submit(fmt: str) -> ResponseReturnValue:
     account = _submitter()
-    form = _text_args(("service_code", "description", "address_string", "first_name", "last_name", "phone",
-                       "lat", "long", f"attribute[{GRID_ATTRIBUTE}]"), request.form)
+    form = _text_args(("service_code", "description", "address_string", "address_id", "first_name", "last_name",
+                       "phone", "lat", "long", f"attribute[{GRID_ATTRIBUTE}]", "media_url"), request.form)
     name = f"{form['last_name']}{form['first_name']}"  # Chinese order: family name first
     if len(name) > NAME_MAX:
         raise ValidationError(_("请求参数有误"), {"first_name": _("姓名最多 %(max)d 字", max=NAME_MAX)})
     if not form["service_code"]:
         raise ValidationError(_("请求参数有误"), {"service_code": _("必填")})
-    location = Location(lat=_number("lat", form["lat"]), long=_number("long", form["long"]),
-                        address=form["address_string"] or None)
+    location = Location(lat=number_param("lat", form["lat"]), long=number_param("long", form["long"]),
+                        address=form["address_string"] or None, address_id=form["address_id"] or None)
     intake = Intake(description=form["description"], category="", channel="open311",
                     grid_code=form[f"attribute[{GRID_ATTRIBUTE}]"] or None, reporter_name=name or None,
                     reporter_phone=form["phone"] or None)
-    created = georeport().submit(form["service_code"], intake, location, account.actor)
+    created = georeport().submit(form["service_code"], intake, location, account.actor, media=_media(),
+                                 media_url=form["media_url"] or None)
+    # ``reporter_url`` (our extension, only in this answer to the authenticated integration): the resident's
+    # private link, which the integration hands to the resident; listings never carry it.
     return respond(fmt, "service_requests", "request",
-                   [{"service_request_id": created.id, "service_notice": None, "account_id": None}], 201)
+                   [{"service_request_id": created.request.id, "service_notice": None, "account_id": None,
+                     "reporter_url": url_for("public.mine", key=created.reporter_key, _external=True)}], 201)
 
 
 def _moment(name: str, raw: str) -> datetime | None:

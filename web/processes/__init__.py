@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.specs.service import ProcessService
-from web.processes import editor, migration, versions  # noqa: F401  (they register their views on bp)
+from web.processes import create, editor, migration, versions  # noqa: F401  (they register their views on bp)
 from web.processes.blueprint import bp
 
 

@@ -60,7 +60,7 @@ def publish(version_id: int) -> ResponseReturnValue:
         form.change_note.errors = [*form.change_note.errors, *exc.field_errors.values()]
         return _version_page(draft, form, status=400)
     flash(_("已发布 %(key)s 第 %(version)s 版：新登记的案件将按此版本办理，在办案件仍按原版本办理。",
-            key=published.key, version=published.version))
+            key=published.name, version=published.version))
     return redirect(url_for("processes.index", _anchor=f"process-{published.key}"))
 
 
@@ -71,7 +71,7 @@ def retire(version_id: int) -> ResponseReturnValue:
         abort(400)
     retired = processes().retire(version_id, by=by())
     flash(_("已停用 %(key)s 第 %(version)s 版：不再用于新案件，已按此版本办理的案件继续办理。",
-            key=retired.key, version=retired.version))
+            key=retired.name, version=retired.version))
     return redirect(url_for("processes.index", _anchor=f"process-{retired.key}"))
 
 
@@ -82,7 +82,7 @@ def discard(version_id: int) -> ResponseReturnValue:
         abort(400)
     draft = processes().version(version_id)
     processes().discard(version_id, by=by())
-    flash(_("已删除草稿 %(key)s 第 %(version)s 版。", key=draft.key, version=draft.version))
+    flash(_("已删除草稿 %(key)s 第 %(version)s 版。", key=draft.name, version=draft.version))
     return redirect(url_for("processes.index", _anchor=f"process-{draft.key}"))
 
 
@@ -95,12 +95,12 @@ def diff(key: str) -> ResponseReturnValue:
     defaults = {"new": versions[0].id, "old": versions[1].id if len(versions) > 1 else versions[0].id}
     form = DiffForm(formdata=request.args if request.args else None, data=defaults, versions=versions)
     if request.args and not form.validate():
-        return render_template("processes/diff.html", key=key, form=form, result=None, labels=labels), 400
+        return render_template("processes/diff.html", key=key, name=versions[0].name, form=form, result=None, labels=labels), 400
     old, new = (next(v for v in versions if v.id == form.old.data), next(v for v in versions if v.id == form.new.data))
     try:
         result = processes().diff(old.id, new.id)
     except SpecError as exc:
         flash(_("无法比较：%(message)s", message=exc.message), "error")
-        return render_template("processes/diff.html", key=key, form=form, result=None, labels=labels), 400
-    return render_template("processes/diff.html", key=key, form=form, result=result, old=old, new=new,
+        return render_template("processes/diff.html", key=key, name=versions[0].name, form=form, result=None, labels=labels), 400
+    return render_template("processes/diff.html", key=key, name=versions[0].name, form=form, result=result, old=old, new=new,
                            labels=labels)

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -18,13 +18,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from engine.errors import ValidationError as EngineValidationError
+from engine.notify.residents import CONSENT_TEXT, check_contact
 from engine.public import normalise_code
+from web.wording import org_words
 
 #: Kept short enough that all answers fit the signed session cookie (4 KB) between screens.
 DESCRIPTION_MAX = 600
 ADDRESS_MAX = 100
 NAME_MAX = 40
 COMMENT_MAX = 1000  # the rating task's ``rating_comment`` maxlength in bpmn/civic_loop.bpmn
+INFORMATION_MAX = 600  # engine.cases.operations.INFORMATION_MAX
 
 #: Same rule as the engine's intake check, so a bad number is refused on its own screen.
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
@@ -43,7 +47,7 @@ class CategoryForm(FlaskForm):
         # Category names are data (the admin keeps the list); the shipped ones have translations.
         # Translated now, not lazily: a lazy string counts as safe HTML (``__html__``), so an admin's
         # "<script>" category would reach residents' pages unescaped.
-        self.category.choices = [SelectChoice(c, _(c)) for c in categories]
+        self.category.choices = [SelectChoice(c, org_words(c)) for c in categories]
 
 
 class WhereForm(FlaskForm):
@@ -66,11 +70,32 @@ class WhatForm(FlaskForm):
     ], description=_l("说清楚是什么问题、什么时候开始的就可以，最多 600 字。"))
 
 
+class PhotosForm(FlaskForm):
+    """Photos of the problem (checked and stored by :mod:`web.public.photos`, not by validators here)."""
+
+    photos = MultipleFileField(_l("照片（可以不传）"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+                               description=_l("可一次选多张，最多 6 张，每张不超过 10 MB。公开显示的照片会去掉拍摄时间和位置信息。"))
+
+
 class ContactForm(FlaskForm):
     name = StringField(_l("怎么称呼您"), filters=[_strip],
                        validators=[Optional(), Length(max=NAME_MAX, message=_l("最多 %(max)d 字"))])
     phone = StringField(_l("联系电话"), filters=[_strip], render_kw={"type": "tel", "inputmode": "tel"},
                         validators=[Optional(), Regexp(PHONE, message=_l("电话号码格式不对，请只填数字"))])
+    notify_contact = StringField(_l("接收办理进展的手机号或电子邮箱"), filters=[_strip],
+                                 validators=[Optional(), Length(max=200, message=_l("最多 %(max)d 字"))],
+                                 description=_l("可以不填。填写后会收到受理回执和办理进展，可随时退订。"))
+    notify_consent = BooleanField(_l(CONSENT_TEXT))
+
+    def validate_notify_contact(self, field: StringField) -> None:
+        try:
+            check_contact(field.data or "", True)
+        except EngineValidationError as error:
+            raise ValidationError(_(error.field_errors["notify_contact"])) from None
+
+    def validate_notify_consent(self, field: BooleanField) -> None:
+        if (self.notify_contact.data or "").strip() and not field.data:
+            raise ValidationError(_("接收通知须勾选同意"))
 
 
 class SubmitForm(FlaskForm):
@@ -98,3 +123,12 @@ class RatingForm(FlaskForm):
     def item_id(self) -> int | None:
         return int(self.item.data) if str(self.item.data or "").isdigit() else None
 
+
+
+class InformationForm(FlaskForm):
+    """What the reporter adds to their open case, through the private link."""
+
+    text = TextAreaField(_l("要补充的情况"), filters=[_strip], validators=[
+        DataRequired(message=_l("请写下要补充的情况")),
+        Length(max=INFORMATION_MAX, message=_l("请简短一些，最多 %(max)d 字")),
+    ], description=_l("例如：情况更严重了、具体什么时间发生。只有办理的工作人员能看到，不会公开。"))

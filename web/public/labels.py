@@ -12,7 +12,7 @@ RATINGS = {"satisfied": _l("满意"), "basically": _l("基本满意"), "dissatis
 
 OUTCOMES = {
     "resolved": _l("已办结"), "rejected": _l("不予采纳"), "merged": _l("已与相同问题合并办理"),
-    "closed_by_supervisor": _l("经街道复核后结案"),
+    "closed_by_supervisor": _l("经街道复核后结案"), "refused": _l("不予受理"),
 }
 
 #: The five stages of the progress bar, by the case's phase.
@@ -47,18 +47,24 @@ def step_text(step: Step) -> str:
     texts = {
         "received": _("已收到您反映的问题"),
         "on_spot": _("网格员已现场处理"),
+        "dispatched": _("已派单至%(department)s办理", department=department),
+        "whistled": _("街道/社区吹哨：%(lead)s牵头，%(co)s协办，各部门到场报到",
+                      lead=department, co="、".join(step.co_departments) or _("相关部门")),
+        "refused": _("不予受理（理由见下）"),
         "negotiating": _("已提交居民议事会协商（协商中）"),
         "merged": _("与其他居民反映的相同问题合并办理"),
         "adopted": _("议事会议定通过，交由%(department)s办理", department=department),
         "rejected": _("议事会议定：不予采纳"),
         "deferred": _("议事会议定：暂缓，继续协商"),
         "accepted": _("%(department)s已签收", department=department),
-        "returned": _("%(department)s认为不属于本部门职责，由街道重新安排", department=department),
+        "returned": _("%(department)s认为不属于本部门职责，已退回重新派单", department=department),
         "reassigned": _("改由%(department)s办理", department=department),
         "on_site": _("%(department)s已到现场核实", department=department),
+        "part_reported": _("%(department)s（协办）已反馈办理情况", department=department),
         "completed": _("%(department)s已办理完成", department=department),
         "escalated": _("已提请街道督办"),
         "extended": _("街道督办：已协调，延长办理时间"),
+        "extension_granted": _("街道督办同意%(department)s延期办理", department=department),
         "rated": _("评价：%(rating)s", rating=rating_text(step.value, step.default)),
         "closed_by_supervisor": _("经街道复核后结案"),
         "closed": _("结案：%(outcome)s", outcome=outcome_text(step.value)),
@@ -88,7 +94,8 @@ def stage_text(case: PublicCase) -> str:
 #: Timeline steps that show a stage was passed through (a case resolved on the spot skips two).
 _REACHED_BY = {
     "negotiate": {"negotiating", "adopted", "rejected", "deferred"},
-    "assign": {"accepted", "returned", "reassigned", "on_site", "completed", "escalated", "extended"},
+    "assign": {"dispatched", "whistled", "accepted", "returned", "reassigned", "on_site", "part_reported",
+               "completed", "escalated", "extended", "extension_granted"},
     "evaluate": {"rated"},
 }
 

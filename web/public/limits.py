@@ -1,4 +1,5 @@
-"""Rate limits of the public forms, per client address (``PUBLIC_FORM_LIMIT``).
+"""Rate limits of the public forms, per client address (``PUBLIC_FORM_LIMIT``); every public page's
+budget per address or token is in :mod:`web.throttles`, which also answers every 429.
 
 Tracking lookups share one budget, and a page for a known code does not use it
 up: only lookups that find nothing count, so codes cannot be enumerated while a
@@ -7,12 +8,8 @@ resident may reload their own page as often as they like.
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_limiter import RateLimitExceeded
 from flask_limiter.extension import LimitDecorator
 
-from web.errors import render_error
 from web.extensions import limiter
 
 #: Scope shared by every way of trying a tracking code.
@@ -40,7 +37,3 @@ def track_lookup_limit() -> LimitDecorator:
 def track_miss_limit() -> LimitDecorator:
     """On pages addressed by a code: only codes that find nothing count."""
     return limiter.shared_limit(public_form_limit, scope=TRACK_SCOPE, deduct_when=_missed)
-
-
-def too_many(error: RateLimitExceeded) -> ResponseReturnValue:
-    return render_error(429, _("您操作得太频繁了，请过一会儿再试。如需帮助，请联系社区网格员。"))

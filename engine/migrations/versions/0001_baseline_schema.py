@@ -1,7 +1,7 @@
 """baseline schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 07:55:56.320962
 """
 from __future__ import annotations

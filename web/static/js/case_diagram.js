@@ -16,7 +16,7 @@
     return;
   }
   var elements = diagram.parseJSON(container.getAttribute('data-elements'), {});
-  diagram.load(container, container.querySelector('.diagram-canvas')).then(function (viewer) {
+  diagram.load(container, container.querySelector('.diagram-canvas'), { focus: elements.current }).then(function (viewer) {
     diagram.mark(viewer, elements.completed, 'cg-completed');
     diagram.mark(viewer, elements.current, 'cg-current');
     container.classList.add('is-loaded');

@@ -1,0 +1,197 @@
+"""Rows of field work: visits, what they found, the plans that make visits due, and 恳谈会 sittings.
+
+A visit is not a case: it is the grid worker's log (民情日志). A need found on a visit (or an issue raised at
+a 恳谈会) becomes a case in one step; the need row then names its case and the case's log names the visit.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+from engine.evidence.sweep import keep_files_of
+
+
+class HouseholdFlag(Base):
+    """A vulnerable-group flag on a household of the register (独居老人, 残疾, 低保, 留守儿童 …)."""
+
+    __tablename__ = "household_flag"
+    __table_args__ = (UniqueConstraint("household_id", "flag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False)
+    #: A code of :data:`engine.field.flags.FLAGS`.
+    flag: Mapped[str] = mapped_column(String(30), nullable=False, index=True)
+    set_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    set_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<HouseholdFlag household={self.household_id} {self.flag}>"
+
+
+class VisitPlan(Base):
+    """A rule that makes visits due: every household flagged ``flag`` (in ``grid_code``, or every grid) is
+    visited at least ``per_month`` times a month."""
+
+    __tablename__ = "visit_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    flag: Mapped[str] = mapped_column(String(30), nullable=False)
+    per_month: Mapped[int] = mapped_column(nullable=False)
+    #: None: every grid.
+    grid_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    created_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<VisitPlan {self.name} {self.flag}×{self.per_month}>"
+
+
+class DueVisit(Base):
+    """One visit a plan makes due: the ``number``-th of ``month`` for a household, by ``due_at`` (the end of a
+    Chinese working day). ``visit_id`` is the visit that fulfilled it."""
+
+    __tablename__ = "due_visit"
+    __table_args__ = (UniqueConstraint("plan_id", "household_id", "month", "number"),
+                      # The grid worker's list: their grid's open due visits, soonest first.
+                      Index("ix_due_visit_grid_open", "grid_code", "visit_id", "due_at"),
+                      Index("ix_due_visit_due_at", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("visit_plan.id"), nullable=False)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
+    grid_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    community: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: ``YYYY-MM``.
+    month: Mapped[str] = mapped_column(String(7), nullable=False)
+    number: Mapped[int] = mapped_column(nullable=False)
+    due_at: Mapped[datetime] = mapped_column(nullable=False)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("field_visit.id"), nullable=True)
+    #: Whether the visit that fulfilled it was made by ``due_at`` (None while open).
+    on_time: Mapped[bool | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<DueVisit household={self.household_id} {self.month}#{self.number} visit={self.visit_id}>"
+
+
+class FieldVisit(Base):
+    """A door-to-door visit (入户走访): who was met and what was found, in the grid worker's log."""
+
+    __tablename__ = "field_visit"
+    __table_args__ = (Index("ix_field_visit_household", "household_id", "visited_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False)
+    grid_code: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    community: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: The day of the visit (China date), as the grid worker states it (a capture may sync days later).
+    visited_on: Mapped[date] = mapped_column(nullable=False)
+    #: Who was met at the door (names and relation to the household, as written).
+    met: Mapped[str] = mapped_column(String(300), nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: The phone's position when captured (decimal degrees as text), if given.
+    gps_lat: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    gps_lon: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The idempotency key of an offline capture: a capture synced twice is one visit.
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    visited_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<FieldVisit household={self.household_id} {self.visited_on}>"
+
+
+class VisitPhoto(Base):
+    """A photo of a visit: an evidence file (by its SHA-256) kept by the visit, not by a case."""
+
+    __tablename__ = "visit_photo"
+    __table_args__ = (UniqueConstraint("visit_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("field_visit.id"), nullable=False, index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_file.sha256"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<VisitPhoto visit={self.visit_id} {self.sha256[:12]}>"
+
+
+class FieldMeeting(Base):
+    """A monthly 民情恳谈会 of a grid: who came and what was raised."""
+
+    __tablename__ = "field_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    community: Mapped[str] = mapped_column(String(100), nullable=False)
+    held_on: Mapped[date] = mapped_column(nullable=False)
+    topic: Mapped[str] = mapped_column(String(200), nullable=False)
+    location: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: How many residents attended, and who (names as signed in, one per line).
+    attendance: Mapped[int] = mapped_column(nullable=False)
+    attendees: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    recorded_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<FieldMeeting {self.grid_code} {self.held_on}>"
+
+
+class FieldNeed(Base):
+    """A need found on a visit or an issue raised at a 恳谈会; ``case_id`` once it became a case."""
+
+    __tablename__ = "field_need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("field_visit.id"), nullable=True, index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("field_meeting.id"), nullable=True, index=True)
+    position: Mapped[int] = mapped_column(nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), nullable=True, unique=True)
+    case_opened_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<FieldNeed visit={self.visit_id} meeting={self.meeting_id} case={self.case_id}>"
+
+
+keep_files_of(VisitPhoto.sha256)  # a visit's photos are in no case, and must not be swept as abandoned uploads
+
+
+class HouseholdMember(Base):
+    """A person of a household (一人一档): who lives there and how they relate to the head."""
+
+    __tablename__ = "household_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: 户主, 配偶, 子女, 父母, 孙辈, 其他.
+    relation: Mapped[str] = mapped_column(String(20), nullable=False)
+    birth_year: Mapped[int | None] = mapped_column(nullable=True)
+    added_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    added_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<HouseholdMember household={self.household_id} {self.relation}>"
+
+
+class HouseholdNote(Base):
+    """A note in a household's file. A sensitive one (health, family matters: 敏感个人信息) is shown masked,
+    and every reading of it is written to the access log first."""
+
+    __tablename__ = "household_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    sensitive: Mapped[bool] = mapped_column(nullable=False)
+    written_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    written_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<HouseholdNote household={self.household_id} sensitive={self.sensitive}>"

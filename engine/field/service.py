@@ -1,0 +1,160 @@
+"""The field service: each call is one transaction, like :class:`engine.CaseService`.
+
+``web/`` reaches it as ``app.extensions["casegrid.field"]``.
+"""
+from __future__ import annotations
+
+from engine.audit.access_log import record_access
+from engine.calendar import china_date
+from engine.calendar.store import load_calendar
+from engine.cases.hooks import HookRegistry
+from engine.clock import Clock, SystemClock
+from engine.db import Database
+from engine.errors import NotFound
+from engine.evidence.operations import MAX_PER_CASE
+from engine.field import access, files, flags, plans, register_io, views, visits
+from engine.field.plans import Generated
+from engine.field.visits import MeetingInput, VisitInput
+from engine.people.actor import Actor
+from engine.processes import default_hooks
+
+
+class FieldService:
+    def __init__(self, db: Database, clock: Clock | None = None, hooks: HookRegistry | None = None,
+                 max_files_per_case: int = MAX_PER_CASE) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.hooks = hooks or default_hooks()
+        self.max_files_per_case = max_files_per_case
+
+    # -- recording ----------------------------------------------------------------
+
+    def record_visit(self, data: VisitInput, actor: Actor) -> tuple[int, bool]:
+        """(visit id, whether it is new): a capture synced again with its key returns its first visit."""
+        with self.db.transaction() as s:
+            visit, new = visits.record_visit(s, data, actor=actor, at=self.clock.now())
+            return visit.id, new
+
+    def record_meeting(self, data: MeetingInput, actor: Actor) -> int:
+        with self.db.transaction() as s:
+            return visits.record_meeting(s, data, actor=actor, at=self.clock.now()).id
+
+    def need_to_case(self, need_id: int, category: str, actor: Actor, priority: str = "normal") -> str:
+        """Open a case for the need; returns its tracking code."""
+        with self.db.transaction() as s:
+            case = visits.need_to_case(s, need_id, category=category, priority=priority, actor=actor,
+                                       at=self.clock.now(), hooks=self.hooks,
+                                       max_files_per_case=self.max_files_per_case)
+            return case.tracking_code
+
+    def set_flags(self, household_id: int, codes: list[str], actor: Actor) -> list[str]:
+        with self.db.transaction() as s:
+            home = access.household(s, household_id, actor)
+            return flags.set_flags(s, home, codes, actor=actor, at=self.clock.now())
+
+    # -- household files (一户一档) ----------------------------------------------------
+
+    def add_member(self, household_id: int, *, name: str, relation: str, birth_year: str | None,
+                   actor: Actor) -> None:
+        with self.db.transaction() as s:
+            files.add_member(s, household_id, name=name, relation=relation, birth_year=birth_year, actor=actor,
+                             at=self.clock.now())
+
+    def add_note(self, household_id: int, *, text: str, sensitive: bool, actor: Actor) -> None:
+        with self.db.transaction() as s:
+            files.add_note(s, household_id, text=text, sensitive=sensitive, actor=actor, at=self.clock.now())
+
+    def read_note(self, note_id: int, reason: str, actor: Actor) -> str:
+        """A note's text; a sensitive one only once its reading is in the access log."""
+        with self.db.transaction() as s:
+            return files.read_note(s, note_id, reason=reason, actor=actor, at=self.clock.now())
+
+    def household_file(self, household_id: int, actor: Actor) -> files.HouseholdFile:
+        with self.db.reading() as s:
+            return files.household_file(s, household_id, actor)
+
+    def import_households(self, grid_code: str, data: bytes, name: str, actor: Actor) -> register_io.Imported:
+        """All or nothing: a bad line is named and nothing is written."""
+        with self.db.transaction() as s:
+            return register_io.import_households(s, grid_code, data, name, actor=actor, at=self.clock.now())
+
+    def export_households(self, actor: Actor, kind: str) -> bytes:
+        with self.db.reading() as s:
+            rows = register_io.export_rows(s, actor)
+        return register_io.to_xlsx(rows) if kind == "xlsx" else register_io.to_csv(rows)
+
+    # -- plans --------------------------------------------------------------------
+
+    def create_plan(self, *, name: str, flag: str, per_month: str | int, grid_code: str | None,
+                    actor: Actor) -> Generated:
+        """Create a plan and the due visits of the current month at once."""
+        now = self.clock.now()
+        with self.db.transaction() as s:
+            plans.create_plan(s, name=name, flag=flag, per_month=per_month, grid_code=grid_code, actor=actor, at=now)
+            return plans.generate(s, plans.month_of(china_date(now)), calendar=load_calendar(s, now), at=now)
+
+    def set_plan_active(self, plan_id: int, active: bool, actor: Actor) -> None:
+        with self.db.transaction() as s:
+            plans.set_active(s, plan_id, active, actor=actor)
+
+    def generate_due(self, month: str | None = None, actor: Actor | None = None) -> Generated:
+        """The due visits of ``month`` (default: this month in China); idempotent. ``actor`` None: the system."""
+        if actor is not None:
+            access.check_may_plan(actor)
+        now = self.clock.now()
+        with self.db.transaction() as s:
+            return plans.generate(s, month or plans.month_of(china_date(now)), calendar=load_calendar(s, now),
+                                  at=now)
+
+    # -- reading ------------------------------------------------------------------
+
+    def due_list(self, actor: Actor, limit: int = 50) -> list[views.DueRow]:
+        with self.db.reading() as s:
+            return views.due_list(s, actor, now=self.clock.now(), limit=limit)
+
+    def due_count(self, actor: Actor) -> tuple[int, int]:
+        with self.db.reading() as s:
+            return views.due_count(s, actor, now=self.clock.now())
+
+    def visit(self, visit_id: int, actor: Actor) -> views.VisitPage:
+        with self.db.reading() as s:
+            return views.visit_page(s, visit_id, actor)
+
+    def visit_photo(self, visit_id: int, sha256: str, variant: str, actor: Actor) -> tuple[str, str]:
+        """(stored sha256 to send, media type) of a photo of a visit the actor may see: its thumbnail, or its
+        original once the view is written to the access log (a photo taken inside a home is personal data)."""
+        with self.db.reading() as s:
+            row = views.visit_photo(s, visit_id, sha256, actor)
+            original, thumb, media_type = row.sha256, row.thumb_sha256, row.media_type
+        if variant == "thumb":
+            if thumb is None:
+                raise NotFound("这张照片没有缩略图")
+            return thumb, "image/jpeg"
+        with self.db.transaction() as s:
+            record_access(s, actor, kind="download", case=None, what=f"visit:{visit_id}:photo:{original[:16]}",
+                          reason="查看入户走访照片原件", at=self.clock.now())
+        return original, media_type
+
+    def recent_visits(self, actor: Actor) -> list[views.VisitRow]:
+        with self.db.reading() as s:
+            return views.recent_visits(s, actor)
+
+    def households(self, actor: Actor, flag: str | None = None) -> list[views.HouseholdRow]:
+        with self.db.reading() as s:
+            return views.households(s, actor, flag=flag)
+
+    def household(self, household_id: int, actor: Actor) -> views.HouseholdPage:
+        with self.db.reading() as s:
+            return views.household_page(s, household_id, actor, now=self.clock.now())
+
+    def meetings(self, actor: Actor) -> list[views.MeetingRow]:
+        with self.db.reading() as s:
+            return views.meetings(s, actor)
+
+    def meeting(self, meeting_id: int, actor: Actor) -> views.MeetingPage:
+        with self.db.reading() as s:
+            return views.meeting_page(s, meeting_id, actor)
+
+    def plans(self, actor: Actor) -> list[views.PlanRow]:
+        with self.db.reading() as s:
+            return views.plan_rows(s, actor)

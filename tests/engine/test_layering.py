@@ -1,0 +1,145 @@
+"""The floors of ``engine/``: which of its packages may import which (issue 27).
+
+Read from the source with :mod:`ast` (nothing is imported), so the test sees every ``import`` and
+``from … import``, local ones inside functions included. A package or top-level module of ``engine/``
+may import only what stands on a lower floor in :data:`FLOORS`: the order itself is the list of allowed
+arrows, and since it is an order no two folders can import each other.
+
+The arrows that still run up the floors today are listed, module by module, in :data:`UPWARD`. That
+list only shrinks: a new upward import fails the test, and so does an entry that no longer happens
+(remove it when a move makes it true).
+"""
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+ENGINE = Path(__file__).resolve().parents[2] / "engine"
+
+#: engine/'s packages and top-level modules, lowest floor first; each may import only those before it.
+FLOORS = [
+    # the ground: no domain, no case
+    "errors", "clock", "config", "db", "cli_support", "spreadsheet_cells", "append_only", "schema",
+    "calendar",
+    "people",
+    # the SpiffWorkflow adapter and the process definitions it runs
+    "bpmn", "labels", "specs", "runtime",
+    # the generic case layer
+    "cases",
+    # the domains, on top of the cases
+    "privacy", "evidence", "routing", "civic", "council", "notify", "dispatch", "mediation", "projects", "incidents",
+    "joint", "field", "assessments", "public",
+    # the audit workspace: verification, replay and bundles read every domain
+    "audit",
+    # integrations that open cases of the domains and send what became of them (12345 work orders)
+    "hotline",
+    "sweep",
+    # assembly: the services wired with the shipped processes, the demo, the simulation, the CLI
+    "processes", "demo", "simulate", "models", "bootstrap", "cli_format", "cli_commands", "cli", "__init__",
+]
+
+#: Today's upward arrows: importing module (relative to engine/) → the higher package it imports.
+UPWARD = {
+    # CLI commands inside lower packages reach the database set-up
+    ("audit.cli", "bootstrap"), ("audit.log_cli", "bootstrap"), ("people.tokens_cli", "bootstrap"),
+    ("simulate.cli", "bootstrap"), ("specs.cli", "bootstrap"), ("privacy.cli", "bootstrap"),
+    ("bpmn.forms", "evidence"),
+    ("people.directory", "cases"),
+    # the cases know their domains (issue 27, step 3: they register through the hook registry instead)
+    ("cases.access", "civic"), ("cases.operations", "civic"), ("cases.views", "civic"),
+    ("cases.access", "mediation"),
+    ("cases.operations", "evidence"),
+    ("cases.views", "privacy"),
+    ("privacy.shredding", "notify"),
+    ("civic.records", "dispatch"),
+    # specs' case migration and rehanging belong to the cases side (issue 27, step 1)
+    ("specs.decision_service", "cases"), ("specs.migration", "cases"), ("specs.queries", "cases"),
+    ("specs.service", "cases"),
+    # the services default to the shipped processes' hooks (engine/processes.py assembles them from the domains)
+    ("cases.service", "processes"), ("people.service", "processes"), ("council.service", "processes"),
+    ("dispatch.service", "processes"), ("mediation.service", "processes"), ("projects.service", "processes"),
+    ("field.service", "processes"),
+    ("specs.decision_service", "processes"), ("specs.service", "processes"),
+    # the case service's reading side: replay and verify (audit), a report's photos, 我的报告, the timer sweep
+    ("cases.service", "audit"), ("cases.service", "evidence"), ("cases.service", "public"), ("cases.service", "sweep"),
+    # which processes a category may send reports to
+    ("people.service", "specs"),
+    # the event log lives in audit/ above the cases it records (issue 27, step 1: it moves under the cases)
+    ("cases.escalations", "audit"), ("cases.operations", "audit"), ("cases.start", "audit"),
+    ("cases.steps", "audit"), ("cases.views", "audit"),
+    ("council.households", "audit"), ("council.meetings", "audit"),
+    ("dispatch.board", "audit"), ("dispatch.operations", "audit"),
+    ("evidence.bundle", "audit"), ("evidence.checks", "audit"), ("evidence.operations", "audit"),
+    ("evidence.service", "audit"),
+    ("incidents.operations", "audit"),
+    ("joint.operations", "audit"),
+    # a need made a case names its visit in the case's log; sensitive notes and visit photos are read through
+    # the access log (数据使用备案), which lives in audit/ too
+    ("field.visits", "audit"), ("field.files", "audit"), ("field.service", "audit"),
+    ("mediation.agreements", "audit"), ("mediation.operations", "audit"), ("mediation.records", "audit"),
+    ("mediation.views", "audit"),
+    ("notify.triggers", "audit"),
+    ("projects.operations", "audit"),
+    ("privacy.shredding", "audit"),
+    ("public.georeport", "audit"), ("public.views", "audit"),
+}
+
+
+@cache
+def _trees() -> list[tuple[Path, ast.Module]]:
+    return [(path, ast.parse(path.read_text(encoding="utf-8"), str(path))) for path in sorted(ENGINE.rglob("*.py"))]
+
+
+def _imports() -> dict[tuple[str, str], list[str]]:
+    """(importing module, imported package) → where, for every import between two floors of engine/."""
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path, tree in _trees():
+        rel = path.relative_to(ENGINE)
+        if rel.parts[0] == "migrations":
+            continue
+        module = ".".join(rel.with_suffix("").parts)
+        floor = rel.with_suffix("").parts[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "engine" and len(parts) > 1 and parts[1] != floor:
+                    found[(module, parts[1])].append(f"engine/{rel}:{node.lineno}")
+    return found
+
+
+def _floor(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_every_package_of_engine_has_a_floor():
+    units = {p.stem if p.is_file() else p.name for p in ENGINE.iterdir()
+             if (p.is_file() and p.suffix == ".py") or (p / "__init__.py").is_file()}
+    assert units - set(FLOORS) == set(), "place the new package in FLOORS"
+    assert set(FLOORS) - units == set(), "a package is gone: take it out of FLOORS"
+
+
+def test_imports_run_down_the_floors():
+    upward = {(module, target): where for (module, target), where in _imports().items()
+              if FLOORS.index(target) > FLOORS.index(_floor(module))}
+    new = {arrow: where for arrow, where in upward.items() if arrow not in UPWARD}
+    assert new == {}, ("an import runs up the floors of engine/: import from a lower floor (FLOORS), or move the "
+                       "code; an arrow that must stay for now goes in UPWARD with why")
+    gone = UPWARD - set(upward)
+    assert gone == set(), "these arrows no longer run upward: remove them from UPWARD"
+
+
+def test_engine_imports_neither_flask_nor_prefect():
+    for path, tree in _trees():
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] not in {"flask", "prefect", "werkzeug"}, f"{path}: imports {name}"

@@ -1,0 +1,111 @@
+"""The printed documents as PDFs made on the server (issue 21): the mediation agreement (marked 草稿 or 未生效
+when not in force), the quarterly meeting report and a case's audit summary. The PDFs are read back with
+pypdf: the Chinese must be there as text, and each is for the roles (and objects) its print page is for."""
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+
+from engine.calendar import china_date
+from engine.db import Database
+from engine.demo.driver import Driver
+from engine.demo.mediation_scenarios import MEDIATION_SCENARIOS
+from engine.demo.scenarios import SCENARIOS
+from tests.web.conftest import LoginAs
+from tests.web.test_assessments_pages import runs, with_assessments  # noqa: F401
+from tests.web.test_mediation import _at_agreement, _version, mediators  # noqa: F401
+
+
+def pdf_text(response) -> str:  # type: ignore[no-untyped-def]
+    """The words of the PDF, whitespace removed (a line break may fall anywhere in Chinese)."""
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf" and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    reader = PdfReader(BytesIO(response.get_data()))
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+
+
+# -- the mediation agreement ------------------------------------------------------------------------
+
+def test_a_draft_agreement_is_a_pdf_marked_draft_then_unmarked_once_in_force(login_as: LoginAs,
+                                                                              driver: Driver) -> None:
+    case, item, parties = _at_agreement(driver)
+    client = login_as("tiaojie")
+    desk = f"/mediation/tasks/{item}/agreement"
+    client.post(desk, data={"agreement_terms": "李春梅赔偿王建国 2000 元", "performance_deadline": "2026-03-20",
+                            "case_version": _version(driver, case)})
+    url = f"/mediation/{case.tracking_code}/agreements/1.pdf"
+    draft = pdf_text(client.get(url))
+    assert "人民调解协议书" in draft and "李春梅赔偿王建国2000元" in draft and "草稿" in draft
+    assert "当事人（签名）：" in draft and "未生效" not in draft
+    for party in parties:
+        client.post(f"{desk}/signatures", data={"party_id": party, "outcome": "signed",
+                                                "signed_on": china_date(driver.clock.now()).isoformat(),
+                                                "case_version": _version(driver, case)})
+    assert client.post(f"{desk}/in-force", data={"case_version": _version(driver, case)}).status_code == 302
+    in_force = pdf_text(client.get(url))
+    assert "李春梅赔偿王建国2000元" in in_force and "草稿" not in in_force and "未生效" not in in_force
+
+
+def test_an_agreement_that_never_took_effect_is_marked_so_in_the_pdf(login_as: LoginAs, driver: Driver) -> None:
+    case = MEDIATION_SCENARIOS["mediation_declined_to_sign_then_withdrawn"][0](driver)
+    text = pdf_text(login_as("tiaojie").get(f"/mediation/{case.tracking_code}/agreements/1.pdf"))
+    assert "未生效" in text and "幸福里社区人民调解委员会" in text and "一次性赔偿王建国维修费人民币3000元" in text
+
+
+def test_the_agreement_pdf_is_masked_and_for_the_mediations_readers_only(login_as: LoginAs,
+                                                                          driver: Driver) -> None:
+    case = MEDIATION_SCENARIOS["mediation_two_sessions_agreement_honoured"][0](driver)
+    url = f"/mediation/{case.tracking_code}/agreements/1.pdf"
+    text = pdf_text(login_as("dudao").get(url))
+    assert "王**" in text and "13800001111" not in text
+    assert login_as("chengguan").get(url).status_code == 403  # departments do not read mediations
+    assert login_as("tiaojie2").get(url).status_code == 404  # another mediator's case: not theirs to see
+    assert login_as("tiaojie").get(f"/mediation/{case.tracking_code}/agreements/9.pdf").status_code == 404
+
+
+# -- the quarterly report ---------------------------------------------------------------------------
+
+def test_the_quarterly_report_is_a_pdf_with_every_unit(with_assessments: Flask, login_as: LoginAs,  # noqa: F811
+                                                       runs: dict[str, int]) -> None:  # noqa: F811
+    text = pdf_text(login_as("yishi").get(f"/assessments/{runs['quarterly']}/report.pdf"))
+    assert "季度考核评估报告" in text and "2026Q3" in text and "全街道指标" in text
+    assert "物业服务中心" in text and "解决率" in text and "60.0%" in text
+    assert login_as("jiandu").get(f"/assessments/{runs['weekly']}/report.pdf").status_code == 404
+    assert login_as("wangge").get(f"/assessments/{runs['quarterly']}/report.pdf").status_code == 403
+
+
+# -- the audit summary ------------------------------------------------------------------------------
+
+def test_a_cases_audit_summary_is_a_pdf_of_its_history_in_words(login_as: LoginAs, driver: Driver) -> None:
+    case = driver.refresh(SCENARIOS["resolved_on_the_spot"][0](driver))
+    text = pdf_text(login_as("jiandu").get(f"/audit/cases/{case.tracking_code}/summary.pdf"))
+    assert "审计摘要" in text and case.tracking_code in text and "办理记录" in text
+    assert "登记了案件" in text and "快照指纹" in text
+    assert "task_completed" not in text and "wangge" not in text  # people's terms, as on the pages
+    assert login_as("tiaojie").get(f"/audit/cases/{case.tracking_code}/summary.pdf").status_code == 403
+
+
+def test_the_summary_reads_in_english_for_an_english_auditor(login_as: LoginAs, driver: Driver) -> None:
+    case = driver.refresh(SCENARIOS["resolved_on_the_spot"][0](driver))
+    client = login_as("jiandu")
+    client.post("/lang/en", data={"next": "/"})
+    text = pdf_text(client.get(f"/audit/cases/{case.tracking_code}/summary.pdf"))
+    assert "Auditsummary" in text and "Xingfuli" in text
+
+
+@pytest.mark.parametrize("url", [
+    "/audit/cases/XX/summary.pdf", "/audit/cases/%3Cscript%3E/summary.pdf", "/audit/cases/" + "9" * 400 + "/summary.pdf",
+    "/assessments/999999/report.pdf", "/assessments/" + "9" * 40 + "/report.pdf",
+    "/mediation/XX/agreements/1.pdf", "/mediation/%00%27/agreements/1.pdf", "/mediation/XX/agreements/" + "9" * 40 + ".pdf",
+])
+def test_hostile_addresses_are_not_found_never_an_error(login_as: LoginAs, db: Database, url: str) -> None:
+    user = "dudao"
+    response = login_as(user).get(url)
+    assert response.status_code in (400, 404), (url, response.status_code)
+    assert response.mimetype == "text/html"

@@ -1,0 +1,139 @@
+"""Forms of the field pages. Context (households, categories, grids) arrives by keyword."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FileField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from web.engine_errors import place_engine_errors as place_engine_errors
+
+from engine.field.files import RELATIONS
+from engine.field.flags import FLAGS
+from engine.field.views import HouseholdRow
+from engine.field.visits import MeetingInput, VisitInput
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+
+class VisitForm(FlaskForm):
+    household_id = SelectField(_l("住户"), validate_choice=False, validators=[DataRequired(message=_l("请选择住户"))])
+    visited_on = StringField(_l("走访日期"), filters=[_strip], description=_l("YYYY-MM-DD"),
+                             validators=[DataRequired(message=_l("请填写走访日期")), Length(max=10)])
+    met = StringField(_l("见到的人"), filters=[_strip], description=_l("姓名及与户主的关系，例如：户主本人、其女儿"),
+                      validators=[DataRequired(message=_l("请填写见到的人")), Length(max=300, message=_l("最多 %(max)d 字"))])
+    notes = TextAreaField(_l("走访情况"), filters=[_strip],
+                          validators=[Length(max=4000, message=_l("最多 %(max)d 字"))])
+    needs = TextAreaField(_l("发现的需求"), description=_l("每行一条；每条需求可以一步转为案件"),
+                          validators=[Length(max=20000, message=_l("最多 %(max)d 字"))])
+    gps_lat = HiddenField()
+    gps_lon = HiddenField()
+    client_key = HiddenField()
+
+    def __init__(self, *args: Any, households: list[HouseholdRow], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.household_id.choices = [SelectChoice("", _l("请选择"))] + [
+            SelectChoice(str(h.household_id), f"{h.address} {h.head_name}") for h in households]
+
+    def to_input(self, photos: list[str]) -> VisitInput:
+        try:
+            household = int(self.household_id.data or 0)
+        except ValueError:
+            household = 0
+        return VisitInput(household_id=household, visited_on=self.visited_on.data, met=self.met.data,
+                          notes=self.notes.data or "", needs=lines(self.needs.data), photos=photos,
+                          gps_lat=self.gps_lat.data, gps_lon=self.gps_lon.data, client_key=self.client_key.data)
+
+
+class MeetingForm(FlaskForm):
+    held_on = StringField(_l("会议日期"), filters=[_strip], description=_l("YYYY-MM-DD"),
+                          validators=[DataRequired(message=_l("请填写会议日期")), Length(max=10)])
+    topic = StringField(_l("会议主题"), filters=[_strip],
+                        validators=[DataRequired(message=_l("请填写会议主题")), Length(max=200, message=_l("最多 %(max)d 字"))])
+    location = StringField(_l("地点"), filters=[_strip],
+                           validators=[DataRequired(message=_l("请填写地点")), Length(max=200, message=_l("最多 %(max)d 字"))])
+    attendance = StringField(_l("参会人数"), filters=[_strip],
+                             validators=[DataRequired(message=_l("请填写参会人数")), Length(max=6)])
+    attendees = TextAreaField(_l("参会人员"), filters=[_strip], description=_l("签到名单，每行一人"),
+                              validators=[Length(max=4000, message=_l("最多 %(max)d 字"))])
+    issues = TextAreaField(_l("反映的问题"), description=_l("每行一条；每条可以一步转为案件"),
+                           validators=[Length(max=20000, message=_l("最多 %(max)d 字"))])
+
+    def to_input(self) -> MeetingInput:
+        return MeetingInput(held_on=self.held_on.data, topic=self.topic.data, location=self.location.data,
+                            attendance=self.attendance.data, attendees=self.attendees.data or "",
+                            issues=lines(self.issues.data))
+
+
+class NeedToCaseForm(FlaskForm):
+    category = SelectField(_l("类别"), validate_choice=False, validators=[DataRequired(message=_l("请选择类别"))])
+
+    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice(c, c) for c in categories]
+
+
+class FlagsForm(FlaskForm):
+    flags = SelectMultipleField(_l("重点人群标识"), choices=[SelectChoice(k, v) for k, v in FLAGS.items()],
+                                validate_choice=False)
+
+
+class PlanForm(FlaskForm):
+    name = StringField(_l("计划名称"), filters=[_strip],
+                       validators=[DataRequired(message=_l("请填写计划名称")), Length(max=100, message=_l("最多 %(max)d 字"))])
+    flag = SelectField(_l("重点人群"), choices=[SelectChoice(k, v) for k, v in FLAGS.items()],
+                       validators=[InputRequired(message=_l("请选择重点人群"))])
+    per_month = StringField(_l("每月至少走访次数"), filters=[_strip],
+                            validators=[DataRequired(message=_l("请填写次数")), Length(max=2)])
+    grid_code = SelectField(_l("网格"), validate_choice=False, description=_l("不选则适用于全部网格"))
+
+    def __init__(self, *args: Any, grids: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grid_code.choices = [SelectChoice("", _l("全部网格"))] + [SelectChoice(c, n) for c, n in grids.items()]
+
+
+class GenerateForm(FlaskForm):
+    month = StringField(_l("月份"), filters=[_strip], description=_l("YYYY-MM，不填为本月"),
+                        validators=[Length(max=7)])
+
+
+class ActiveForm(FlaskForm):
+    active = HiddenField()
+
+
+class MemberForm(FlaskForm):
+    name = StringField(_l("姓名"), filters=[_strip],
+                       validators=[DataRequired(message=_l("请填写姓名")), Length(max=100, message=_l("最多 %(max)d 字"))])
+    relation = SelectField(_l("与户主关系"), choices=[SelectChoice(r, r) for r in RELATIONS],
+                           validators=[InputRequired(message=_l("请选择关系"))])
+    birth_year = StringField(_l("出生年份"), filters=[_strip], validators=[Length(max=4)])
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("备注"), filters=[_strip],
+                         validators=[DataRequired(message=_l("请填写备注")), Length(max=4000, message=_l("最多 %(max)d 字"))])
+    sensitive = BooleanField(_l("敏感个人信息（健康、家庭状况等：查看须说明理由并记入数据使用备案）"))
+
+
+class RevealForm(FlaskForm):
+    reason = StringField(_l("查看理由"), filters=[_strip],
+                         validators=[DataRequired(message=_l("请说明理由")), Length(max=500, message=_l("最多 %(max)d 字"))])
+
+
+class ImportForm(FlaskForm):
+    grid_code = SelectField(_l("网格"), validate_choice=False, validators=[DataRequired(message=_l("请选择网格"))])
+    file = FileField(_l("住户表（CSV 或 XLSX）"), description=_l("列：楼栋、房号、户主、标识（多个标识用、分隔）"))
+
+    def __init__(self, *args: Any, grids: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grid_code.choices = [SelectChoice(c, n) for c, n in grids.items()]
