@@ -94,5 +94,5 @@ def open_work_items(session: Session, case_id: int) -> list[WorkItem]:
 def due_case_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
     """Cases with a timer due strictly before ``now`` (SpiffWorkflow fires a timer once its time has passed)."""
     return list(session.scalars(
-        select(Case.id).where(Case.next_timer_at < to_db(now)).order_by(Case.next_timer_at).limit(limit)
+        select(Case.id).where(Case.next_timer_at < to_db(now)).order_by(Case.next_timer_at, Case.id).limit(limit)
     ))
