@@ -4,6 +4,9 @@
 """
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from engine.audit.access_log import record_access
 from engine.calendar import china_date
 from engine.calendar.store import load_calendar
@@ -12,11 +15,13 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.errors import NotFound
 from engine.evidence.operations import MAX_PER_CASE
-from engine.field import access, files, flags, plans, register_io, views, visits
+from engine.field import access, files, flags, plans, register_io, reminders, views, visits
 from engine.field.plans import Generated
 from engine.field.visits import MeetingInput, VisitInput
 from engine.people.actor import Actor
 from engine.processes import default_hooks
+
+log = logging.getLogger("casegrid.field")
 
 
 class FieldService:
@@ -97,14 +102,39 @@ class FieldService:
         with self.db.transaction() as s:
             plans.set_active(s, plan_id, active, actor=actor)
 
-    def generate_due(self, month: str | None = None, actor: Actor | None = None) -> Generated:
-        """The due visits of ``month`` (default: this month in China); idempotent. ``actor`` None: the system."""
+    def generate_due(self, month: str | None = None, actor: Actor | None = None,
+                     at: datetime | None = None) -> Generated:
+        """The due visits of ``month`` (default: this month in China); idempotent. ``actor`` None: the system.
+        ``at``: the instant to work as of (the sweep's cycle), else the clock's."""
         if actor is not None:
             access.check_may_plan(actor)
-        now = self.clock.now()
+        now = at or self.clock.now()
         with self.db.transaction() as s:
             return plans.generate(s, month or plans.month_of(china_date(now)), calendar=load_calendar(s, now),
                                   at=now)
+
+    def remind_due(self, now: datetime | None = None) -> dict[str, int]:
+        """Tell grid workers of due visits whose deadline is near, and them and the supervisors of those
+        missed (:mod:`engine.field.reminders`); idempotent. One transaction per grid: one that fails is
+        counted and logged, and the other grids still get theirs."""
+        when = now or self.clock.now()
+        counts = {"reminded": 0, "overdue": 0, "failed": 0}
+        with self.db.reading() as s:
+            groups = reminders.open_groups(s, when)
+        by_grid: dict[str, list[reminders.OpenGroup]] = {}
+        for group in groups:
+            by_grid.setdefault(group.grid_code, []).append(group)
+        for grid, grid_groups in by_grid.items():
+            try:
+                with self.db.transaction() as s:
+                    done = [reminders.remind_group(s, g, when) for g in grid_groups]
+                for outcome in done:
+                    if outcome is not None:
+                        counts[outcome] += 1
+            except Exception:  # noqa: BLE001 — one grid's failure must not stop the others
+                log.exception("due-visit reminders failed for grid %s", grid)
+                counts["failed"] += 1
+        return counts
 
     # -- reading ------------------------------------------------------------------
 

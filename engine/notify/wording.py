@@ -59,6 +59,12 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
     "joint_missed": {"zh_CN": _w("联席会议未按期召开", "{{ message }}"),
                      "en": _w("Joint meeting missed", "{{ community }} held no joint meeting from {{ since }} "
                               "to {{ until }}.")},
+    "field_due": {"zh_CN": _w("走访提醒：{{ plan }}", "{{ message }}"),
+                  "en": _w("Visits due: {{ plan }}", "Grid {{ grid }}: {{ households }} households still wait for "
+                           "visit no. {{ number }} of \"{{ plan }}\", due by {{ until }}.")},
+    "field_overdue": {"zh_CN": _w("走访超期：{{ plan }}", "{{ message }}"),
+                      "en": _w("Visits overdue: {{ plan }}", "Grid {{ grid }}: {{ households }} households did not "
+                               "get visit no. {{ number }} of \"{{ plan }}\" by {{ until }}.")},
     "receipt": {"zh_CN": _w("已收到您反映的问题", "{{ message }}"),
                 "en": _w("We received your report",
                          "Your report {{ tracking_code }} was received. Follow it here: {{ link }}")},

@@ -16,6 +16,8 @@ from engine.audit.keystore import configured_private_key
 from engine.cases.hooks import HookRegistry
 from engine.clock import Clock, as_utc, to_db
 from engine.db import Database
+from engine.field.reminders import GENERATE_EVERY, GENERATE_MARKER
+from engine.field.service import FieldService
 from engine.joint.service import JointService
 from engine.hotline import CallbackSender, HotlineService
 from engine.notify import OutboxService, Sender
@@ -165,19 +167,40 @@ def heads_stage(every: timedelta | None = None) -> Stage:
     return Stage("heads", "日志封存与树头签名", run)
 
 
+def _turn(ctx: SweepContext, marker_name: str, every: timedelta) -> bool:
+    """Whether a stage that runs once every ``every`` is due; if so its next run is set ``every`` later (a lease
+    row named ``marker_name`` keeps it). Read first: most cycles are not its turn and write nothing."""
+    with ctx.db.reading() as s:
+        marker = s.get(SweepLease, marker_name)
+        if marker is not None and marker.expires_at is not None and as_utc(marker.expires_at) > ctx.now:
+            return False
+    with ctx.db.transaction() as s:
+        marker = s.get(SweepLease, marker_name)
+        if marker is None:
+            marker = SweepLease(name=marker_name)
+            s.add(marker)
+        marker.holder = "next-run"
+        marker.expires_at = to_db(ctx.now + every)
+    return True
+
+
+def field_stage(hooks: HookRegistry, every: timedelta = GENERATE_EVERY) -> Stage:
+    """Due visits of the visit plans (「独居老人每月至少2次上门」): make this month's (once every ``every``) and
+    tell each grid's workers of deadlines near or missed, once each (:mod:`engine.field.reminders`)."""
+    def run(ctx: SweepContext) -> Mapping[str, int]:
+        field = FieldService(ctx.db, ctx.clock, hooks)
+        generated = field.generate_due(at=ctx.now).created if _turn(ctx, GENERATE_MARKER, every) else 0
+        return {"generated": generated, **field.remind_due(ctx.now)}
+
+    return Stage("field", "入户走访到期", run)
+
+
 def retention_stage(every: timedelta = RETENTION_EVERY, limit: int = RETENTION_LIMIT) -> Stage:
     """Erase the personal data of closed cases whose retention period ended (engine/privacy/retention.py):
     once a day, at most ``limit`` cases a cycle (a backlog goes on at the next cycle)."""
     def run(ctx: SweepContext) -> Mapping[str, int]:
-        with ctx.db.transaction() as s:  # the lease row says when the next run is due
-            marker = s.get(SweepLease, RETENTION_MARKER)
-            if marker is not None and marker.expires_at is not None and as_utc(marker.expires_at) > ctx.now:
-                return {"erased": 0}
-            if marker is None:
-                marker = SweepLease(name=RETENTION_MARKER)
-                s.add(marker)
-            marker.holder = "next-run"
-            marker.expires_at = to_db(ctx.now + every)
+        if not _turn(ctx, RETENTION_MARKER, every):
+            return {"erased": 0}
         report = sweep_retention(ctx.db, ctx.now, limit=limit)
         if len(report.due) >= limit:
             with ctx.db.transaction() as s:
@@ -192,5 +215,6 @@ def retention_stage(every: timedelta = RETENTION_EVERY, limit: int = RETENTION_L
 def default_stages(hooks: HookRegistry, sender: str | Sender | None = None) -> list[Stage]:
     """Every stage of the SLA sweep, in the order they run: the outbox after what writes notifications, so
     that it goes out in the same cycle; the signed tree head last, over everything the cycle wrote."""
-    return [timers_stage(hooks), reminders_stage(), cadence_stage(), outbox_stage(sender), hotline_stage(hooks),
+    return [timers_stage(hooks), reminders_stage(), cadence_stage(), field_stage(hooks),
+            outbox_stage(sender), hotline_stage(hooks),
             retention_stage(), heads_stage()]
