@@ -25,6 +25,7 @@ from engine.clock import FixedClock  # noqa: E402
 from engine.demo.organisation import seed_organisation  # noqa: E402
 from engine.hotline import CallbackSender, HotlineService  # noqa: E402
 from engine.models import Base  # noqa: E402
+from engine.people.roles import HOTLINE_PLATFORM  # noqa: E402
 from web import create_app  # noqa: E402
 
 SECRET = "bench-hotline-secret"
@@ -47,7 +48,8 @@ def measure(url: str, orders: int) -> dict[str, float]:
         app = create_app({"TESTING": True, "DATABASE": db, "DATABASE_URL": db.url, "CLOCK": clock,
                           "SECRET_KEY": "bench", "INSTANCE": instance, "RATELIMIT_ENABLED": False})
         tokens = app.extensions["casegrid.tokens"]
-        platform = {"Authorization": f"Bearer {tokens.issue('dudao', '12345', by='bench').secret}"}
+        app.extensions["casegrid.people"].create_integration("hotline-12345", "12345", HOTLINE_PLATFORM, by="bench")
+        platform = {"Authorization": f"Bearer {tokens.issue('hotline-12345', '12345', by='bench').secret}"}
         street = {"Authorization": f"Bearer {tokens.issue('wangge', '工单', by='bench').secret}"}
         client = app.test_client()
         deadline = (now + timedelta(days=3)).astimezone(BEIJING).isoformat(timespec="seconds")

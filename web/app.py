@@ -24,6 +24,7 @@ from web import (
     dispatch,
     errors,
     field,
+    hotline,
     i18n,
     inbox,
     input_guard,
@@ -84,7 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     wording.init_app(app)
     for part in (auth, inbox, cases, public, admin, api, open311, assessments, processes, audit, mediation,
-                 council, ops, notify, routing, dispatch, projects, joint, field):
+                 council, ops, notify, routing, dispatch, projects, joint, field, hotline):
         part.init_app(app)
     throttles.init_app(app)
     if app.config.get("SWEEP_IN_BACKGROUND"):  # gunicorn: CASEGRID_SWEEP_IN_BACKGROUND=true (see sweeping.py)

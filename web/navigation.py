@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from flask_login import current_user
 
-from engine.people.roles import ROLE_LABELS, role_for_lane
+from engine.people.roles import INTEGRATION_ROLES, ROLE_LABELS, is_integration, role_for_lane
 
 _WORKERS = {"grid_worker", "council", "department", "mediator", "supervisor"}
 
@@ -26,6 +26,7 @@ NAV = [
     ("joint.index", _l("联席会议"), {"council", "supervisor"}),
     ("assessments.index", _l("考核评估"), {"supervisor", "auditor", "council"}),
     ("dispatch.extensions", _l("延期审批"), {"supervisor"}),
+    ("hotline.index", _l("12345 工单"), {"supervisor"}),
     ("processes.index", _l("流程管理"), {"supervisor"}),
     ("routing.index", _l("权责清单"), {"supervisor", "auditor"}),
     ("audit.index", _l("审计回放"), {"auditor", "supervisor"}),
@@ -65,6 +66,8 @@ def current_language() -> str:
 
 def role_label(role: str) -> str:
     """A role (its code, or the Chinese lane name a work item records) as the page's language names it."""
+    if is_integration(role):
+        return pgettext("role", INTEGRATION_ROLES[role])
     found = role_for_lane(role)
     return pgettext("role", ROLE_LABELS[found]) if found else role
 

@@ -3,6 +3,6 @@ from __future__ import annotations
 
 from engine.hotline.callbacks import CallbackSender
 from engine.hotline.operations import WorkOrder
-from engine.hotline.service import HotlineService, OrderView, Received
+from engine.hotline.service import HotlineBoard, HotlineService, OrderView, Received
 
-__all__ = ["CallbackSender", "HotlineService", "OrderView", "Received", "WorkOrder"]
+__all__ = ["CallbackSender", "HotlineBoard", "HotlineService", "OrderView", "Received", "WorkOrder"]

@@ -12,7 +12,7 @@ from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case
 from engine.clock import Clock, as_utc
 from engine.db import Database
-from engine.hotline import operations
+from engine.hotline import board, operations
 from engine.hotline.callbacks import CallbackSender
 from engine.hotline.models import HotlineCallback, HotlineOrder
 from engine.hotline.operations import WorkOrder
@@ -103,3 +103,27 @@ class HotlineService:
         case = s.get(Case, row.case_id)
         assert case is not None
         return _view(row, case.tracking_code)
+
+
+class HotlineBoard:
+    """The supervisors' pages over the work orders (engine/hotline/board.py), each call one transaction."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+
+    def orders(self, actor: Actor, *, state: str = "", due: str = "all",
+               failed_only: bool = False) -> list[board.OrderRow]:
+        with self.db.reading() as s:
+            return board.list_orders(s, actor, now=self.clock.now(), state=state, due=due, failed_only=failed_only)
+
+    def order(self, order_no: str, actor: Actor) -> board.OrderDetail:
+        with self.db.reading() as s:
+            return board.order_detail(s, order_no, actor, now=self.clock.now())
+
+    def retry_callback(self, callback_id: int, actor: Actor) -> str:
+        """Make a failed callback due again; the order number it belongs to."""
+        with self.db.transaction() as s:
+            row = board.retry_callback(s, callback_id, actor, at=self.clock.now())
+            order = s.get(HotlineOrder, row.order_id)
+            assert order is not None
+            return order.order_no

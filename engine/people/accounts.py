@@ -13,6 +13,7 @@ from engine.people.membership import check_membership
 from engine.people.models import User
 from engine.people.operations import ensure_user
 from engine.people.password_policy import password_problem
+from engine.people.roles import is_integration
 from engine.people.passwords import check_password, hash_password
 
 #: Names the event log uses for actors that are not accounts (``system``, ``reporter:<code>``; a colon is never in a username).
@@ -45,7 +46,7 @@ class Account:
 def authenticate(session: Session, username: str, password: str) -> Account | None:
     """The account when the password matches an active user; None otherwise (no hint which part was wrong)."""
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active:
+    if user is None or not user.active or is_integration(user.role):  # an integration never logs in
         hash_password(password)  # spend the same time as a real check: no user enumeration by timing
         return None
     return Account.of(user) if check_password(user.password_hash, password) else None
@@ -60,7 +61,9 @@ def session_account(session: Session, user_id: int, session_version: int) -> Acc
     """The account of a login session begun at ``session_version``; None once the account's sessions were
     ended since (or it was disabled)."""
     account = account_by_id(session, user_id)
-    return account if account is not None and account.session_version == session_version else None
+    if account is None or is_integration(account.role):
+        return None
+    return account if account.session_version == session_version else None
 
 
 def end_sessions(user: User) -> None:
@@ -85,6 +88,8 @@ def set_password(session: Session, username: str, password: str) -> Account:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise ValidationError("用户不存在", {"username": f"用户 {username} 不存在"})
+    if is_integration(user.role):
+        raise ValidationError("接口账号没有密码", {"password": "接口账号只用接口令牌调用接口，不能设置密码"})
     if problem := password_problem(password, username=user.username, display_name=user.display_name):
         raise ValidationError("密码不符合要求", {"password": problem})
     user.password_hash = hash_password(password)

@@ -22,7 +22,7 @@ from engine.people.accounts import Account
 from engine.people.category import Category
 from engine.people.membership import check_membership
 from engine.people.models import Department, Grid, User
-from engine.people.roles import Role
+from engine.people.roles import Role, is_integration
 
 log = logging.getLogger("casegrid.admin")
 
@@ -197,11 +197,17 @@ def update_account(session: Session, username: str, *, display_name: str, role: 
     user = _user(session, username)
     errors: dict[str, str] = {}
     display_name = _text(errors, "display_name", display_name, "姓名", 100)
-    try:
-        department_code, grid_code = check_membership(session, role, department_code, grid_code,
-                                                      current_department=user.department_code)
-    except ValidationError as exc:
-        errors.update(exc.field_errors)
+    if is_integration(user.role) or is_integration(role):
+        # an integration account stays one (no password, tokens only), and a person's account never becomes one
+        if role != user.role:
+            errors["role"] = "接口账号与人员账号不能互相改变角色"
+        department_code = grid_code = None
+    else:
+        try:
+            department_code, grid_code = check_membership(session, role, department_code, grid_code,
+                                                          current_department=user.department_code)
+        except ValidationError as exc:
+            errors.update(exc.field_errors)
     _raise(errors, "用户信息有误")
     if role != user.role:
         _check_keeps_an_admin(session, user, "role")

@@ -27,6 +27,18 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: "系统管理员",
 }
 
+#: Integration roles (engine/people/integrations.py): outside systems that call their own API with a token.
+#: Deliberately not :class:`Role` members, so no lane, inbox, link or other route can name them.
+HOTLINE_PLATFORM = "hotline_platform"
+#: Integration role → its Chinese name.
+INTEGRATION_ROLES: dict[str, str] = {HOTLINE_PLATFORM: "12345 热线平台（接口）"}
+
+
+def is_integration(role: str | None) -> bool:
+    """Whether ``role`` is an integration's (no password, no login, tokens only, its own API only)."""
+    return role in INTEGRATION_ROLES
+
+
 _LANE_NAMES: dict[str, Role] = {label: role for role, label in ROLE_LABELS.items()}
 _LANE_NAMES.update({role.value: role for role in Role})
 

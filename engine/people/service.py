@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.clock import Clock, SystemClock
 from engine.db import Database
-from engine.people import accounts, directory, lockout
+from engine.people import accounts, directory, integrations, lockout
 from engine.people import queries as people_queries
 from engine.people.accounts import Account
 from engine.people.lockout import LockoutPolicy
@@ -106,6 +106,15 @@ class PeopleService:
         with self.db.transaction() as s:
             return directory.create_account(s, username, display_name, role, password,
                                             department_code=department_code, grid_code=grid_code, by=by)
+
+    def create_integration(self, username: str, display_name: str, role: str, *, by: str) -> Account:
+        """An integration account (no password; it calls its own API with tokens only)."""
+        with self.db.transaction() as s:
+            return integrations.create_integration_account(s, username, display_name, role, by=by)
+
+    def integrations(self) -> list[integrations.IntegrationAccount]:
+        with self.db.reading() as s:
+            return integrations.list_integration_accounts(s, now=self.clock.now())
 
     def update_account(self, username: str, *, display_name: str, role: str, department_code: str | None = None,
                        grid_code: str | None = None, by: str) -> Account:

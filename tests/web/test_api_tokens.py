@@ -12,6 +12,7 @@ from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo.driver import Driver
 from engine.errors import ValidationError
+from engine.people.roles import HOTLINE_PLATFORM
 from engine.people.tokens import ApiToken, TokenService, hash_token
 from engine.people.tokens_cli import tokens as tokens_command
 from tests.web.conftest import LoginAs
@@ -142,3 +143,28 @@ def test_the_admin_issues_a_token_once_and_revokes_it(login_as: LoginAs, app: Fl
     assert "cgt_" + secret not in admin.get("/admin/tokens").get_data(as_text=True)  # shown once only
     assert admin.post(f"/admin/tokens/{info.id}/revoke").status_code == 302
     assert service.authenticate("cgt_" + secret) is None
+
+
+def test_the_admin_makes_an_integration_account_and_issues_its_token(login_as: LoginAs, app: Flask) -> None:
+    """/admin/integrations: an account with no password and no login; its token is issued on the tokens page."""
+    admin = login_as("admin")
+    made = admin.post("/admin/integrations", data={"username": "hotline-12345", "display_name": "市 12345 热线平台",
+                                                   "role": HOTLINE_PLATFORM})
+    assert made.status_code == 302 and made.headers["Location"].endswith("/admin/tokens")
+    again = admin.post("/admin/integrations", data={"username": "hotline-12345", "display_name": "重复",
+                                                    "role": HOTLINE_PLATFORM})
+    assert again.status_code == 400 and "已被使用" in again.get_data(as_text=True)
+    assert admin.post("/admin/integrations", data={"username": "x-1", "display_name": "x",
+                                                   "role": "supervisor"}).status_code == 400
+    page = admin.post("/admin/tokens", data={"username": "hotline-12345", "name": "12345 平台"})
+    assert page.status_code == 200 and "<code>cgt_" in page.get_data(as_text=True)
+    listing = admin.get("/admin/integrations").get_data(as_text=True)
+    assert "hotline-12345" in listing and "12345 热线平台（接口）" in listing
+    edit = admin.get("/admin/users/hotline-12345").get_data(as_text=True)
+    assert "接口账号没有密码" in edit and "设置新密码" not in edit
+    assert admin.post("/admin/users/hotline-12345", data={"display_name": "平台", "role": HOTLINE_PLATFORM}
+                      ).status_code == 302  # its name can change; its role cannot
+    admin.post("/lang/en")
+    assert "Integration accounts" in admin.get("/admin/integrations").get_data(as_text=True)
+    login = app.test_client().post("/login", data={"username": "hotline-12345", "password": ""})
+    assert login.status_code != 302

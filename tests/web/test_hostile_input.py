@@ -36,7 +36,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from engine.clock import FixedClock
 from engine.db import Database
@@ -49,6 +49,7 @@ from engine.notify.preferences import Preferences
 from engine.notify.service import NotificationService
 from engine.notify.smtp import SmtpSender
 from engine.hotline import WorkOrder
+from engine.people.roles import HOTLINE_PLATFORM
 from engine.people.actor import Actor
 from engine.routing.service import KEY as ROUTING_KEY
 from tests.fixtures.process_versions import civic_loop, versions_restored, with_endless_loop  # noqa: F401
@@ -704,13 +705,22 @@ def hotline_order_body(world: World, n: int) -> dict[str, Any]:
             "lat": 31.23, "long": 121.47, "grid": "XF-01", "caller": {"name": "王女士", "phone": "13912340000"}}
 
 
+def platform_token(world: World) -> dict[str, str]:
+    """The 12345 platform's integration account (made once per world) and a fresh token of it."""
+    people = world.app.extensions["casegrid.people"]
+    if not any(i.account.username == "hotline-12345" for i in people.integrations()):
+        people.create_integration("hotline-12345", "市 12345 热线平台", HOTLINE_PLATFORM, by="admin")
+    token = world.app.extensions["casegrid.tokens"].issue("hotline-12345", "12345", by="admin").secret
+    return {"Authorization": f"Bearer {token}"}
+
+
 def hotline_action(action: str) -> Callable[[World, Draw], Prepared]:
     """A 12345 order received (and accepted, for a reply), then the street's or the platform's post."""
     def prepare(world: World, draw: Draw) -> Prepared:
         service = world.app.extensions["casegrid.hotline"]
         body = hotline_order_body(world, draw(st.integers(min_value=0, max_value=10**9)))
         if action == "receive":
-            return Prepared("dudao", "/api/hotline/orders", body=body)
+            return Prepared(None, "/api/hotline/orders", body=body, headers=platform_token(world))
         caller = body.pop("caller")
         order = WorkOrder(**{**{k: v for k, v in body.items() if k != "grid"}, "grid_code": body["grid"],
                              "deadline": datetime.fromisoformat(body["deadline"]), "caller_name": caller["name"],
@@ -720,8 +730,31 @@ def hotline_action(action: str) -> Callable[[World, Draw], Prepared]:
             service.accept(number, Actor("dudao", "supervisor"))
         payloads = {"accept": {}, "object": {"reason": "该地址属邻街道管辖"}, "reply": {"reply": "已清运"},
                     "visit": {"rating": "satisfied", "comment": "满意"}}
+        if action == "visit":
+            return Prepared(None, f"/api/hotline/orders/{number}/visit", body=payloads[action],
+                            headers=platform_token(world))
         return Prepared("dudao", f"/api/hotline/orders/{number}/{action}", body=payloads[action])
     return prepare
+
+
+def hotline_callback_retry(world: World, draw: Draw) -> Prepared:
+    """A 12345 order accepted, its callback failed for good (as the sender records it after its last attempt)."""
+    from engine.hotline.models import HotlineCallback, HotlineOrder
+    service = world.app.extensions["casegrid.hotline"]
+    body = hotline_order_body(world, draw(st.integers(min_value=0, max_value=10**9)))
+    body.pop("caller")
+    order = WorkOrder(**{**{k: v for k, v in body.items() if k != "grid"}, "grid_code": body["grid"],
+                         "deadline": datetime.fromisoformat(body["deadline"])})
+    number = service.receive(order).order.order_no
+    service.accept(number, Actor("dudao", "supervisor"))
+    with world.db.transaction() as s:
+        order_id = s.scalars(select(HotlineOrder.id).where(HotlineOrder.order_no == number)).one()
+        callback = s.scalars(select(HotlineCallback).where(HotlineCallback.order_id == order_id)).one()
+        callback.state, callback.attempts, callback.next_attempt_at = "failed", 12, None
+        callback.last_error = "HTTP 503: " + MARKUP[0]
+        callback_id = callback.id
+    return Prepared("dudao", f"/hotline/callbacks/{callback_id}/retry", f"/hotline/orders/{number}",
+                    shows=[f"/hotline/orders/{number}", "/hotline"])
 
 
 def revoke_token(world: World, draw: Draw) -> Prepared:
@@ -1110,6 +1143,7 @@ TARGETS: dict[str, Target] = {
     "admin.set_user_active": Target(fixed("admin", "/admin/users/wangge2/active", "/admin/users/wangge2")),
     "admin.reset_password": Target(fixed("admin", "/admin/users/wangge2/password", "/admin/users/wangge2")),
     "admin.tokens": Target(fixed("admin", "/admin/tokens", None, "/admin/tokens")),
+    "admin.integrations": Target(fixed("admin", "/admin/integrations", None, "/admin/integrations")),
     "admin.revoke_token": Target(revoke_token, examples=3),
     # assessments run from the UI (a valid post queues a run; hostile kinds and periods are refused)
     "assessments.start": Target(assessment_run, examples=4),
@@ -1140,6 +1174,7 @@ TARGETS: dict[str, Target] = {
     "field.set_plan_active": Target(field_action("plan_active"), examples=3),
     # operations
     "ops.retry": Target(incident_retry, examples=3),
+    "hotline.retry": Target(hotline_callback_retry, examples=3),
     # notifications
     "notify.open_notice": Target(open_notice, examples=4),
     "notify.read_all": Target(fixed("wangge", "/notifications/read-all", "/notifications"), examples=3),
@@ -1271,9 +1306,22 @@ def _stored_meeting(world: World) -> list[tuple[str | None, str]]:
     return [("yishi", "/council"), ("yishi", f"/council/meetings/{meeting.group(1)}")]
 
 
+def _stored_hotline_order(world: World) -> list[tuple[str | None, str]]:
+    """What the platform and the street wrote (category, time limit class, objection) on the supervisors' pages."""
+    service = world.app.extensions["casegrid.hotline"]
+    body = hotline_order_body(world, 424242)
+    body.pop("caller")
+    order = WorkOrder(**{**{k: v for k, v in body.items() if k not in ("grid", "category", "time_limit_class")},
+                         "grid_code": body["grid"], "category": SCRIPT, "time_limit_class": SCRIPT[:40],
+                         "deadline": datetime.fromisoformat(body["deadline"])})
+    number = service.receive(order).order.order_no
+    service.object_to(number, SCRIPT, Actor("dudao", "supervisor"))
+    return [("dudao", "/hotline"), ("dudao", f"/hotline/orders/{number}")]
+
+
 STORED = {"public_report": _stored_report, "task_note": _stored_task_note, "organisation": _stored_organisation,
           "user": _stored_user, "mediation": _stored_mediation, "party_name": _stored_party_name,
-          "council_meeting": _stored_meeting}
+          "council_meeting": _stored_meeting, "hotline_order": _stored_hotline_order}
 
 
 @pytest.mark.parametrize("store", STORED.values(), ids=STORED.keys())

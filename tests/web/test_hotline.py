@@ -17,9 +17,11 @@ from flask import Flask
 from engine import CaseService
 from engine.clock import FixedClock
 from engine.db import Database
+from engine.errors import ValidationError
 from engine.demo.driver import Driver
 from engine.hotline import CallbackSender, HotlineService
 from engine.hotline.models import HotlineCaller
+from engine.people.roles import HOTLINE_PLATFORM
 from tests.fixtures.receivers import Inbox, webhook_receiver
 
 SECRET = "hotline-shared-secret"
@@ -31,8 +33,10 @@ ORDERS = 100
 
 @pytest.fixture
 def platform(app: Flask, live_url: str) -> Iterator[httpx.Client]:
-    """The platform's HTTP client, with the token of the supervisor account casegrid set up for it."""
-    token = app.extensions["casegrid.tokens"].issue("dudao", "12345 热线平台", by="admin").secret
+    """The platform's HTTP client, with a token of the integration account casegrid's admin made for it."""
+    app.extensions["casegrid.people"].create_integration("hotline-12345", "市 12345 热线平台", HOTLINE_PLATFORM,
+                                                         by="admin")
+    token = app.extensions["casegrid.tokens"].issue("hotline-12345", "12345 热线平台", by="admin").secret
     with httpx.Client(base_url=live_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
         yield client
 
@@ -140,7 +144,8 @@ def test_the_street_acts_only_on_its_own_orders_and_in_the_right_order(
     ({"lat": 91.0}, "lat"), ({"long": None}, "long"), ({"content": ""}, "content"), ({"caller": "王女士"}, "caller"),
     ({"category": "外星入侵", "order_no": "X-1"}, None), ({"extra": 1}, "extra"), ({"lat": "31"}, "lat"),
 ])
-def test_a_bad_work_order_is_a_clear_400_and_writes_nothing(platform: httpx.Client, clock: FixedClock,
+def test_a_bad_work_order_is_a_clear_400_and_writes_nothing(platform: httpx.Client, street: httpx.Client,
+                                                             clock: FixedClock,
                                                              service: CaseService, fields: dict[str, Any],
                                                              named: str | None) -> None:
     answer = platform.post("/api/hotline/orders", json=work_order(7, clock, **fields))
@@ -149,4 +154,36 @@ def test_a_bad_work_order_is_a_clear_400_and_writes_nothing(platform: httpx.Clie
         return
     assert answer.status_code == 400, answer.text
     assert named in answer.json()["field_errors"], answer.json()
-    assert platform.get("/api/hotline/orders/12345-2026-000007").status_code == 404
+    assert street.get("/api/hotline/orders/12345-2026-000007").status_code == 404
+
+
+def test_the_platform_account_can_call_its_own_api_and_nothing_else(
+        app: Flask, platform: httpx.Client, street: httpx.Client, live_url: str, clock: FixedClock) -> None:
+    """The integration account: no password, no login, no other route; a supervisor is not the platform."""
+    people = app.extensions["casegrid.people"]
+    mine = platform.post("/api/hotline/orders", json=work_order(1, clock)).json()["order_no"]
+    for method, url in [("GET", f"/api/hotline/orders/{mine}"), ("POST", f"/api/hotline/orders/{mine}/accept"),
+                        ("POST", f"/api/hotline/orders/{mine}/reply"), ("GET", "/api/inbox"), ("GET", "/api/processes"),
+                        ("POST", "/api/evidence")]:
+        answer = platform.request(method, url, json={} if method == "POST" else None)
+        assert answer.status_code in (401, 403), (method, url, answer.status_code)
+    for page in ("/inbox", "/cases", "/admin/users", "/ops"):  # a token is no login to the web pages
+        assert platform.get(page, follow_redirects=False).status_code in (302, 401), page
+    assert people.authenticate("hotline-12345", "") is None
+    with pytest.raises(ValidationError):
+        people.reset_password("hotline-12345", "correct horse battery staple 7", by="admin")
+    with pytest.raises(ValidationError):
+        people.update_account("hotline-12345", display_name="平台", role="supervisor", by="admin")
+    with pytest.raises(ValidationError):
+        people.update_account("dudao", display_name="督办", role=HOTLINE_PLATFORM, by="admin")
+    login = httpx.post(f"{live_url}/login", data={"username": "hotline-12345", "password": "x"})
+    assert login.status_code != 302
+    supervisor = app.extensions["casegrid.tokens"].issue("dudao", "督办", by="admin").secret
+    answer = httpx.post(f"{live_url}/api/hotline/orders", json=work_order(2, clock),
+                        headers={"Authorization": f"Bearer {supervisor}"})
+    assert answer.status_code == 403  # only the platform's own account dispatches
+    [listed] = people.integrations()
+    assert (listed.account.username, listed.active_tokens) == ("hotline-12345", 1)
+    assert listed.last_used_at is not None
+    people.set_account_active("hotline-12345", False, by="admin")  # disabling stops every token at once
+    assert platform.post("/api/hotline/orders", json=work_order(3, clock)).status_code == 401

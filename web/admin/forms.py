@@ -12,7 +12,7 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from engine.people.password_policy import MIN_LENGTH as MIN_PASSWORD_LENGTH
-from engine.people.roles import ROLE_LABELS
+from engine.people.roles import INTEGRATION_ROLES, ROLE_LABELS
 
 _REQUIRED = lazy_pgettext("admin", "请填写此项")
 
@@ -31,10 +31,12 @@ class UserForm(FlaskForm):
     grid_code = SelectField(_l("负责网格"), validators=[Optional()], description=_l("网格员必填；其他角色不负责网格"))
 
     def __init__(self, *args: Any, departments: Mapping[str, str], grids: Mapping[str, str],
-                 **kwargs: Any) -> None:
+                 integration_role: str | None = None, **kwargs: Any) -> None:
         """``departments``: the active ones (plus the user's own, even if deactivated since); ``grids``: all."""
         super().__init__(*args, **kwargs)
         self.role.choices = [(role.value, pgettext("role", label)) for role, label in ROLE_LABELS.items()]
+        if integration_role is not None:  # an integration account keeps its role (engine/people/integrations.py)
+            self.role.choices = [(integration_role, pgettext("role", INTEGRATION_ROLES[integration_role]))]
         self.department_code.choices = [("", _("（无）"))] + [(c, f"{n}（{c}）") for c, n in departments.items()]
         self.grid_code.choices = [("", _("（无）"))] + [(c, f"{n}（{c}）") for c, n in grids.items()]
 

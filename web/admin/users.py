@@ -1,12 +1,15 @@
 """User accounts: list, create, edit, reset the password, disable or enable (never delete)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.errors import ValidationError
 from engine.people.accounts import Account
+from engine.people.roles import is_integration
 from web import services
 from web.access import roles
 from web.admin.blueprint import bp
@@ -15,14 +18,17 @@ from web.admin.support import admin_name, show_errors
 from web.wording import names_in_words
 
 
-def _choices(account: Account | None = None) -> dict[str, dict[str, str]]:
+def _choices(account: Account | None = None) -> dict[str, Any]:
     """Pick lists for the user form: active departments (and the user's own), every grid."""
     people = services.people()
     departments = people.departments()
     if account is not None and account.department_code and account.department_code not in departments:
         names = {d.code: d.name for d in people.organisation().departments}
         departments[account.department_code] = _("%(name)s（已停用）", name=names.get(account.department_code, ""))
-    return {"departments": names_in_words(departments), "grids": names_in_words(people.grids())}
+    choices: dict[str, Any] = {"departments": names_in_words(departments), "grids": names_in_words(people.grids())}
+    if account is not None and is_integration(account.role):
+        choices["integration_role"] = account.role
+    return choices
 
 
 @bp.route("/users")
@@ -61,6 +67,7 @@ def _edit_page(account: Account, *, form: UserForm | None = None, password_form:
     failed = form.errors or password_form.errors or active_error
     return render_template("admin/edit_user.html", account=account, form=form, password_form=password_form,
                            active_form=ActiveForm(formdata=None), active_error=active_error,
+                           integration=is_integration(account.role),
                            held=services.people().held_work_items(account.username)), 400 if failed else 200
 
 

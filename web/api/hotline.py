@@ -1,7 +1,8 @@
 """12345 hotline work orders over the JSON API (docs/hotline.md; engine/hotline).
 
-The city's platform calls with an API token of a supervisor account set up for it: it dispatches orders and
-reports the caller's 回访 rating. The street answers — accept, object (退回, once), reply — as a supervisor
+The city's platform calls with an API token of its integration account (role ``hotline_platform``, created on
+/admin/integrations; it has no password and can call nothing else): it dispatches orders and reports the
+caller's 回访 rating. The street answers — accept, object (退回, once), reply — as a supervisor
 or as the grid worker of the case's grid (another grid's order is 404). Every answer goes back to the
 platform as a signed callback from the sweep.
 """
@@ -16,12 +17,13 @@ from flask_babel import gettext as _
 
 from engine import ValidationError
 from engine.hotline import HotlineService, OrderView, WorkOrder
-from engine.people.roles import Role
+from engine.people.roles import HOTLINE_PLATFORM, Role
 from web.api.auth import api_actor, api_roles
 from web.api.blueprint import bp
 from web.api.serialize import iso
 
-PLATFORM = (Role.SUPERVISOR.value,)
+#: Only the platform's own integration account (engine/people/integrations.py), with its token.
+PLATFORM = (HOTLINE_PLATFORM,)
 STREET = (Role.GRID_WORKER.value, Role.SUPERVISOR.value)
 FIELDS = ("order_no", "category", "content", "time_limit_class", "deadline", "urgency", "address", "lat", "long",
           "grid", "caller")
