@@ -3,12 +3,14 @@ when not in force), the quarterly meeting report and a case's audit summary. The
 pypdf: the Chinese must be there as text, and each is for the roles (and objects) its print page is for."""
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from engine.calendar import china_date
@@ -16,6 +18,7 @@ from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.mediation_scenarios import MEDIATION_SCENARIOS
 from engine.demo.scenarios import SCENARIOS
+from web import pdf
 from tests.web.conftest import LoginAs
 from tests.web.test_assessments_pages import runs, with_assessments  # noqa: F401
 from tests.web.test_mediation import _at_agreement, _version, mediators  # noqa: F401
@@ -109,3 +112,66 @@ def test_hostile_addresses_are_not_found_never_an_error(login_as: LoginAs, db: D
     response = login_as(user).get(url)
     assert response.status_code in (400, 404), (url, response.status_code)
     assert response.mimetype == "text/html"
+
+
+# -- the font ----------------------------------------------------------------------------------------
+
+#: The PDF standard fonts, which every reader has and no PDF embeds (reportlab names Helvetica on each page).
+BASE_14 = {"/Helvetica", "/Helvetica-Bold", "/Times-Roman", "/Courier"}
+
+
+def _fonts(data: bytes) -> list[tuple[str, bool]]:
+    """Each font of the PDF: its name, and whether its glyphs travel inside the file."""
+    found = []
+    for page in PdfReader(BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0].get_object() if descendants else font
+            descriptor = described.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            found.append((str(font["/BaseFont"]), any(k in descriptor for k in ("/FontFile", "/FontFile2",
+                                                                                 "/FontFile3"))))
+    return found
+
+
+@pytest.fixture
+def fresh_font() -> Iterator[None]:
+    """Each test below chooses the font anew; later tests get the machine's choice back."""
+    pdf.pdf_font.cache_clear()
+    pdf._styles.cache_clear()
+    yield
+    pdf.pdf_font.cache_clear()
+    pdf._styles.cache_clear()
+
+
+def test_the_chinese_font_is_embedded_so_the_paper_reads_the_same_everywhere(
+        login_as: LoginAs, driver: Driver, fresh_font: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = next((path for path in pdf.FONT_CANDIDATES if Path(path).is_file()), None)
+    if installed is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI installs fonts-wqy-microhei: the embedded font must be tested there")
+        pytest.skip("no CJK TrueType font installed (apt install fonts-wqy-microhei)")
+    monkeypatch.setenv(pdf.FONT_ENV, installed)
+    case = MEDIATION_SCENARIOS["mediation_declined_to_sign_then_withdrawn"][0](driver)
+    response = login_as("tiaojie").get(f"/mediation/{case.tracking_code}/agreements/1.pdf")
+    assert "未生效" in pdf_text(response)
+    fonts = dict(_fonts(response.get_data()))
+    chinese = [name for name in fonts if "WenQuanYi" in name or "Droid" in name or "UMing" in name]
+    assert chinese and all(fonts[name] for name in chinese), fonts
+    assert set(fonts) - set(chinese) <= BASE_14, fonts  # Latin fonts every reader has built in
+    # A subset, not the whole 5 MB collection: only the glyphs the document uses travel.
+    assert len(response.get_data()) < 600_000
+
+
+def test_without_a_cjk_font_the_pdf_names_a_font_every_reader_supplies(
+        login_as: LoginAs, driver: Driver, fresh_font: None, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    not_a_font = tmp_path / "broken.ttf"
+    not_a_font.write_bytes(b"not a font")
+    monkeypatch.setenv(pdf.FONT_ENV, str(not_a_font))
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ())
+    case = MEDIATION_SCENARIOS["mediation_declined_to_sign_then_withdrawn"][0](driver)
+    response = login_as("tiaojie").get(f"/mediation/{case.tracking_code}/agreements/1.pdf")
+    assert "未生效" in pdf_text(response)
+    assert {name for name, _ in _fonts(response.get_data())} - BASE_14 == {f"/{pdf.CID_FONT}"}
