@@ -64,7 +64,9 @@ def test_the_sla_sweep_flow_fires_due_timers_and_sends_the_outbox(
     assert counts.pop("heads") == {"signed": 1, "size": leaves, "gaps": 0}
     assert counts == {"timers": {"cases": 1, "timers": 1, "escalations": 1, "failed": 0, "skipped": 0},
                       "reminders": {"deadline_reminders": 0, "sitting_reminders": 0, "rating_reminders": 0},
-                      "cadence": {"reminded": 0, "alerted": 0, "failed": 0}, "outbox": {"sent": written, "failed": 0},
+                      "cadence": {"reminded": 0, "alerted": 0, "failed": 0},
+                      "field": {"generated": 0, "reminded": 0, "overdue": 0, "failed": 0},
+                      "outbox": {"sent": written, "failed": 0},
                       "hotline": {"sent": 0}, "retention": {"due": 0, "erased": 0, "failed": 0}}
     again = sla_sweep(db_url=db.url)
     assert again["timers"] == {"cases": 0, "timers": 0, "escalations": 0, "failed": 0, "skipped": 0}
