@@ -116,7 +116,7 @@ def close_event(session: Session, case: Case) -> None:
     if opened is None:
         return
     event, payload = opened
-    if rows := rows_to_commit(session, case.id):
+    if rows := rows_to_commit(session, case.id, opening=event.seq == 1):
         payload = {**payload, ROWS_KEY: rows}
         if event.seq == 1:  # which tables this case's events commit to (verify compares those)
             payload[FORMAT_KEY] = ROWS_FORMAT

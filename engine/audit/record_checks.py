@@ -4,7 +4,9 @@ The events commit to the rows (``_rows`` in their payloads, :mod:`engine.audit.r
 household ballots are rebuilt from their ``household_vote_cast`` events. The first difference is
 named: the table, the row, the column, both values, and the event that holds the committed one.
 A case opened before rows were committed (its ``case_opened`` holds no ``_rows``) has nothing to
-compare against and is left to the chain and replay.
+compare against and is left to the chain and replay. Personal values are compared as the digests of
+the case's format (:mod:`engine.audit.row_digests`); once a format-3 case's data key is shredded its
+personal columns cannot be compared (nobody can link the digests to a value any more) and are skipped.
 """
 from __future__ import annotations
 
@@ -17,8 +19,12 @@ from sqlalchemy.orm import Session
 
 from engine.audit.chain import format_at
 from engine.audit.pinned import LoggedEvent
-from engine.audit.record_rows import FORMAT_KEY, ROWS_KEY, FactTable, committed_values, fact_tables, row_key
+from engine.audit.record_rows import (FORMAT_KEY, ROWS_KEY, FactTable, committed_values, fact_tables, raw_values,
+                                       row_key)
+from engine.audit.row_digests import KEYED_FORMAT, CaseDigests, digests_for_check, load_digest_keys
 from engine.council.models import HouseholdBallot, HouseholdVote
+from engine.privacy.keys import DataKeyError
+from engine.privacy.masterkey import MasterKeyError
 
 Problem = tuple[int, str]
 
@@ -32,6 +38,9 @@ class FactRows:
     """The stored fact rows and ballots of a batch of cases, one query per table for the whole batch."""
 
     def __init__(self, session: Session, case_ids: list[int]) -> None:
+        self.session = session
+        self.case_ids = case_ids
+        self._keys_loaded = False
         self.by_table: dict[str, dict[int, list[Any]]] = {}
         for fact in fact_tables():
             self.by_table[fact.table] = grouped = {}
@@ -43,6 +52,14 @@ class FactRows:
 
     def rows(self, fact: FactTable, case_id: int) -> list[Any]:
         return self.by_table[fact.table].get(case_id, [])
+
+    def digests(self, case_id: int, row_format: int) -> CaseDigests:
+        """How the case's personal values are digested; the batch's data keys are unwrapped once, when the
+        first format-3 case needs them."""
+        if row_format >= KEYED_FORMAT and not self._keys_loaded:
+            self._keys_loaded = True
+            load_digest_keys(self.session, self.case_ids)
+        return digests_for_check(self.session, case_id, row_format)
 
 
 def _short(value: Any) -> str:
@@ -84,6 +101,7 @@ def fact_row_problem(session: Session, case_id: int, events: Sequence[LoggedEven
     stored = stored or FactRows(session, [case_id])
     last = events[-1].seq
     seen: set[str] = set()
+    digests: CaseDigests | None = None
     for fact in fact_tables():
         if fact.since > version:  # the case was opened before its events committed to this table
             continue
@@ -96,8 +114,17 @@ def fact_row_problem(session: Session, case_id: int, events: Sequence[LoggedEven
             seq, logged = committed[key]
             if logged is None:
                 return seq, f"{name}在第 {seq} 个事件中已记为删除，但表中仍存在（被人为恢复或插入）"
-            values = committed_values(fact, row)
+            if fact.hashed and digests is None:
+                try:
+                    digests = stored.digests(case_id, version)
+                except (MasterKeyError, DataKeyError) as exc:
+                    return last, f"无法核对{name}的个人信息摘要：{exc}"
+            values = committed_values(fact, row, digests) if digests is not None else raw_values(fact, row)
             for column in fact.columns:
+                if column in fact.hashed and digests is not None and not digests.comparable:
+                    if digests.missing_key and str(logged.get(column) or "").startswith("hmac-"):
+                        return seq, f"{name}的 {column} 以本案数据密钥的摘要记录，但本案的数据密钥不存在（被删除）"
+                    continue  # the case's data key was shredded: nobody can link the digest to a value
                 if values[column] != logged.get(column):
                     return seq, (f"{name}的 {column} 与事件记录不符：表中为 {_short(values[column])}，"
                                  f"第 {seq} 个事件记录为 {_short(logged.get(column))}")

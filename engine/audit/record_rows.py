@@ -15,7 +15,8 @@ row added or changed since its case's last event is pending, and :func:`rows_to_
 hands them to :func:`engine.audit.chain.append_event`. A row changed after the last event of
 its transaction is committed at commit time by one ``rows_recorded`` event, so nothing a
 user sees as fact can change without the chain holding it. Personal data (a party's name
-and phone) is committed as a sha256 digest, never as text.
+and phone) is committed as a digest, never as text: from format 3 a digest keyed by the case's data
+key (:mod:`engine.audit.row_digests`), before it an unsalted sha256.
 
 Some rows belong to several cases (a council meeting and its members, to every case on its agenda):
 each of those cases commits them, and a row that links a case to one (an agenda item) makes the
@@ -25,7 +26,6 @@ in a later format is compared only for cases opened since (earlier cases never c
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +33,8 @@ from typing import Any
 
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import Session
+
+from engine.audit.row_digests import CaseDigests, digests_for_write, note_format
 
 #: The payload member holding the rows an event commits to.
 ROWS_KEY = "_rows"
@@ -42,7 +44,8 @@ SEAL_EVENT = "rows_recorded"
 FORMAT_KEY = "_rows_format"
 #: 1: cases, civic, dispatch extension, council agenda/votes, household votes, mediation rows.
 #: 2: also work items and council meetings with their members.
-ROWS_FORMAT = 2
+#: 3: personal values as digests keyed by the case's data key (engine/audit/row_digests.py), not plain sha256.
+ROWS_FORMAT = 3
 #: Where a session keeps its fact rows changed since their case's last event.
 _PENDING = "casegrid_pending_rows"
 #: The values last committed for each row object of this transaction (by ``id()``).
@@ -56,7 +59,7 @@ class FactTable:
     model: type
     #: Committed columns, in the order they are compared.
     columns: tuple[str, ...]
-    #: Committed as sha256 digests (personal data).
+    #: Committed as digests (personal data; see :mod:`engine.audit.row_digests`).
     hashed: frozenset[str]
     #: The cases a row belongs to (none for a row not yet tied to one; several for a meeting).
     cases_of: Callable[[Session, Any], list[int]]
@@ -131,14 +134,18 @@ def _value(value: Any) -> Any:
     return value
 
 
-def committed_values(fact: FactTable, row: Any) -> dict[str, Any]:
-    """What the chain holds for ``row`` (an ORM object or a result row with the same attribute names)."""
-    values = {}
-    for column in fact.columns:
-        value = _value(getattr(row, column))
-        if column in fact.hashed and value is not None:
-            value = "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
-        values[column] = value
+def raw_values(fact: FactTable, row: Any) -> dict[str, Any]:
+    """The row's committed columns as the chain would hold them, personal values not yet digested."""
+    return {column: _value(getattr(row, column)) for column in fact.columns}
+
+
+def committed_values(fact: FactTable, row: Any, digests: CaseDigests) -> dict[str, Any]:
+    """What the chain of the case ``digests`` belongs to holds for ``row`` (an ORM object or a result row
+    with the same attribute names)."""
+    values = raw_values(fact, row)
+    for column in fact.hashed:
+        if values[column] is not None:
+            values[column] = digests.digest(values[column])
     return values
 
 
@@ -193,7 +200,7 @@ def _pend_again(obj: Any, fact: FactTable, pending: dict[int, _Pending], committ
     """Whether ``obj`` must be (re)committed: not pending yet, or changed since an event committed it."""
     key = id(obj)
     if key in committed:
-        return bool(committed[key] != committed_values(fact, obj))
+        return bool(committed[key] != raw_values(fact, obj))
     return key not in pending
 
 
@@ -231,8 +238,13 @@ def _flush_for_shared(session: Session, pending: dict[int, _Pending]) -> None:
         session.flush()
 
 
-def rows_to_commit(session: Session, case_id: int) -> dict[str, dict[str, Any]]:
-    """The case's fact rows added or changed since its last event, with their values; they stop being pending."""
+def rows_to_commit(session: Session, case_id: int, *, opening: bool = False) -> dict[str, dict[str, Any]]:
+    """The case's fact rows added or changed since its last event, with their values; they stop being pending.
+
+    ``opening``: for the case's first event (which names :data:`ROWS_FORMAT` as the case's format).
+    """
+    if opening:
+        note_format(session, case_id, ROWS_FORMAT)
     _collect(session)
     pending = _pending(session)
     if not pending:
@@ -249,6 +261,7 @@ def rows_to_commit(session: Session, case_id: int) -> dict[str, dict[str, Any]]:
         session.flush()  # new rows need their ids (the flush runs before_flush: pending entries are kept)
     rows = {}
     committed = session.info.setdefault(_COMMITTED, {})
+    digests: CaseDigests | None = None
     for key, entry, cases in mine:
         obj = entry.obj
         fact = _BY_MODEL[type(obj)]
@@ -257,7 +270,14 @@ def rows_to_commit(session: Session, case_id: int) -> dict[str, dict[str, Any]]:
             pending.pop(key, None)
         state = inspect(obj)
         gone = state.deleted or state.was_deleted or obj in session.deleted
-        committed[key] = values = None if gone else committed_values(fact, obj)
+        if gone:
+            committed[key] = values = None
+        else:
+            committed[key] = raw_values(fact, obj)
+            values = dict(committed[key])
+            if fact.hashed:
+                digests = digests or digests_for_write(session, case_id)
+                values = committed_values(fact, obj, digests)
         rows[row_key(fact, state.identity[0])] = values
     return dict(sorted(rows.items()))
 
