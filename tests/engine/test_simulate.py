@@ -104,6 +104,21 @@ def test_the_same_seed_writes_the_same_events(db: Database, sqlite_template: Pat
     assert first.fingerprint == second.fingerprint
 
 
+def test_the_same_seed_writes_the_same_mediations_though_they_commit_keyed_digests(
+        db: Database, sqlite_template: Path, tmp_path: Path) -> None:
+    """Parties' contacts are committed under each case's data key (row format 3): the run seeds those keys too."""
+    mix = PathMix(mediation=0.6, to_council=0.6)
+    first = run_simulation(db, cases=6, days=2, seed=7, mix=mix)
+    (tmp_path / "other").mkdir()
+    other = fresh_sqlite(sqlite_template, tmp_path / "other")
+    try:
+        second = run_simulation(other, cases=6, days=2, seed=7, mix=mix)
+    finally:
+        other.dispose()
+    assert first.mediations == second.mediations > 0
+    assert first.fingerprint == second.fingerprint
+
+
 def test_another_seed_writes_other_events(sqlite_template: Path, tmp_path: Path) -> None:
     prints = []
     for seed in (7, 8):
