@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from engine.assessments.models import AssessmentRequest, AssessmentResult, AssessmentRun
 from engine.audit.access_log import AccessLogEntry
+from engine.audit.core_access import CoreAccessRequest
 from engine.audit.heads import TreeHead, TreeHeadWitness
 from engine.audit.leaves import MerkleLeaf, MerkleNode
 from engine.audit.models import CaseEvent
@@ -77,7 +78,7 @@ from engine.specs.models import DecisionVersion, ProcessVersion
 from engine.sweep.models import SweepLease, SweepRun
 
 __all__ = [
-    "AccessLogEntry", "MerkleLeaf", "MerkleNode", "TreeHead", "TreeHeadWitness",
+    "AccessLogEntry", "CoreAccessRequest", "MerkleLeaf", "MerkleNode", "TreeHead", "TreeHeadWitness",
     "AssessmentRequest", "AssessmentResult", "AssessmentRun", "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent",
     "Department", "Grid", "Notification", "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User", "WorkItem",
     "AgreementConfirmation", "Mediation", "MediationAgreement", "MediationParty", "MediationSession",

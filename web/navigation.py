@@ -27,6 +27,7 @@ NAV = [
     ("assessments.index", _l("考核评估"), {"supervisor", "auditor", "council"}),
     ("dispatch.extensions", _l("延期审批"), {"supervisor"}),
     ("hotline.index", _l("12345 工单"), {"supervisor"}),
+    ("audit.core_requests", _l("核心数据审批"), {"supervisor"}),
     ("processes.index", _l("流程管理"), {"supervisor"}),
     ("routing.index", _l("权责清单"), {"supervisor", "auditor"}),
     ("audit.index", _l("审计回放"), {"auditor", "supervisor"}),

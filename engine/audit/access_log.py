@@ -19,9 +19,10 @@ from engine.db import Base
 from engine.errors import ValidationError
 from engine.people.actor import Actor
 
-#: What an entry records: an unmasked view of sensitive fields, a case exported as a bundle, or the original
-#: of a sensitive evidence file downloaded (engine/evidence: a mediation's papers, a sitting's minutes …).
-KINDS = ("unmask", "export", "download")
+#: What an entry records: an unmasked view of sensitive fields, a case exported as a bundle, the original
+#: of a sensitive evidence file downloaded (engine/evidence: a mediation's papers, a sitting's minutes …), or a
+#: step of a request to see core data (asked, approved, refused: :mod:`engine.audit.core_access`).
+KINDS = ("unmask", "export", "download", "core_request", "core_approve", "core_refuse")
 #: A reason must say something: at least this many characters, at most ``MAX_REASON``.
 MIN_REASON = 4
 MAX_REASON = 500

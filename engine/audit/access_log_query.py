@@ -32,7 +32,8 @@ PURPOSES: dict[str, str] = {**UNMASK_PURPOSES, "mediation": MEDIATION_CONTACT}
 #: The most rows one export holds; a wider range is refused (narrow the filter) rather than cut silently.
 MAX_EXPORT_ROWS = 100_000
 MAX_PAGE_SIZE = 200
-KIND_LABELS = {"unmask": "查看敏感信息", "export": "导出记录"}
+KIND_LABELS = {"unmask": "查看敏感信息", "export": "导出记录", "download": "下载证据原件",
+               "core_request": "申请查看核心数据", "core_approve": "批准查看核心数据", "core_refuse": "不批准查看核心数据"}
 WHAT_LABELS = {"reporter_name": "反映人姓名", "reporter_phone": "反映人电话", "bundle": "完整签名记录",
                "party_phone": "当事人电话", "party_address": "当事人住址"}
 HEADERS = ("时间（北京时间）", "人员", "用户名", "角色", "类型", "案件编号", "内容", "理由")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.audit import checkpoints, disclosure, search
+from engine.audit import checkpoints, core_access, disclosure, search
 from engine.audit.access_log import AccessLogPage
 from engine.audit.access_log_query import AccessLogFilter, matching_rows, search_access_log
 from engine.audit.access_log_query import file_stem as access_log_file_stem
@@ -172,6 +172,16 @@ class AuditService:
         transaction."""
         with self.db.transaction() as s:
             return disclosure.unmask_reporter(s, ref, actor, purpose, detail, at=self.clock.now())
+
+    def core_requests(self, actor: Actor) -> tuple[list[core_access.RequestRow], list[core_access.RequestRow]]:
+        """The approver's page: requests to see core data waiting, then the latest decided."""
+        with self.db.reading() as s:
+            return core_access.requests_for_approver(s, actor)
+
+    def decide_core_request(self, request_id: int, actor: Actor, *, approve: bool, note: str | None) -> None:
+        """Approve or refuse a request to see core data; the decision goes to the access log with it."""
+        with self.db.transaction() as s:
+            core_access.decide(s, request_id, actor, approve=approve, note=note, at=self.clock.now())
 
     def check_may_export(self, ref: str, actor: Actor) -> str:
         """The case's tracking code, if ``actor`` may export it."""

@@ -1,9 +1,11 @@
 """Household and person files (一户一档 · 一人一档): members, notes (sensitive ones masked and access-logged),
 and the household's visits, cases and votes in one place. Operations run in the caller's transaction.
 
-Sensitive notes are not encrypted at rest yet: :mod:`engine.privacy` keys its encryption by case (a case's
-data key), and a household is no case. Until it offers a key for other records, a sensitive note is masked
-on every page and each reading is written to the access log (数据使用备案) before the text is returned.
+A sensitive note (health, family circumstances, income) is core data (核心): it is masked on every page and
+read only by someone whose request — a purpose and a detail — the supervisor (社区书记) approved, while the
+approval lasts (:mod:`engine.audit.core_access`); the request, the decision and each view go to the access
+log (数据使用备案). Sensitive notes are not encrypted at rest yet: :mod:`engine.privacy` keys its encryption
+by case (a case's data key), and a household is no case.
 """
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit import core_access
 from engine.audit.access_log import record_access
 from engine.calendar import china_date
 from engine.cases.models import Case
 from engine.clock import as_utc, to_db
-from engine.council.models import HouseholdBallot, HouseholdVote
+from engine.council.models import Household, HouseholdBallot, HouseholdVote
 from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.field import access
 from engine.field.models import FieldNeed, FieldVisit, HouseholdMember, HouseholdNote
@@ -48,6 +51,8 @@ class NoteRow:
     sensitive: bool
     written_by: str
     written_on: str
+    #: For a sensitive note: where the reader's request to see it stands.
+    access: core_access.Access | None = None
 
 
 @dataclass(frozen=True)
@@ -122,24 +127,46 @@ def add_note(session: Session, household_id: int, *, text: str, sensitive: bool,
     return note
 
 
-def read_note(session: Session, note_id: int, *, reason: str, actor: Actor, at: datetime) -> str:
-    """A sensitive note's text, once the reading and its reason are in the access log."""
+def note_subject(household_id: int, note_id: int) -> str:
+    """How the access log and a core-data request name a note."""
+    return f"household:{household_id}:note:{note_id}"
+
+
+def _note(session: Session, note_id: int, actor: Actor) -> tuple[HouseholdNote, Household]:
     note = session.get(HouseholdNote, note_id)
     if note is None:
         raise NotFound("备注不存在")
-    home = access.household(session, note.household_id, actor)
+    return note, access.household(session, note.household_id, actor)
+
+
+def request_note(session: Session, note_id: int, *, purpose: str | None, detail: str | None, actor: Actor,
+                 at: datetime) -> core_access.CoreAccessRequest:
+    """Ask the supervisor to let ``actor`` read a sensitive note (logged; asking twice asks once)."""
+    note, home = _note(session, note_id, actor)
+    if not note.sensitive:
+        raise ValidationError("该备注不是敏感信息，无需申请", {})
+    return core_access.request_access(session, actor, subject=note_subject(home.id, note.id), case=None,
+                                      purpose=purpose, detail=detail, at=at)
+
+
+def read_note(session: Session, note_id: int, *, actor: Actor, at: datetime) -> str:
+    """A note's text; a sensitive one only under a running approval, once the view is in the access log
+    (with the approved request's purpose and detail)."""
+    note, home = _note(session, note_id, actor)
     if note.sensitive:
-        record_access(session, actor, kind="unmask", case=None, what=f"household:{home.id}:note:{note.id}",
-                      reason=reason, at=at)
+        subject = note_subject(home.id, note.id)
+        grant = core_access.granted(session, actor, subject, at)
+        record_access(session, actor, kind="unmask", case=None, what=subject, reason=grant.reason, at=at)
     return note.text
 
 
-def household_file(session: Session, household_id: int, actor: Actor) -> HouseholdFile:
+def household_file(session: Session, household_id: int, actor: Actor, at: datetime) -> HouseholdFile:
     home = access.household(session, household_id, actor)
     members = [MemberRow(m.id, m.name, m.relation, m.birth_year) for m in session.scalars(
         select(HouseholdMember).where(HouseholdMember.household_id == home.id).order_by(HouseholdMember.id))]
     notes = [NoteRow(n.id, None if n.sensitive else n.text, n.sensitive, n.written_by,
-                     china_date(as_utc(n.written_at)).isoformat())
+                     china_date(as_utc(n.written_at)).isoformat(),
+                     core_access.access_of(session, actor, note_subject(home.id, n.id), at) if n.sensitive else None)
              for n in session.scalars(select(HouseholdNote).where(HouseholdNote.household_id == home.id)
                                       .order_by(HouseholdNote.id.desc()))]
     cases = [CaseLink(code, title, status) for code, title, status in session.execute(

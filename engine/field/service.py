@@ -69,14 +69,19 @@ class FieldService:
         with self.db.transaction() as s:
             files.add_note(s, household_id, text=text, sensitive=sensitive, actor=actor, at=self.clock.now())
 
-    def read_note(self, note_id: int, reason: str, actor: Actor) -> str:
-        """A note's text; a sensitive one only once its reading is in the access log."""
+    def request_note(self, note_id: int, purpose: str | None, detail: str | None, actor: Actor) -> int:
+        """Ask the supervisor (社区书记) to let ``actor`` read a sensitive note; the request's id."""
         with self.db.transaction() as s:
-            return files.read_note(s, note_id, reason=reason, actor=actor, at=self.clock.now())
+            return files.request_note(s, note_id, purpose=purpose, detail=detail, actor=actor, at=self.clock.now()).id
+
+    def read_note(self, note_id: int, actor: Actor) -> str:
+        """A note's text; a sensitive one only under a running approval, once its reading is in the access log."""
+        with self.db.transaction() as s:
+            return files.read_note(s, note_id, actor=actor, at=self.clock.now())
 
     def household_file(self, household_id: int, actor: Actor) -> files.HouseholdFile:
         with self.db.reading() as s:
-            return files.household_file(s, household_id, actor)
+            return files.household_file(s, household_id, actor, self.clock.now())
 
     def import_households(self, grid_code: str, data: bytes, name: str, actor: Actor) -> register_io.Imported:
         """All or nothing: a bad line is named and nothing is written."""

@@ -9,12 +9,15 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from engine.audit.access_log import AccessLogEntry
+from engine.audit.core_access import HOURS_ENV, Access, approval_hours
+from engine.audit.service import AuditService
 from engine.clock import FixedClock
 from engine.council.models import Household
 from engine.db import Database
-from engine.errors import NotFound, PermissionDenied, ValidationError
+from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from engine.field.service import FieldService
 from engine.field.visits import VisitInput
+from engine.people.actor import Actor
 from engine import CaseService
 from tests.fixtures.field import AUDITOR, COUNCIL, GRID_WORKER, OTHER_GRID_WORKER, SUPERVISOR, register
 
@@ -44,23 +47,88 @@ def test_a_file_holds_members_notes_and_the_cases_made_from_its_visits(field: Fi
         field.add_note(home, text="x", sensitive=False, actor=AUDITOR)
 
 
-def test_a_sensitive_note_is_masked_and_each_reading_is_access_logged_with_its_reason(
-        field: FieldService, db: Database) -> None:
+def test_a_sensitive_note_is_read_only_under_the_supervisors_running_approval_and_every_step_is_logged(
+        field: FieldService, db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(HOURS_ENV, "24")
+    audit = AuditService(field.db, clock)
     [home] = register(field, "XF-01", "3号楼,101,张建国")
     field.add_note(home, text="患阿尔茨海默病，需每日服药", sensitive=True, actor=GRID_WORKER)
     [note] = field.household_file(home, GRID_WORKER).notes
-    assert note.sensitive and note.text is None
-    with pytest.raises(ValidationError):
-        field.read_note(note.note_id, "", SUPERVISOR)  # a reason is required
-    assert field.read_note(note.note_id, "安排助老服务需了解病情", SUPERVISOR) == "患阿尔茨海默病，需每日服药"
-    with pytest.raises(PermissionDenied):
-        field.read_note(note.note_id, "想看看", OTHER_GRID_WORKER)
+    assert note.sensitive and note.text is None and note.access == Access(None)
     with pytest.raises(NotFound):
-        field.read_note(999999, "想看看看", SUPERVISOR)
+        field.request_note(999999, "revisit", "安排助老服务需了解病情和用药", GRID_WORKER)
+    with pytest.raises(PermissionDenied):  # no approval, no text: not even the supervisor
+        field.read_note(note.note_id, SUPERVISOR)
+    with pytest.raises(PermissionDenied):
+        field.read_note(note.note_id, GRID_WORKER)
+    with pytest.raises(ValidationError) as refused:  # a purpose from the list and a real detail
+        field.request_note(note.note_id, "看看", "看看", GRID_WORKER)
+    assert set(refused.value.field_errors) == {"purpose", "detail"}
+    with pytest.raises(PermissionDenied):
+        field.request_note(note.note_id, "revisit", "安排助老服务需了解病情和用药", OTHER_GRID_WORKER)
+    asked = field.request_note(note.note_id, "revisit", "安排助老服务需了解病情和用药", GRID_WORKER)
+    assert field.request_note(note.note_id, "revisit", "安排助老服务需了解病情和用药", GRID_WORKER) == asked
+    assert field.household_file(home, GRID_WORKER).notes[0].access.status == "pending"
+    with pytest.raises(PermissionDenied):  # waiting is not approved
+        field.read_note(note.note_id, GRID_WORKER)
+    with pytest.raises(PermissionDenied):  # only the supervisor approves
+        audit.decide_core_request(asked, AUDITOR, approve=True, note=None)
+    with pytest.raises(PermissionDenied):
+        audit.decide_core_request(asked, GRID_WORKER, approve=True, note=None)
+    audit.decide_core_request(asked, SUPERVISOR, approve=True, note=None)
+    with pytest.raises(ConflictError):
+        audit.decide_core_request(asked, SUPERVISOR, approve=False, note="重复审批")
+    with pytest.raises(PermissionDenied):  # the approval is the asker's, not the approver's
+        field.read_note(note.note_id, SUPERVISOR)
+    assert field.read_note(note.note_id, GRID_WORKER) == "患阿尔茨海默病，需每日服药"
+    clock.advance(hours=25)
+    assert field.household_file(home, GRID_WORKER).notes[0].access == Access(None)
+    with pytest.raises(PermissionDenied):  # expired
+        field.read_note(note.note_id, GRID_WORKER)
     with db.reading() as s:
-        rows = s.execute(select(AccessLogEntry.username, AccessLogEntry.kind, AccessLogEntry.what,
-                                AccessLogEntry.reason)).all()
-    assert rows == [("dudao", "unmask", f"household:{home}:note:{note.note_id}", "安排助老服务需了解病情")]
+        rows = s.execute(select(AccessLogEntry.username, AccessLogEntry.kind, AccessLogEntry.what)
+                         .order_by(AccessLogEntry.id)).all()
+    subject = f"household:{home}:note:{note.note_id}"
+    assert rows == [("wangge", "core_request", subject), ("dudao", "core_approve", subject),
+                    ("wangge", "unmask", subject)]
+    with db.reading() as s:
+        reason = s.scalars(select(AccessLogEntry.reason).where(AccessLogEntry.kind == "unmask")).one()
+    assert reason == "回访核实办理结果：安排助老服务需了解病情和用药"
+
+
+def test_a_supervisor_asking_needs_another_supervisor_and_a_refusal_says_why(
+        field: FieldService, db: Database, clock: FixedClock) -> None:
+    audit = AuditService(field.db, clock)
+    other = Actor("dudao2", "supervisor")
+    [home] = register(field, "XF-01", "3号楼,101,张建国")
+    field.add_note(home, text="家庭年收入约两万元", sensitive=True, actor=GRID_WORKER)
+    [note] = field.household_file(home, SUPERVISOR).notes
+    asked = field.request_note(note.note_id, "verify_identity", "核实低保申请材料中的家庭收入", SUPERVISOR)
+    with pytest.raises(PermissionDenied):
+        audit.decide_core_request(asked, SUPERVISOR, approve=True, note=None)
+    with pytest.raises(ValidationError) as refused:
+        audit.decide_core_request(asked, other, approve=False, note="")
+    assert set(refused.value.field_errors) == {"note"}
+    audit.decide_core_request(asked, other, approve=False, note="低保核查不需要查看本备注")
+    access = field.household_file(home, SUPERVISOR).notes[0].access
+    assert access is not None and access.status == "refused" and access.note == "低保核查不需要查看本备注"
+    with pytest.raises(PermissionDenied):
+        field.read_note(note.note_id, SUPERVISOR)
+    waiting, decided = audit.core_requests(other)
+    assert waiting == [] and [r.status for r in decided] == ["refused"]
+    with db.reading() as s:
+        kinds = s.scalars(select(AccessLogEntry.kind).order_by(AccessLogEntry.id)).all()
+    assert kinds == ["core_request", "core_refuse"]
+
+
+def test_the_approval_lasts_as_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(HOURS_ENV, "2")
+    assert approval_hours() == 2
+    monkeypatch.setenv(HOURS_ENV, "0")
+    with pytest.raises(ValueError):
+        approval_hours()
+    monkeypatch.delenv(HOURS_ENV)
+    assert approval_hours() == 24
 
 
 def _csv(text: str) -> bytes:

@@ -106,6 +106,8 @@ GET  /audit                                                           login 403 
 GET  /audit/access-log                                                login 403   403   403   403   ok    ok    403   login
 GET  /audit/access-log.<any(csv,xlsx):fmt>                            login 403   403   403   403   ok    ok    403   login
 GET  /audit/cases/<code>                                              login 403   403   403   403   ok    ok    403   login
+GET  /audit/core-requests                                             login 403   403   403   403   ok    403   403   login
+POST /audit/core-requests/<int:request_id>                            login 403   403   403   403   ok    403   403   login
 GET  /audit/cases/<code>/export                                       login 403   403   403   403   ok    ok    403   login
 GET  /audit/cases/<code>/summary.pdf                                  login 403   403   403   403   ok    ok    403   login
 POST /audit/cases/<code>/export                                       login 403   403   403   403   ok    ok    403   login
@@ -263,6 +265,7 @@ POST /field/households/import                                          login ok 
 POST /field/households/<int:household_id>/members                      login ok    403   403   403   ok    403   403   login
 POST /field/households/<int:household_id>/notes                        login ok    403   403   403   ok    403   403   login
 POST /field/notes/<int:note_id>/read                                   login ok    403   403   403   ok    ok    403   login
+POST /field/notes/<int:note_id>/request                                login ok    403   403   403   ok    ok    403   login
 GET  /field/meetings                                                   login ok    403   403   403   ok    ok    403   login
 GET  /field/meetings/<int:meeting_id>                                  login ok    403   403   403   ok    ok    403   login
 GET  /field/meetings/new                                               login ok    403   403   403   403   403   403   login

@@ -107,7 +107,7 @@ def test_every_field_route_is_role_protected(app: Flask) -> None:
             assert getattr(app.view_functions[rule.endpoint], ACCESS_ATTR, None) not in (None, "public"), rule.rule
 
 
-def test_households_go_out_and_come_back_as_a_spreadsheet_and_a_sensitive_note_is_read_with_a_reason(
+def test_households_go_out_and_come_back_as_a_spreadsheet_and_a_sensitive_note_is_read_once_approved(
         field: FieldService, login_as: LoginAs) -> None:
     wangge = login_as("wangge")
     posted = wangge.post("/field/households/import", content_type="multipart/form-data", data={
@@ -123,7 +123,28 @@ def test_households_go_out_and_come_back_as_a_spreadsheet_and_a_sensitive_note_i
     assert wangge.post(f"/field/households/{home}/notes", data={"text": "患病需每日服药", "sensitive": "y"}).status_code == 302
     page = wangge.get(f"/field/households/{home}").get_data(as_text=True)
     assert "患病需每日服药" not in page and "已隐藏" in page
-    note = re.search(r'action="/field/notes/(\d+)/read"', page).group(1)
-    shown = login_as("dudao").post(f"/field/notes/{note}/read", data={"reason": "安排助老服务"})
+    note = re.search(r'action="/field/notes/(\d+)/request"', page).group(1)
+    assert f'action="/field/notes/{note}/read"' not in page  # nothing to read before an approval
+    assert wangge.post(f"/field/notes/{note}/read").status_code == 403
+    short = wangge.post(f"/field/notes/{note}/request", data={"purpose": "revisit", "detail": "看看"})
+    assert short.status_code == 400 and "至少 10 个字" in short.get_data(as_text=True)
+    asked = wangge.post(f"/field/notes/{note}/request", data={"purpose": "revisit", "detail": "安排助老服务需了解病情和用药"})
+    assert asked.status_code == 302
+    assert "等待街道督办（社区书记）审批" in wangge.get(f"/field/households/{home}").get_data(as_text=True)
+    dudao = login_as("dudao")
+    queue = dudao.get("/audit/core-requests").get_data(as_text=True)
+    assert "回访核实办理结果：安排助老服务需了解病情和用药" in queue and "患病需每日服药" not in queue
+    request_id = re.search(r'action="/audit/core-requests/(\d+)"', queue).group(1)
+    refused = dudao.post(f"/audit/core-requests/{request_id}", data={"decision": "refuse", "note": ""})
+    assert refused.status_code == 400 and "不批准须说明理由" in refused.get_data(as_text=True)
+    assert dudao.post(f"/audit/core-requests/{request_id}", data={"decision": "approve"}).status_code == 302
+    assert "已批准" in dudao.get("/audit/core-requests").get_data(as_text=True)
+    page = wangge.get(f"/field/households/{home}").get_data(as_text=True)
+    assert f'action="/field/notes/{note}/read"' in page and "有效至" in page
+    shown = wangge.post(f"/field/notes/{note}/read")
     assert shown.status_code == 200 and "患病需每日服药" in shown.get_data(as_text=True)
     assert shown.headers["Cache-Control"] == "no-store"
+    assert dudao.post(f"/field/notes/{note}/read").status_code == 403  # the approval is the asker's
+    log = login_as("jiandu").get("/audit/access-log").get_data(as_text=True)
+    for words in ("申请查看核心数据", "批准查看核心数据", "查看敏感信息"):
+        assert words in log

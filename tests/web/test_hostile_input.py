@@ -1026,10 +1026,18 @@ def field_action(action: str) -> Callable[[World, Draw], Prepared]:
         if action in ("flags", "members", "notes"):
             return Prepared("wangge", f"/field/households/{household}/{action}", f"/field/households/{household}",
                             shows=[f"/field/households/{household}"])
-        if action == "read_note":
-            field.add_note(household, text="患病需每日服药", sensitive=True, actor=Actor("wangge", "grid_worker",
-                                                                                   grid_code="XF-01"))
+        if action in ("read_note", "request_note", "decide_note"):
+            worker = Actor("wangge", "grid_worker", grid_code="XF-01")
+            field.add_note(household, text="患病需每日服药", sensitive=True, actor=worker)
             note = field.household_file(household, Actor("dudao", "supervisor")).notes[0].note_id
+            if action == "request_note":
+                return Prepared("wangge", f"/field/notes/{note}/request", f"/field/households/{household}")
+            asked = field.request_note(note, "revisit", "回访核实助老服务落实情况", worker)
+            if action == "decide_note":
+                return Prepared("dudao", f"/audit/core-requests/{asked}", "/audit/core-requests",
+                                shows=["/audit/core-requests", "/audit/access-log"])
+            world.app.extensions["casegrid.audit"].decide_core_request(asked, Actor("dudao", "supervisor"),
+                                                                       approve=True, note=None)
             return Prepared("wangge", f"/field/notes/{note}/read", f"/field/households/{household}")
         if action == "visit":
             return Prepared("wangge", "/field/visits/new", f"/field/visits/new?household={household}",
@@ -1166,6 +1174,8 @@ TARGETS: dict[str, Target] = {
     "field.add_member": Target(field_action("members"), examples=4),
     "field.add_note": Target(field_action("notes"), examples=4),
     "field.read_note": Target(field_action("read_note"), examples=4),
+    "field.request_note": Target(field_action("request_note"), examples=4),
+    "audit.decide_core_request": Target(field_action("decide_note"), examples=4),
     "field.import_households": Target(fixed("wangge", "/field/households/import", None, "/field/households"),
                                       examples=4),
     "field.new_meeting": Target(fixed("wangge", "/field/meetings/new", None, "/field/meetings")),

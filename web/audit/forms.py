@@ -80,7 +80,9 @@ class AuditSearchForm(_GetForm):
                            status=self.status.data or "all", outcome=self.outcome.data or None)
 
 
-KIND_CHOICES = _any([("unmask", _l("查看敏感信息")), ("export", _l("导出记录")), ("download", _l("下载证据原件"))])
+KIND_CHOICES = _any([("unmask", _l("查看敏感信息")), ("export", _l("导出记录")), ("download", _l("下载证据原件")),
+                     ("core_request", _l("申请查看核心数据")), ("core_approve", _l("批准查看核心数据")),
+                     ("core_refuse", _l("不批准查看核心数据"))])
 
 
 class AccessLogForm(_GetForm):
@@ -127,3 +129,12 @@ class UnmaskForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.purpose.choices = [SelectChoice("", _("请选择")),
                                 *(SelectChoice(code, _(label)) for code, label in UNMASK_PURPOSES.items())]
+
+
+class DecisionForm(FlaskForm):
+    """The supervisor's (社区书记) answer to a request to see core data; refusing needs a reason (the engine checks)."""
+
+    decision = SelectField(_l("审批结果"), choices=[SelectChoice("approve", _l("批准")), SelectChoice("refuse", _l("不批准"))],
+                           validate_choice=True)
+    note = TextAreaField(_l("说明"), filters=[_strip], validators=[Length(max=800)],
+                         description=_l("不批准时必须说明理由；批准后申请人在有效期内可以查看。"))

@@ -11,12 +11,13 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from engine.audit.access_log_query import KIND_LABELS
 from engine.audit.service import AuditService
 from engine.errors import ValidationError
 from web import services
 from web.access import current_actor, roles
 from web.audit.blueprint import bp
-from web.audit.forms import AccessLogForm, AuditSearchForm, ReasonForm, UnmaskForm
+from web.audit.forms import AccessLogForm, AuditSearchForm, DecisionForm, ReasonForm, UnmaskForm
 from web.cases import labels
 from web.cases.timeline import describe
 from web.pdf import document_pdf, pdf_response
@@ -118,7 +119,8 @@ def checkpoint() -> ResponseReturnValue:
 
 
 def _access_log_page(form: AccessLogForm, status: int, log: object = None) -> ResponseReturnValue:
-    return render_template("audit/access_log.html", form=form, log=log, field_labels=_field_labels()), status
+    return render_template("audit/access_log.html", form=form, log=log, field_labels=_field_labels(),
+                           kind_labels=KIND_LABELS), status
 
 
 @bp.route("/access-log")
@@ -161,6 +163,36 @@ def export(code: str) -> ResponseReturnValue:
     return Response(bundle.data, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{bundle.filename}"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/core-requests")
+@roles("supervisor")
+def core_requests() -> ResponseReturnValue:
+    """The supervisor (社区书记) approves or refuses requests to see core data (health, family, income)."""
+    return _core_requests_page(DecisionForm())
+
+
+def _core_requests_page(form: DecisionForm, status: int = 200, failed: int | None = None) -> ResponseReturnValue:
+    waiting, decided = audit().core_requests(current_actor())
+    return render_template("audit/core_requests.html", waiting=waiting, decided=decided, form=form,
+                           failed=failed), status
+
+
+@bp.route("/core-requests/<int:request_id>", methods=["POST"])
+@roles("supervisor")
+def decide_core_request(request_id: int) -> ResponseReturnValue:
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _core_requests_page(form, 400, request_id)
+    try:
+        audit().decide_core_request(request_id, current_actor(), approve=form.decision.data == "approve",
+                                    note=form.note.data)
+    except ValidationError as error:
+        for name, message in error.field_errors.items():
+            form[name].errors = [*form[name].errors, _(message)]
+        return _core_requests_page(form, 400, request_id)
+    flash(_("已批准查看申请") if form.decision.data == "approve" else _("已不批准查看申请"))
+    return redirect(url_for("audit.core_requests"))
 
 
 @bp.route("/cases/<code>/unmask", methods=["GET", "POST"])

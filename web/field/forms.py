@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from web.audit.forms import UnmaskForm
 from web.engine_errors import place_engine_errors as place_engine_errors
 
 from engine.field.files import RELATIONS
@@ -122,12 +123,15 @@ class MemberForm(FlaskForm):
 class NoteForm(FlaskForm):
     text = TextAreaField(_l("备注"), filters=[_strip],
                          validators=[DataRequired(message=_l("请填写备注")), Length(max=4000, message=_l("最多 %(max)d 字"))])
-    sensitive = BooleanField(_l("敏感个人信息（健康、家庭状况等：查看须说明理由并记入数据使用备案）"))
+    sensitive = BooleanField(_l("核心个人信息（健康、家庭状况、收入等：查看须经街道督办审批并记入数据使用备案）"))
+
+
+#: Asking to read a sensitive note: a purpose from the list and a detail, as for a reporter's contact.
+NoteRequestForm = UnmaskForm
 
 
 class RevealForm(FlaskForm):
-    reason = StringField(_l("查看理由"), filters=[_strip],
-                         validators=[DataRequired(message=_l("请说明理由")), Length(max=500, message=_l("最多 %(max)d 字"))])
+    """Read a sensitive note under a running approval (the approved request's purpose is what is logged)."""
 
 
 class ImportForm(FlaskForm):

@@ -22,8 +22,9 @@ from web.field.forms import (
     MemberForm,
     NeedToCaseForm,
     NoteForm,
-    RevealForm,
+    NoteRequestForm,
     PlanForm,
+    RevealForm,
     VisitForm,
     place_engine_errors,
 )
@@ -77,7 +78,7 @@ def _household_page(household_id: int, status: int = 200, *, member: MemberForm 
     return render_template("field/household.html", page=page, file=field().household_file(household_id, actor),
                            flags=FLAGS, form=FlagsForm(data={"flags": page.row.flags}) if writes else None,
                            member=(member or MemberForm()) if writes else None,
-                           note=(note or NoteForm()) if writes else None, reveal=RevealForm(),
+                           note=(note or NoteForm()) if writes else None, reveal=RevealForm(), ask=NoteRequestForm(),
                            may_record=actor.role in RECORDERS), status
 
 
@@ -113,17 +114,34 @@ def add_note(household_id: int) -> ResponseReturnValue:
     return redirect(url_for("field.household", household_id=household_id))
 
 
+@bp.route("/notes/<int:note_id>/request", methods=["POST"])
+@roles(*READERS)
+def request_note(note_id: int) -> ResponseReturnValue:
+    """Ask the supervisor (社区书记) to approve reading a sensitive note: a purpose and a detail, logged."""
+    form = NoteRequestForm()
+    if not form.validate():
+        return render_template("field/note.html", text=None, message=_("表单已过期或填写有误，请返回后重试。")), 400
+    try:
+        field().request_note(note_id, form.purpose.data or None, form.detail.data or None, current_actor())
+    except ValidationError as error:
+        message = "；".join(_(m) for m in error.field_errors.values()) or _(error.message)
+        return render_template("field/note.html", text=None, message=message), 400
+    flash(_("已提交查看申请，等待街道督办（社区书记）审批"))
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("field.households"))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(request.host_url + "field/households/")
+
+
 @bp.route("/notes/<int:note_id>/read", methods=["POST"])
 @roles(*READERS)
 def read_note(note_id: int) -> ResponseReturnValue:
-    """A sensitive note, shown once the reading and its reason are in the access log (never cached)."""
+    """A sensitive note, shown under a running approval once the view is in the access log (never cached)."""
     form = RevealForm()
     if not form.validate():
         abort(400)
-    try:
-        text = field().read_note(note_id, form.reason.data, current_actor())
-    except ValidationError as error:
-        return render_template("field/note.html", text=None, message=error.message), 400
+    text = field().read_note(note_id, current_actor())
     response = current_app.make_response(render_template("field/note.html", text=text, message=None))
     response.headers["Cache-Control"] = "no-store"
     return response
