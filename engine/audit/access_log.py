@@ -6,10 +6,10 @@ Auditors read it; nobody edits it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.audit.leaves import access_digest, add_access_leaf
@@ -23,6 +23,10 @@ from engine.people.actor import Actor
 #: of a sensitive evidence file downloaded (engine/evidence: a mediation's papers, a sitting's minutes …), or a
 #: step of a request to see core data (asked, approved, refused: :mod:`engine.audit.core_access`).
 KINDS = ("unmask", "export", "download", "core_request", "core_approve", "core_refuse")
+#: One view, one entry: the same person seeing the same fields of the same case for the same stated reason
+#: again within this time (pressing 查看 again, going back to the page, the print layout after the page) is
+#: the view already logged, and its entry is returned instead of a new one.
+VIEW_WINDOW = timedelta(minutes=30)
 #: A reason must say something: at least this many characters, at most ``MAX_REASON``.
 MIN_REASON = 4
 MAX_REASON = 500
@@ -65,8 +69,22 @@ def check_reason(reason: str | None) -> str:
 
 def record_access(session: Session, actor: Actor, *, kind: str, case: Case | None, what: str, reason: str,
                   at: datetime) -> AccessLogEntry:
-    """Write one entry (in the caller's transaction: the data is shown only if the entry is written)."""
+    """Write one entry (in the caller's transaction: the data is shown only if the entry is written).
+
+    An ``unmask`` that repeats one logged within :data:`VIEW_WINDOW` (same person, case, fields and reason)
+    is that view: its entry is returned and nothing is written."""
     assert kind in KINDS, kind
+    if kind == "unmask":
+        text = check_reason(reason)
+        earlier = session.scalars(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.username == actor.username, AccessLogEntry.kind == kind,
+                   AccessLogEntry.case_id.is_(None) if case is None else AccessLogEntry.case_id == case.id,
+                   AccessLogEntry.what == what[:200], AccessLogEntry.reason == text,
+                   AccessLogEntry.at > to_db(at - VIEW_WINDOW), AccessLogEntry.at <= to_db(at))
+            .order_by(AccessLogEntry.id.desc()).limit(1)).first()
+        if earlier is not None:
+            return earlier
     entry = AccessLogEntry(at=to_db(at), username=actor.username, role=actor.role, kind=kind,
                            case_id=case.id if case is not None else None, what=what[:200],
                            reason=check_reason(reason))
