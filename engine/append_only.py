@@ -19,9 +19,9 @@ import re
 from sqlalchemy import Connection, text
 
 #: The tables no row of which may change once written: the case events, the access log, the evidence
-#: attachments, and the global Merkle log with its heads and witnesses.
+#: attachments, the global Merkle log with its heads and witnesses, and the volunteers' points and time bank.
 LOG_TABLES = ("case_event", "access_log", "attachment", "merkle_leaf", "merkle_node", "tree_head",
-              "tree_head_witness")
+              "tree_head_witness", "volunteer_ledger")
 #: Name of the trigger (and its function) on each log table; migration 0022 creates them.
 TRIGGER = "casegrid_append_only"
 

@@ -34,6 +34,9 @@ from engine.field.models import (
     HouseholdNote,
     VisitPhoto,
     VisitPlan,
+    Volunteer,
+    VolunteerLedgerEntry,
+    VolunteerService,
 )
 from engine.incidents.models import Incident
 from engine.joint.models import (
@@ -92,6 +95,7 @@ __all__ = [
     "Incident", "SweepLease", "SweepRun",
     "Attachment", "EvidenceFile",
     "DueVisit", "FieldMeeting", "FieldNeed", "FieldVisit", "HouseholdFlag", "HouseholdMember", "HouseholdNote", "VisitPhoto", "VisitPlan",
+    "Volunteer", "VolunteerLedgerEntry", "VolunteerService",
     "DeadlineWatch", "Delivery", "NotificationPreference", "NotificationTemplate", "ResidentSubscription",
     "DecisionVersion", "ExtensionRequest", "CaseDataKey",
     "CaseAddressRef", "ResidentCode", "ResidentIdentity", "ResidentSession",

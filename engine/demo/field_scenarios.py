@@ -13,6 +13,7 @@ from engine.council.service import CouncilService
 from engine.demo.council_scenarios import seed_households
 from engine.field.service import FieldService
 from engine.field.visits import MeetingInput, VisitInput
+from engine.field.volunteers import POINTS, ServiceInput, VolunteerInput
 from engine.people.actor import Actor
 
 WORKER = Actor(username="wangge", role="grid_worker", grid_code="XF-01")
@@ -62,3 +63,29 @@ def run_field_demo(field: FieldService, council: CouncilService, clock: FixedClo
     first_need = field.visit(first.visit_id, WORKER).needs[0]
     if first_need.tracking_code is None:
         field.need_to_case(first_need.need_id, "公共设施", WORKER)
+    seed_volunteers(field, clock)
+
+
+#: Volunteers of the demo (grid worker → name, phone, skills): 幸福里 has its two, 和平苑 is one short.
+VOLUNTEERS = {WORKER: [("赵志愿", "13800138001", "理发、陪护"), ("钱热心", "13800138002", "家电维修")],
+              WORKER_HP: [("孙助老", "13800138003", "助餐送餐")]}
+
+
+def seed_volunteers(field: FieldService, clock: FixedClock) -> None:
+    """Volunteers with services over the last weeks: most confirmed (points and time bank credited), one
+    waiting for the grid worker, one redemption."""
+    if field.volunteer_rows(SUPERVISOR):
+        return
+    today = china_date(clock.now())
+    for worker, people in VOLUNTEERS.items():
+        for n, (name, phone, skills) in enumerate(people):
+            helper = field.register_volunteer(VolunteerInput(name, phone, skills, "周末上午", "2026 年助老服务培训"),
+                                              worker)
+            for back, hours, what in ((20, "2", "陪独居老人就医"), (12, "1.5", skills.split("、")[0]),
+                                      (3, "1", "楼道清扫")):
+                service = field.record_service(helper, ServiceInput((today - timedelta(days=back + n)).isoformat(),
+                                                                    hours, what), worker)
+                if back > 5:  # the newest waits for the grid worker to confirm its hours
+                    field.decide_service(service, True, worker)
+            if n == 0:
+                field.spend(helper, POINTS, 10, "兑换洗衣液一瓶", worker)

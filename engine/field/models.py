@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -195,3 +195,85 @@ class HouseholdNote(Base):
 
     def __repr__(self) -> str:
         return f"<HouseholdNote household={self.household_id} sensitive={self.sensitive}>"
+
+
+class Volunteer(Base):
+    """A registered volunteer (志愿者) of a grid: 每个网格配备1名网格员、2名志愿者. The phone is personal data: it is
+    shown to the grid's staff only, never on a public page."""
+
+    __tablename__ = "volunteer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grid.code"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    phone: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    skills: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    availability: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: Trainings attended, as written (培训情况).
+    training: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    registered_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    registered_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<Volunteer {self.grid_code} #{self.id}>"
+
+
+class VolunteerService(Base):
+    """A volunteer's service (服务记录): ``claimed`` when written down, then ``confirmed`` (its hours credited to
+    the points ledger and the time bank) or ``rejected`` by a grid worker of the volunteer's grid. It may name
+    the visit or case the volunteer helped with."""
+
+    __tablename__ = "volunteer_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), nullable=False, index=True)
+    grid_code: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    served_on: Mapped[date] = mapped_column(nullable=False)
+    minutes: Mapped[int] = mapped_column(nullable=False)
+    description: Mapped[str] = mapped_column(String(300), nullable=False)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("field_visit.id"), nullable=True, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), nullable=True, index=True)
+    #: ``claimed``, ``confirmed`` or ``rejected``.
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(nullable=False)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decision_note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+    def __repr__(self) -> str:
+        return f"<VolunteerService volunteer={self.volunteer_id} {self.minutes}min {self.status}>"
+
+
+class VolunteerLedgerEntry(Base):
+    """One entry of a volunteer's account: ``points`` (社区积分) or ``minutes`` (时间银行). Append-only: the
+    ``seq``-th entry of an account carries the balance after it, and (volunteer, account, seq) is unique, so two
+    redemptions written at once cannot both spend the same balance — the second is refused and retried."""
+
+    __tablename__ = "volunteer_ledger"
+    __table_args__ = (UniqueConstraint("volunteer_id", "account", "seq"),
+                      UniqueConstraint("service_id", "account"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), nullable=False)
+    #: ``points`` or ``minutes``.
+    account: Mapped[str] = mapped_column(String(10), nullable=False)
+    seq: Mapped[int] = mapped_column(nullable=False)
+    #: Positive: earned or deposited; negative: redeemed or withdrawn.
+    amount: Mapped[int] = mapped_column(nullable=False)
+    balance: Mapped[int] = mapped_column(nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: The confirmed service that earned it (None for a redemption or withdrawal).
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_service.id"), nullable=True)
+    entered_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    entered_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<VolunteerLedgerEntry volunteer={self.volunteer_id} {self.account}#{self.seq} {self.amount:+d}>"
+
+
+@event.listens_for(VolunteerLedgerEntry, "before_update")
+@event.listens_for(VolunteerLedgerEntry, "before_delete")
+def _refuse_rewrite(_mapper: object, _connection: object, target: VolunteerLedgerEntry) -> None:
+    raise RuntimeError(f"volunteer_ledger is append-only: refused to change {target!r}")

@@ -15,9 +15,10 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.errors import NotFound
 from engine.evidence.operations import MAX_PER_CASE
-from engine.field import access, files, flags, plans, register_io, reminders, views, visits
+from engine.field import access, files, flags, plans, register_io, reminders, views, visits, volunteers
 from engine.field.plans import Generated
 from engine.field.visits import MeetingInput, VisitInput
+from engine.field.volunteers import ServiceInput, VolunteerInput
 from engine.people.actor import Actor
 from engine.processes import default_hooks
 
@@ -140,6 +141,47 @@ class FieldService:
                 log.exception("due-visit reminders failed for grid %s", grid)
                 counts["failed"] += 1
         return counts
+
+    # -- volunteers (志愿者, 社区积分, 时间银行) ----------------------------------------------------------------
+
+    def register_volunteer(self, data: VolunteerInput, actor: Actor) -> int:
+        with self.db.transaction() as s:
+            return volunteers.register(s, data, actor=actor, at=self.clock.now()).id
+
+    def set_volunteer_active(self, volunteer_id: int, active: bool, actor: Actor) -> None:
+        with self.db.transaction() as s:
+            volunteers.set_active(s, volunteer_id, active, actor=actor)
+
+    def record_service(self, volunteer_id: int, data: ServiceInput, actor: Actor) -> int:
+        with self.db.transaction() as s:
+            return volunteers.record_service(s, volunteer_id, data, actor=actor, at=self.clock.now()).id
+
+    def decide_service(self, service_id: int, confirm: bool, actor: Actor, note: str = "") -> int:
+        """Confirm (crediting points and time-bank minutes) or reject; returns the volunteer's id."""
+        with self.db.transaction() as s:
+            return volunteers.decide_service(s, service_id, confirm, note=note, actor=actor,
+                                             at=self.clock.now()).volunteer_id
+
+    def spend(self, volunteer_id: int, account: str, amount: str | int, reason: str, actor: Actor) -> int:
+        """Redeem points or withdraw time-bank minutes; returns the balance left."""
+        with self.db.transaction() as s:
+            return volunteers.spend(s, volunteer_id, account, amount, reason, actor=actor, at=self.clock.now()).balance
+
+    def volunteer_rows(self, actor: Actor) -> list[volunteers.VolunteerRow]:
+        with self.db.reading() as s:
+            return volunteers.volunteers(s, actor, at=self.clock.now())
+
+    def volunteer_page(self, volunteer_id: int, actor: Actor) -> volunteers.VolunteerPage:
+        with self.db.reading() as s:
+            return volunteers.volunteer_page(s, volunteer_id, actor, at=self.clock.now())
+
+    def pending_services(self, actor: Actor) -> list[tuple[volunteers.ServiceRow, str]]:
+        with self.db.reading() as s:
+            return volunteers.pending_services(s, actor)
+
+    def staffing(self, actor: Actor) -> list[volunteers.GridStaffing]:
+        with self.db.reading() as s:
+            return volunteers.staffing(s, actor)
 
     # -- reading ------------------------------------------------------------------
 

@@ -28,3 +28,12 @@ def test_the_demo_leaves_plans_flags_visits_missed_and_made_and_cases_from_needs
         for value, n in s.execute(select(DueVisit.on_time, func.count()).group_by(DueVisit.on_time)):
             on_time[value] = n
     assert on_time[True] > 0 and on_time[None] > 0  # visits made, and 和平苑's 低保户 never visited
+    # volunteers: 幸福里 fully staffed, 和平苑 one short; hours confirmed, one waiting, one redemption
+    staffing = {g.grid_code: g for g in field.staffing(SUPERVISOR)}
+    assert not staffing["XF-01"].short and staffing["HP-01"].short
+    rows = field.volunteer_rows(SUPERVISOR)
+    assert len(rows) == 3 and all(r.bank_minutes == 210 for r in rows)
+    assert sorted(r.points for r in rows) == [25, 25, 35]  # 20 + 15 earned; the first of each grid spent 10
+    assert len(field.pending_services(SUPERVISOR)) == 3
+    run_field_demo(field, CouncilService(service.db, clock, service.hooks), clock, days=1)  # a rerun adds none
+    assert len(field.volunteer_rows(SUPERVISOR)) == 3

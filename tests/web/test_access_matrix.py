@@ -275,10 +275,17 @@ GET  /field/plans                                                      login ok 
 POST /field/plans                                                      login 403   403   403   403   ok    403   403   login
 POST /field/plans/<int:plan_id>/active                                 login 403   403   403   403   ok    403   403   login
 POST /field/plans/generate                                             login 403   403   403   403   ok    403   403   login
+POST /field/services/<int:service_id>/decide                           login ok    403   403   403   403   403   403   login
 GET  /field/visits/<int:visit_id>                                      login ok    403   403   403   ok    ok    403   login
 GET  /field/visits/<int:visit_id>/photos/<sha256>/<any(thumb,original):variant> login ok    403   403   403   ok    ok    403   login
 GET  /field/visits/new                                                 login ok    403   403   403   403   403   403   login
 POST /field/visits/new                                                 login ok    403   403   403   403   403   403   login
+GET  /field/volunteers                                                 login ok    403   403   403   ok    ok    403   login
+POST /field/volunteers                                                 login ok    403   403   403   403   403   403   login
+GET  /field/volunteers/<int:volunteer_id>                              login ok    403   403   403   ok    ok    403   login
+POST /field/volunteers/<int:volunteer_id>/active                       login ok    403   403   403   403   403   403   login
+POST /field/volunteers/<int:volunteer_id>/services                     login ok    403   403   403   403   403   403   login
+POST /field/volunteers/<int:volunteer_id>/spend                        login ok    403   403   403   403   403   403   login
 GET  /projects                                                        login ok    ok    403   403   ok    ok    ok    login
 GET  /projects/<code>                                                 login ok    ok    403   403   ok    ok    ok    login
 GET  /projects/new                                                    login ok    ok    403   403   ok    403   403   login

@@ -1022,6 +1022,17 @@ def field_action(action: str) -> Callable[[World, Draw], Prepared]:
                               actor=Actor("dudao", "supervisor"))
             plan = field.plans(Actor("dudao", "supervisor"))[0].plan_id
             return Prepared("dudao", f"/field/plans/{plan}/active", "/field/plans", shows=["/field/plans"])
+        worker = Actor("wangge", "grid_worker", grid_code="XF-01")
+        if action in ("services", "spend", "active", "decide"):
+            from engine.field.volunteers import ServiceInput, VolunteerInput
+            helper = field.register_volunteer(VolunteerInput(name="赵志愿"), worker)
+            if action == "decide":
+                day = world.clock.now().date().isoformat()
+                service = field.record_service(helper, ServiceInput(day, "1.5", "陪同就医"), worker)
+                return Prepared("wangge", f"/field/services/{service}/decide", f"/field/volunteers/{helper}",
+                                shows=[f"/field/volunteers/{helper}", "/field/volunteers"])
+            return Prepared("wangge", f"/field/volunteers/{helper}/{action}", f"/field/volunteers/{helper}",
+                            shows=[f"/field/volunteers/{helper}", "/field/volunteers"])
         household = field_household(world)
         if action in ("flags", "members", "notes"):
             return Prepared("wangge", f"/field/households/{household}/{action}", f"/field/households/{household}",
@@ -1042,7 +1053,6 @@ def field_action(action: str) -> Callable[[World, Draw], Prepared]:
         if action == "visit":
             return Prepared("wangge", "/field/visits/new", f"/field/visits/new?household={household}",
                             shows=["/field", f"/field/households/{household}"])
-        worker = Actor("wangge", "grid_worker", grid_code="XF-01")
         day = world.clock.now().date().isoformat()
         visit, _new = field.record_visit(VisitInput(household, day, "户主本人", needs=["楼道灯坏了"]), worker)
         need = field.visit(visit, worker).needs[0].need_id
@@ -1182,6 +1192,11 @@ TARGETS: dict[str, Target] = {
     "field.create_plan": Target(fixed("dudao", "/field/plans", None, "/field/plans"), examples=4),
     "field.generate": Target(fixed("dudao", "/field/plans/generate", "/field/plans"), examples=3),
     "field.set_plan_active": Target(field_action("plan_active"), examples=3),
+    "field.register_volunteer": Target(fixed("wangge", "/field/volunteers", None, "/field/volunteers"), examples=5),
+    "field.record_service": Target(field_action("services"), examples=5),
+    "field.decide_service": Target(field_action("decide"), examples=4),
+    "field.spend": Target(field_action("spend"), examples=4),
+    "field.set_volunteer_active": Target(field_action("active"), examples=3),
     # operations
     "ops.retry": Target(incident_retry, examples=3),
     "hotline.retry": Target(hotline_callback_retry, examples=3),

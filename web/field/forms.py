@@ -16,6 +16,7 @@ from engine.field.files import RELATIONS
 from engine.field.flags import FLAGS
 from engine.field.views import HouseholdRow
 from engine.field.visits import MeetingInput, VisitInput
+from engine.field.volunteers import ACCOUNTS, ServiceInput, VolunteerInput
 
 
 def _strip(value: Any) -> Any:
@@ -141,3 +142,50 @@ class ImportForm(FlaskForm):
     def __init__(self, *args: Any, grids: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.grid_code.choices = [SelectChoice(c, n) for c, n in grids.items()]
+
+
+class VolunteerForm(FlaskForm):
+    name = StringField(_l("姓名"), filters=[_strip],
+                       validators=[DataRequired(message=_l("请填写姓名")), Length(max=100, message=_l("最多 %(max)d 字"))])
+    phone = StringField(_l("联系电话"), filters=[_strip], validators=[Length(max=20, message=_l("最多 %(max)d 字"))])
+    skills = StringField(_l("特长"), filters=[_strip], description=_l("例如：理发、维修、陪护、文艺"),
+                         validators=[Length(max=300, message=_l("最多 %(max)d 字"))])
+    availability = StringField(_l("可服务时间"), filters=[_strip], description=_l("例如：周末上午"),
+                               validators=[Length(max=200, message=_l("最多 %(max)d 字"))])
+    training = TextAreaField(_l("培训情况"), filters=[_strip],
+                             validators=[Length(max=500, message=_l("最多 %(max)d 字"))])
+
+    def to_input(self) -> VolunteerInput:
+        return VolunteerInput(name=self.name.data or "", phone=self.phone.data or "", skills=self.skills.data or "",
+                              availability=self.availability.data or "", training=self.training.data or "")
+
+
+class ServiceForm(FlaskForm):
+    served_on = StringField(_l("服务日期"), filters=[_strip], description=_l("YYYY-MM-DD"),
+                            validators=[DataRequired(message=_l("请填写服务日期")), Length(max=10)])
+    hours = StringField(_l("服务时长（小时）"), filters=[_strip], description=_l("以 0.25 小时为单位，例如 1.5"),
+                        validators=[DataRequired(message=_l("请填写服务时长")), Length(max=6)])
+    description = StringField(_l("服务内容"), filters=[_strip],
+                              validators=[DataRequired(message=_l("请填写服务内容")),
+                                          Length(max=300, message=_l("最多 %(max)d 字"))])
+    visit_id = StringField(_l("协助的走访编号"), filters=[_strip], validators=[Length(max=9)])
+    case_code = StringField(_l("协助的案件编号"), filters=[_strip], validators=[Length(max=40)])
+
+    def to_input(self) -> ServiceInput:
+        return ServiceInput(served_on=self.served_on.data or "", hours=self.hours.data or "",
+                            description=self.description.data or "", visit_id=self.visit_id.data or None,
+                            case_code=self.case_code.data or None)
+
+
+class DecideForm(FlaskForm):
+    decision = HiddenField()
+    note = StringField(_l("说明"), filters=[_strip], validators=[Length(max=200, message=_l("最多 %(max)d 字"))])
+
+
+class SpendForm(FlaskForm):
+    account = SelectField(_l("账户"), choices=[SelectChoice(k, v) for k, v in ACCOUNTS.items()],
+                          validators=[InputRequired(message=_l("请选择账户"))])
+    amount = StringField(_l("数量"), filters=[_strip], description=_l("积分为分，时间银行为分钟"),
+                         validators=[DataRequired(message=_l("请填写数量")), Length(max=9)])
+    reason = StringField(_l("事由"), filters=[_strip], description=_l("例如：兑换生活用品、接受助餐服务"),
+                         validators=[DataRequired(message=_l("请填写事由")), Length(max=200, message=_l("最多 %(max)d 字"))])
