@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import fact_rows  # noqa: F401  (registers the fact rows the chain commits to)
+from engine.audit import joint_log  # noqa: F401  (joint meetings' leaves, appended at commit)
 from engine.audit.leaves import add_event_leaf
 from engine.audit.models import CaseEvent
 from engine.audit.record_rows import (

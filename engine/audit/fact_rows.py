@@ -7,6 +7,10 @@ fact, and a forged holder or deadline would otherwise go unseen. A council meeti
 belong to every case on its agenda; each of those cases commits them (members' names as digests). Household ballots are cast with Core
 statements, not the ORM: their every value is in the ``household_vote_cast`` event, and
 :mod:`engine.audit.record_checks` rebuilds them from it; so is a vote's running ``voted`` count.
+Joint meetings (联席会议, format 4): a resolution linked to a case is committed by that case, and its sitting
+with the units' attendance by every case one of its resolutions links to (who attended, as digests). A
+sitting belongs to no case when none of its resolutions is linked: every sitting — linked or not — is also
+a leaf of the global Merkle log each time it changes (:mod:`engine.audit.joint_log`).
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from engine.cases.models import Case, WorkItem
 from engine.civic.models import Assignment, Rating, Resolution
 from engine.council.models import AgendaItem, CouncilMeeting, HouseholdVote, MeetingMember, MemberVote
 from engine.dispatch.models import ExtensionRequest
+from engine.joint.models import JointAttendance, JointMeeting, JointResolution
 from engine.mediation.models import (
     AgreementConfirmation,
     Mediation,
@@ -87,3 +92,33 @@ register(MeetingMember, "议事会成员", hashed=("name",), cases_of=lambda s, 
          case_column=AgendaItem.case_id, join=(AgendaItem, AgendaItem.meeting_id == MeetingMember.meeting_id),
          since=2)
 register_link(AgendaItem, _meeting_rows)
+
+
+def _sitting_cases(session: Session, meeting_id: int | None) -> list[int]:
+    """The cases a joint meeting's resolutions link to (read with what is pending flushed: see record_rows)."""
+    if meeting_id is None:
+        return []
+    with session.no_autoflush:
+        return list(session.scalars(select(JointResolution.case_id).where(
+            JointResolution.meeting_id == meeting_id, JointResolution.case_id.is_not(None))
+            .distinct().order_by(JointResolution.case_id)))  # type: ignore[arg-type]
+
+
+def _sitting_rows(session: Session, resolution: JointResolution) -> list[Any]:
+    """What a case a resolution is linked to commits to: the sitting and each unit's attendance."""
+    meeting = session.get(JointMeeting, resolution.meeting_id)
+    attendance = list(session.scalars(select(JointAttendance).where(
+        JointAttendance.meeting_id == resolution.meeting_id)))
+    attendance += [obj for obj in session.new if isinstance(obj, JointAttendance)
+                   and obj.meeting_id == resolution.meeting_id and obj not in attendance]
+    return ([meeting] if meeting is not None else []) + attendance
+
+
+register(JointResolution, "联席会议决议", since=4)
+register(JointMeeting, "联席会议", cases_of=lambda s, meeting: _sitting_cases(s, meeting.id),
+         case_column=JointResolution.case_id, join=(JointResolution, JointResolution.meeting_id == JointMeeting.id),
+         since=4)
+register(JointAttendance, "联席会议出席", hashed=("attendee",),
+         cases_of=lambda s, row: _sitting_cases(s, row.meeting_id), case_column=JointResolution.case_id,
+         join=(JointResolution, JointResolution.meeting_id == JointAttendance.meeting_id), since=4)
+register_link(JointResolution, _sitting_rows)

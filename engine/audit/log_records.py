@@ -1,5 +1,5 @@
-"""Does the Merkle log hold exactly the record? Every event, access-log entry and attachment has its leaf,
-and every leaf still points at a row with the hash it committed to.
+"""Does the Merkle log hold exactly the record? Every event, access-log entry, attachment and joint meeting
+has its leaf, and every leaf still points at a row with the hash it committed to.
 
 The joins run in the database (indexed on ``(case_id, seq)``): at a million events they cost seconds,
 and each finding names the case, event or entry concerned.
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit.access_log import AccessLogEntry
 from engine.audit.heads import review_log
+from engine.audit.joint_log import joint_problems
 from engine.audit.keystore import read_ring, ring_path
 from engine.audit.leaves import ACCESS, EVENT, EVIDENCE, MerkleLeaf, access_digest
 from engine.audit.models import CaseEvent
@@ -104,7 +105,7 @@ def case_leaf_problem(session: Session, case: Case, events: list[CaseEvent]) -> 
 def record_problems(session: Session) -> list[str]:
     """Every difference between the log's leaves and the rows they record, named."""
     found = []
-    for check in (event_problems, access_problems, evidence_problems):
+    for check in (event_problems, access_problems, evidence_problems, joint_problems):
         problems = check(session)
         found += _listed(problems, len(problems))
     return found

@@ -45,7 +45,8 @@ FORMAT_KEY = "_rows_format"
 #: 1: cases, civic, dispatch extension, council agenda/votes, household votes, mediation rows.
 #: 2: also work items and council meetings with their members.
 #: 3: personal values as digests keyed by the case's data key (engine/audit/row_digests.py), not plain sha256.
-ROWS_FORMAT = 3
+#: 4: also joint meetings: a linked resolution, its sitting and the units' attendance (engine/audit/fact_rows.py).
+ROWS_FORMAT = 4
 #: Where a session keeps its fact rows changed since their case's last event.
 _PENDING = "casegrid_pending_rows"
 #: The values last committed for each row object of this transaction (by ``id()``).
