@@ -71,7 +71,7 @@ CATALOGUE: tuple[Field, ...] = (
     Field("resident_subscription.address", "反映人订阅的邮箱或手机号", SENSITIVE, False, "反映人",
           "按其同意发送办理进展", _CASE, "撤回同意后不再发送"),
     Field("delivery.address", "通知发送地址", SENSITIVE, False, "反映人、工作人员", "发送通知并留存发送记录", _CASE),
-    Field("household_note.text[sensitive]", "住户敏感备注（健康、家庭状况、收入等）", CORE, False, "住户及其家庭成员",
+    Field("household_note.text", "住户备注中标为敏感的（健康、家庭状况、收入等）", CORE, False, "住户及其家庭成员",
           "走访、帮扶", "随住户档案", "查看须说明目的并经街道督办（社区书记）批准，批准限时有效（默认 24 小时）；"
           "申请、审批、查看均记入数据使用记录；尚未加密存储（住户不是案件，没有案件数据密钥）"),
     Field("household.head_name", "户主姓名", SENSITIVE, False, "户主", "户主表决计票", "随户籍变动更新"),
