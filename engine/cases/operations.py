@@ -35,11 +35,13 @@ from engine.specs.registry import process_of
 
 
 def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, hooks: HookRegistry,
-              process_key: str = "civic_loop") -> StepResult:
+              process_key: str = "civic_loop", key_holder: str | None = None) -> StepResult:
     """Register an issue as a new case on the current version of ``process_key``.
 
     The result carries the case's reporter key (:mod:`engine.cases.reporter_key`): the caller hands it
-    to the reporter in the private link now — it cannot be read again, only replaced.
+    to the reporter in the private link now — it cannot be read again, only replaced. ``key_holder``: the
+    account the key is issued to when it is not ``actor`` (as :func:`engine.public.my_reports.keep_for_account`
+    records it afterwards, without reading the row back).
     """
     grid = check_intake(session, intake)
     version = current_version(session, process_key)
@@ -70,7 +72,7 @@ def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, h
         payload["decisions"] = {"id": pinned.id, "key": pinned.key, "version": pinned.version, "sha256": pinned.sha256}
     result = run_engine_event(session, case, event_type="case_opened", payload=payload, actor=actor, at=at,
                               hooks=hooks, process=process)
-    result.reporter_key = issue_reporter_key(session, case, at=at, by=actor.username)
+    result.reporter_key = issue_reporter_key(session, case, at=at, by=key_holder or actor.username, new=True)
     return result
 
 

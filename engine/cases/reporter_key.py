@@ -52,10 +52,12 @@ class ReporterKey(Base):
         return f"<ReporterKey case={self.case_id} issued_at={self.issued_at}>"
 
 
-def issue(session: Session, case: Case, *, at: datetime, by: str) -> str:
-    """A new key for ``case``, replacing any earlier one. Returns the key: shown once, then only its hash exists."""
+def issue(session: Session, case: Case, *, at: datetime, by: str, new: bool = False) -> str:
+    """A new key for ``case``, replacing any earlier one. Returns the key: shown once, then only its hash exists.
+
+    ``new``: the case was opened in this transaction, so it has no key to replace (no look-up for one)."""
     key = secrets.token_urlsafe(KEY_BYTES)
-    row = session.get(ReporterKey, case.id)
+    row = None if new else session.get(ReporterKey, case.id)
     if row is None:
         session.add(ReporterKey(case_id=case.id, key_hash=hash_token(key), issued_at=to_db(at), issued_by=by))
     else:

@@ -29,7 +29,6 @@ from engine.people.category import Category
 from engine.people.roles import Role
 from engine.privacy.keys import encrypt_field
 from engine.public.georeport import CaseLocation
-from engine.public.my_reports import keep_for_account
 
 #: Whom a work order's reporter key is issued to: the hotline acting for its caller (回访).
 HANDLE_PREFIX = "hotline:"
@@ -130,8 +129,8 @@ def receive(session: Session, order: WorkOrder, *, at: datetime, hooks: HookRegi
     intake = Intake(description=order.content.strip(), category=street_category(session, order.category, mapping),
                     channel="hotline_order", title=f"12345 工单 {order.order_no}", address=order.address,
                     grid_code=order.grid_code or None, priority=URGENCIES[order.urgency])
-    opened = open_case(session, intake, actor=PLATFORM, at=at, hooks=hooks)
-    keep_for_account(session, opened.case, HANDLE_PREFIX + order.order_no)
+    # The reporter key is the hotline's, for its 回访 (issued to it directly: no read-back and update after).
+    opened = open_case(session, intake, actor=PLATFORM, at=at, hooks=hooks, key_holder=HANDLE_PREFIX + order.order_no)
     row = HotlineOrder(order_no=order.order_no, case_id=opened.case.id, category=order.category,
                        time_limit_class=order.time_limit_class, deadline=to_db(order.deadline),
                        urgency=URGENCIES[order.urgency], received_at=to_db(at), state="received")
