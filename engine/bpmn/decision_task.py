@@ -8,7 +8,7 @@ benchmarks' bare SpiffWorkflow runs); inside a step the table comes from the ste
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set as AbstractSet
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -28,10 +28,15 @@ class PinnedBusinessRuleTask(BusinessRuleTask):
     """A business rule task whose table is the case's pinned version of its decision (``decision_ref``)."""
 
     decision_ref: str = ""
+    #: The table parsed with the diagram only stands in for the pinned one (a supervisor's own table).
+    pinned_only: bool = False
 
     def _run_hook(self, my_task: Task) -> bool:
         ctx = current()
         pinned = ctx.decision(self.decision_ref) if ctx is not None else None
+        if pinned is None and self.pinned_only:
+            raise WorkflowTaskException(f"决策 {self.decision_ref} 没有可用的决策表版本：案件登记时没有固定"
+                                        "含有这个决策的决策表", task=my_task)
         if pinned is None:
             return super()._run_hook(my_task)
         # A fresh engine per run: the spec is shared by every case (and thread) of the process version.
@@ -50,10 +55,11 @@ class PinnedBusinessRuleTask(BusinessRuleTask):
 CAMUNDA_CONFIG.setdefault(PinnedBusinessRuleTask, BaseBusinessRuleTaskConverter)
 
 
-def pin_decisions(spec: Any, refs_by_task: Mapping[str, str]) -> set[str]:
+def pin_decisions(spec: Any, refs_by_task: Mapping[str, str], pinned_only: AbstractSet[str] = frozenset()) -> set[str]:
     """Switch the business rule tasks of ``spec`` to :class:`PinnedBusinessRuleTask`; return the decisions used.
 
-    ``refs_by_task`` maps a task's BPMN id to its ``camunda:decisionRef``.
+    ``refs_by_task`` maps a task's BPMN id to its ``camunda:decisionRef``; ``pinned_only`` names the decisions
+    parsed with a placeholder table, which only a case's pinned version can evaluate.
     """
     used = set()
     for task_spec in spec.task_specs.values():
@@ -61,5 +67,6 @@ def pin_decisions(spec: Any, refs_by_task: Mapping[str, str]) -> set[str]:
             if type(task_spec) is BusinessRuleTask:
                 task_spec.__class__ = PinnedBusinessRuleTask
             task_spec.decision_ref = refs_by_task.get(task_spec.bpmn_id, "")
+            task_spec.pinned_only = task_spec.decision_ref in pinned_only
             used.add(task_spec.decision_ref)
     return used

@@ -11,6 +11,7 @@ import ast
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -431,12 +432,21 @@ def _spec_problems(spec: Any, lanes: dict[str, Lane], by_name: dict[str, Role | 
     return problems, human
 
 
-def parse_process(data: bytes | str, key: str | None = None) -> ParsedProcess:
+def parse_process(data: bytes | str, key: str | None = None, *,
+                  decisions: Mapping[str, etree._Element] | None = None,
+                  published: bool = False) -> ParsedProcess:
     """Parse and check one BPMN document; raise :class:`SpecError` listing every problem.
 
     Each problem reads ``<element id>: <message>``, with the line where the element
     is written when it is known. Whatever the document, the only error raised is
     :class:`SpecError`: diagrams from other modellers get a message, not a crash.
+
+    ``decisions`` are the decision tables a business rule task may name, by decision id (one-decision
+    DMN documents, as :func:`engine.bpmn.dmn_split.split_decisions` gives them): the published ones,
+    when a supervisor validates or publishes. The seed tables are always among them. A name that is in
+    none is refused, unless the diagram is ``published`` already (read again for a case, a replay or an
+    audit bundle): its tables were checked when it was published and each case evaluates the version it
+    is pinned to, so a name not given here gets a placeholder that refuses to be evaluated on its own.
     """
     root = read_xml(data)
     problems = _document_problems(root) or _size_problems(root)
@@ -444,7 +454,7 @@ def parse_process(data: bytes | str, key: str | None = None) -> ParsedProcess:
         raise SpecError("流程图无法发布", problems)
     structural = _xml_problems(root)
     try:
-        process = _parse_checked(root, key)
+        process = _parse_checked(root, key, _decision_tables(root, decisions, published))
     except _Unparseable as exc:
         # Structural mistakes explain most parser failures: show them; else what the parser said.
         raise SpecError("流程图无法解析", structural or exc.problems) from None
@@ -459,10 +469,10 @@ class _Unparseable(SpecError):
     """SpiffWorkflow could not read the document at all."""
 
 
-def _parse_checked(root: etree._Element, key: str | None) -> ParsedProcess:
+def _parse_checked(root: etree._Element, key: str | None, tables: _Tables) -> ParsedProcess:
     """SpiffWorkflow's parse of a document that passed the document checks, then casegrid's own rules."""
     try:
-        parser = spiff_parser()
+        parser = spiff_parser(tables.nodes)
         parser.add_bpmn_xml(root, filename=f"{key or 'diagram'}.bpmn")
         ids = parser.get_process_ids()
         if not ids:
@@ -483,9 +493,9 @@ def _parse_checked(root: etree._Element, key: str | None) -> ParsedProcess:
         start_lane = lanes.get(start.get("id") or "") if start is not None else None
         refs = {el.get("id"): el.get(f"{{{_CAMUNDA}}}decisionRef", "")
                 for el in root.iterfind(".//bpmn:businessRuleTask", _NS)}
-        decisions = pin_decisions(spec, refs)
+        decisions = pin_decisions(spec, refs, tables.placeholders)
         for sub in subprocess_specs.values():
-            decisions |= pin_decisions(sub, refs)
+            decisions |= pin_decisions(sub, refs, tables.placeholders)
             sub_problems, sub_human = _spec_problems(sub, lanes, by_name)
             problems += sub_problems
             human.update(sub_human)
@@ -514,12 +524,56 @@ def _message_name(root: etree._Element, ref: str) -> str:
     return ref
 
 
-def spiff_parser() -> CamundaParser:
-    """SpiffWorkflow's Camunda parser with the seed decision tables loaded (business rule tasks refer to them)."""
+def spiff_parser(decisions: Mapping[str, etree._Element] | None = None) -> CamundaParser:
+    """SpiffWorkflow's Camunda parser with decision tables loaded (business rule tasks refer to them):
+    ``decisions`` by decision id, the seed tables when none are given."""
     parser = CamundaParser()
-    for decision_id, node in seed_decisions().items():
+    for decision_id, node in (seed_decisions() if decisions is None else decisions).items():
         parser.add_dmn_xml(node, filename=f"{decision_id}.dmn")
     return parser
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The decision tables a diagram is parsed against, and which of them only stand in for a pinned one."""
+
+    nodes: dict[str, etree._Element]
+    placeholders: frozenset[str] = frozenset()
+
+
+def _decision_tables(root: etree._Element, given: Mapping[str, etree._Element] | None,
+                     published: bool) -> _Tables:
+    """The tables for the business rule tasks of ``root``; :class:`SpecError` naming each task whose
+    decision is not published (SpiffWorkflow would refuse it in English, or crash on a missing ref)."""
+    nodes = {**seed_decisions(), **(given or {})}
+    problems, placeholders = [], set()
+    for task in root.iterfind(".//bpmn:businessRuleTask", _NS):
+        ref = (task.get(f"{{{_CAMUNDA}}}decisionRef") or "").strip()
+        available = "、".join(sorted(nodes)) or "无"
+        if not ref:
+            problems.append(f"{task.get('id')}: 业务规则任务没有指定要执行的决策（decisionRef）：请在属性面板中"
+                            f"填写一个已发布决策表中的决策 id（可用：{available}）")
+        elif ref not in nodes and published:
+            nodes[ref] = _placeholder_table(ref)
+            placeholders.add(ref)
+        elif ref not in nodes:
+            problems.append(f"{task.get('id')}: 决策 {ref} 没有已发布的决策表：请先在「决策表」中发布含有决策 "
+                            f"{ref} 的决策表，或改用已发布的决策（可用：{available}）")
+    if problems:
+        raise SpecError("流程图无法发布", problems)
+    return _Tables(nodes, frozenset(placeholders))
+
+
+def _placeholder_table(decision_id: str) -> etree._Element:
+    """A decision table with no rules, named ``decision_id``: SpiffWorkflow binds a business rule task to a
+    table at parse time; casegrid evaluates the case's pinned version instead (engine.bpmn.decision_task)."""
+    dmn = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+    root = etree.Element(f"{{{dmn}}}definitions", nsmap={None: dmn}, id="casegrid_pinned", name="casegrid_pinned",
+                         namespace="https://casegrid/pinned")
+    decision = etree.SubElement(root, f"{{{dmn}}}decision", id=decision_id, name=decision_id)
+    table = etree.SubElement(decision, f"{{{dmn}}}decisionTable", id=f"{decision_id}_table")
+    etree.SubElement(table, f"{{{dmn}}}output", id=f"{decision_id}_output", name="result", typeRef="string")
+    return root
 
 
 @cache

@@ -10,6 +10,8 @@ import re
 
 #: (pattern of SpiffWorkflow's message, Chinese message with {0}… for the groups).
 _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE | re.DOTALL), m) for p, m in (
+    (r'No DMN Diagram available with id "?([^",]*)"?',
+     "决策 {0} 没有已发布的决策表：请先在「决策表」中发布含有这个决策的决策表，或改用已发布的决策"),
     (r"No start event found", "流程没有开始事件：请画一个开始事件并连到第一个步骤"),
     (r"Multiple outgoing flows are not supported for tasks of type (\w+)",
      "任务有多条出线：请在任务后加一个网关，由网关按条件分支"),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.context import DecisionLookup
 from engine.bpmn.decisions import DecisionDocument, parse_decisions
+from engine.bpmn.dmn_split import split_decisions
 from engine.bpmn.parser import MAX_BPMN_BYTES, read_xml
 from engine.clock import to_db
 from engine.labels import SEED_NOTE
@@ -78,6 +79,30 @@ def current_decision(session: Session, key: str) -> DecisionVersion | None:
     return session.scalar(select(DecisionVersion).where(DecisionVersion.key == key,
                                                         DecisionVersion.status == "published")
                           .order_by(DecisionVersion.version.desc()).limit(1))
+
+
+def published_tables(session: Session) -> dict[str, etree._Element]:
+    """Decision id → its table in the newest published version of each document (one-decision DMN documents,
+    as a diagram's business rule tasks are parsed against them); the first document by key wins a clash,
+    as in :func:`pin_for`."""
+    tables: dict[str, etree._Element] = {}
+    keys = session.scalars(select(DecisionVersion.key).where(DecisionVersion.status == "published").distinct())
+    for key in sorted(keys):
+        version = current_decision(session, key)
+        if version is not None:
+            for decision_id, node in split_decisions(read_xml(version.xml)).items():
+                tables.setdefault(decision_id, node)
+    return tables
+
+
+def pin_problems(session: Session, decision_ids: Iterable[str]) -> list[str]:
+    """Why new cases of a process evaluating ``decision_ids`` could not be pinned to one published document."""
+    try:
+        pin_for(session, decision_ids)
+    except NotFound:
+        return [f"{'、'.join(sorted(set(decision_ids)))}: 这些决策不在同一份已发布的决策表中：案件登记时固定一份决策表"
+                "的版本，请把一个流程要用的决策放进同一份决策表后发布"]
+    return []
 
 
 def pin_for(session: Session, decision_ids: Iterable[str]) -> DecisionVersion | None:

@@ -16,11 +16,12 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import MAX_BPMN_BYTES, read_xml
+from engine.bpmn.parser import MAX_BPMN_BYTES, ParsedProcess, read_xml
 from engine.bpmn.text import diagram_text
 from engine.clock import to_db
 from engine.labels import SEED_NOTE
 from engine.errors import ConflictError, SpecError, ValidationError
+from engine.specs.decisions import pin_problems, published_tables
 from engine.specs.models import ProcessVersion
 from engine.specs.queries import next_version_number, published_count
 from engine.specs.registry import parsed_xml, sha256_of
@@ -31,11 +32,23 @@ log = logging.getLogger("casegrid.processes")
 MAX_NOTE_LENGTH = 2000
 
 
+def checked(session: Session, xml: str, key: str | None = None, digest: str | None = None) -> ParsedProcess:
+    """``xml`` parsed with every publishing rule, its business rule tasks against the published decision tables
+    (:class:`SpecError` naming each problem)."""
+    tables = published_tables(session)
+    process = parsed_xml(xml, key, digest, decisions=tables)
+    if process.decision_refs and process.decision_refs <= tables.keys():
+        problems = pin_problems(session, process.decision_refs)
+        if problems:
+            raise SpecError("流程图无法发布", problems)
+    return process
+
+
 def publish(session: Session, xml: str, *, by: str, at: datetime, key: str | None = None,
             note: str | None = None) -> ProcessVersion:
     """Validate ``xml`` and store it as the next published version of its process."""
     xml = diagram_text(xml)
-    process = parsed_xml(xml, key)
+    process = checked(session, xml, key)
     latest = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == process.key))
     version = ProcessVersion(
         key=process.key, version=(latest or 0) + 1, name=process.name, xml=xml,
@@ -128,7 +141,7 @@ def publish_draft(session: Session, draft: ProcessVersion, *, by: str, at: datet
         raise ValidationError("发布信息有误", {"change_note": "请写明本次修改了什么、为什么修改"})
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError("发布信息有误", {"change_note": f"变更说明最多 {MAX_NOTE_LENGTH} 个字"})
-    process = parsed_xml(draft.xml, draft.key, draft.sha256)
+    process = checked(session, draft.xml, draft.key, draft.sha256)
     latest = session.scalar(select(func.max(ProcessVersion.version)).where(
         ProcessVersion.key == draft.key, ProcessVersion.id != draft.id)) or 0
     if draft.version < latest:  # another draft was started later: the published one is always the newest

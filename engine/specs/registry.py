@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Mapping
 from threading import Lock
 
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,15 +75,22 @@ def process_of(session: Session, version_id: int) -> ParsedProcess:
     return parsed_xml(xml, key, digest)
 
 
-def parsed_xml(xml: str, key: str | None = None, digest: str | None = None) -> ParsedProcess:
-    """Parse (or fetch from memory) process ``key`` of ``xml``; no key means the first executable process."""
+def parsed_xml(xml: str, key: str | None = None, digest: str | None = None,
+               decisions: Mapping[str, etree._Element] | None = None) -> ParsedProcess:
+    """Parse (or fetch from memory) process ``key`` of ``xml``; no key means the first executable process.
+
+    With ``decisions`` (the published tables) the diagram is being published and is checked against them,
+    never taken from memory; without, it is a published version read again, whose business rule tasks
+    evaluate the tables each case is pinned to (:func:`engine.bpmn.parser.parse_process`).
+    """
     cache_key = f"{key or ''}:{digest or sha256_of(xml)}"
-    with _lock:
-        hit = _cache.get(cache_key)
-        if hit is not None:
-            _cache.move_to_end(cache_key)
-            return hit
-    process = parse_process(xml, key)
+    if decisions is None:
+        with _lock:
+            hit = _cache.get(cache_key)
+            if hit is not None:
+                _cache.move_to_end(cache_key)
+                return hit
+    process = parse_process(xml, key, decisions=decisions, published=decisions is None)
     with _lock:
         _cache[cache_key] = process
         while len(_cache) > CACHE_SIZE:

@@ -104,8 +104,9 @@ class ProcessService:
 
     def validate(self, version_id: int) -> list[Problem]:
         """Why the version could not be published (empty: it could)."""
-        version = self.version(version_id)
-        return problems_of(version.xml, version.key)
+        with self.db.reading() as s:
+            version = queries.version_by_id(s, version_id)
+            return problems_of(version.xml, version.key, session=s)
 
     def diff(self, old_id: int, new_id: int) -> SpecDiff:
         with self.db.reading() as s:

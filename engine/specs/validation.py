@@ -11,8 +11,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from engine.bpmn.parser import MAX_BPMN_BYTES, parse_process
+from engine.bpmn.text import diagram_text
 from engine.errors import SpecError
+from engine.specs.operations import checked
 
 #: Element id used for problems of the document as a whole (not well formed, too large, unreadable).
 DOCUMENT = "document"
@@ -41,10 +45,17 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def problems_of(data: bytes | str, key: str | None = None) -> list[Problem]:
-    """Every reason ``data`` cannot be published (as process ``key`` if given); empty when it can."""
+def problems_of(data: bytes | str, key: str | None = None, session: Session | None = None) -> list[Problem]:
+    """Every reason ``data`` cannot be published (as process ``key`` if given); empty when it can.
+
+    With a ``session`` its business rule tasks are checked against the published decision tables, as
+    publishing does; without, against the seed tables (a file checked with no database).
+    """
     try:
-        parse_process(data, key)
+        if session is not None:
+            checked(session, diagram_text(data), key)
+        else:
+            parse_process(data, key)
     except SpecError as exc:
         return [Problem.from_text(p) for p in exc.problems] or [Problem(DOCUMENT, _one_line(exc.message))]
     except Exception as exc:  # a checker must report, never crash: the type says where to look

@@ -8,10 +8,11 @@ import pytest
 
 from engine.clock import FixedClock
 from engine.db import Database
-from engine.errors import ConflictError, PermissionDenied, ValidationError
+from engine.errors import ConflictError, PermissionDenied, SpecError, ValidationError
 from engine.people.actor import Actor
 from engine.people.roles import Role
 from engine import CaseService
+from engine.specs.decision_service import DecisionService
 from engine.specs.service import ProcessService
 from tests.fixtures.process_versions import versions_restored  # noqa: F401  (fixture)
 
@@ -175,3 +176,130 @@ def test_behind_an_event_based_gateway_a_message_wins_and_the_timer_is_gone(
     clock.advance(days=5)
     assert service.tick() == []
     assert service.replay(case.tracking_code).snapshot() == done.snapshot
+
+
+# -- a supervisor's own decision table ----------------------------------------------------------------
+
+def _grant_table(big: str, small: str) -> str:
+    """A decision document of the supervisor's own (not the routing table): household size → grant level."""
+    return f'''<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="grants" name="补助等级"
+    namespace="https://casegrid.example/dmn/grants">
+  <decision id="grant_level" name="补助等级">
+    <decisionTable id="grant_table" hitPolicy="FIRST">
+      <input id="in_size" label="家庭人口">
+        <inputExpression id="in_size_expr" typeRef="number"><text>household_size</text></inputExpression>
+      </input>
+      <output id="out_level" label="等级" name="level" typeRef="string"/>
+      <rule id="grant_r1">
+        <inputEntry id="grant_r1_i1"><text>&gt;= 3</text></inputEntry>
+        <outputEntry id="grant_r1_o1"><text>"{big}"</text></outputEntry>
+      </rule>
+      <rule id="grant_r2">
+        <inputEntry id="grant_r2_i1"><text>-</text></inputEntry>
+        <outputEntry id="grant_r2_o1"><text>"{small}"</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+</definitions>
+'''
+
+
+def _graded_process(decision: str) -> str:
+    """start → business rule task (``decision``) → high level: a grid worker's visit; otherwise the end."""
+    return f'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="definitions_graded" targetNamespace="https://casegrid.example/bpmn">
+  <bpmn:process id="graded_grant" name="分级补助" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="lane_grid" name="网格员">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>grade</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>which</bpmn:flowNodeRef><bpmn:flowNodeRef>visit</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" name="登记">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="title" label="标题" type="string">
+          <camunda:validation><camunda:constraint name="required"/></camunda:validation>
+        </camunda:formField>
+        <camunda:formField id="household_size" label="家庭人口" type="long">
+          <camunda:validation><camunda:constraint name="required"/></camunda:validation>
+        </camunda:formField>
+      </camunda:formData></bpmn:extensionElements>
+    </bpmn:startEvent>
+    <bpmn:businessRuleTask id="grade" name="定补助等级" camunda:decisionRef="{decision}"/>
+    <bpmn:exclusiveGateway id="which" default="to_end"/>
+    <bpmn:userTask id="visit" name="上门核实">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="result" label="核实结果" type="string">
+          <camunda:validation><camunda:constraint name="required"/></camunda:validation>
+        </camunda:formField>
+      </camunda:formData></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end" name="办结"/>
+    <bpmn:sequenceFlow id="to_grade" sourceRef="start" targetRef="grade"/>
+    <bpmn:sequenceFlow id="to_which" sourceRef="grade" targetRef="which"/>
+    <bpmn:sequenceFlow id="to_visit" sourceRef="which" targetRef="visit">
+      <bpmn:conditionExpression>level == "high"</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="to_end" sourceRef="which" targetRef="end"/>
+    <bpmn:sequenceFlow id="visit_end" sourceRef="visit" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+'''
+
+
+@pytest.fixture
+def tables(db: Database, clock: FixedClock) -> DecisionService:
+    return DecisionService(db, clock)
+
+
+def _publish_table(tables: DecisionService, xml: str) -> int:
+    draft = tables.save_draft(xml, by="dudao")
+    assert tables.problems(xml) == []
+    return tables.publish(draft.id, by="dudao", note="补助等级").id
+
+
+def test_a_process_runs_on_the_supervisors_own_decision_table_and_its_cases_keep_their_version(
+        processes: ProcessService, service: CaseService, tables: DecisionService, db: Database) -> None:
+    first = _publish_table(tables, _grant_table("high", "low"))
+    draft = processes.import_diagram(_graded_process("grant_level"), "graded_grant", "分级补助", by="dudao")
+    assert processes.validate(draft.id) == []
+    processes.publish(draft.id, "用自己的决策表分级", by="dudao")
+
+    big = service.start_case("graded_grant", {"title": "李某", "household_size": "4"}, GRID)
+    assert _pinned(db, big.tracking_code) == first
+    assert service.case(big.tracking_code).status == "open"  # level "high": a visit is due
+
+    # A new version of the table: the open case keeps the one it was pinned to, replay included.
+    second = _publish_table(tables, _grant_table("low", "low"))
+    assert second != first
+    later = service.start_case("graded_grant", {"title": "王某", "household_size": "4"}, GRID)
+    assert _pinned(db, later.tracking_code) == second
+    assert service.case(later.tracking_code).status == "closed"  # level "low" under the new table
+    service.complete_task(_item(service, GRID, big.tracking_code), {"result": "属实"}, GRID)
+    for code in (big.tracking_code, later.tracking_code):
+        done = service.case(code)
+        assert done.status == "closed"
+        assert all(check.ok for check in service.verify(code))
+        assert service.replay(code).snapshot() == done.snapshot
+
+
+def _pinned(db: Database, code: str) -> int | None:
+    from sqlalchemy import select
+
+    from engine.cases.models import Case
+    with db.reading() as s:
+        return s.scalar(select(Case.decision_version_id).where(Case.tracking_code == code))
+
+
+def test_a_decision_no_table_publishes_is_refused_in_chinese_naming_it(processes: ProcessService) -> None:
+    draft = processes.import_diagram(_graded_process("no_such_table"), "graded_grant", "分级补助", by="dudao")
+    [problem] = processes.validate(draft.id)
+    assert problem.element_id == "grade"
+    assert "决策 no_such_table 没有已发布的决策表" in problem.message
+    assert "DMN" not in problem.message and "Available" not in problem.message
+    with pytest.raises(SpecError) as refused:
+        processes.publish(draft.id, "试发布", by="dudao")
+    assert any("no_such_table" in p and "没有已发布的决策表" in p for p in refused.value.problems)
