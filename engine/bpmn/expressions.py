@@ -141,6 +141,23 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 )
 
 
+#: Python's parser complaints (English) in the supervisor's words, by the start of its message.
+_SYNTAX_WORDS = (("unterminated string", "字符串缺少结束的引号"), ("unterminated triple", "字符串缺少结束的引号"),
+                 ("was never closed", "括号没有闭合"), ("unmatched", "括号不配对"), ("does not match", "括号不配对"),
+                 ("unexpected EOF", "表达式不完整"), ("invalid character", "含有无法识别的字符（如全角符号）"),
+                 ("invalid decimal literal", "数字后面紧跟了字母或其他字符"), ("unexpected indent", "开头有多余的空格"),
+                 ("cannot assign", "条件里不能赋值：比较请用 =="), ("invalid syntax. Maybe you meant '=='",
+                                                                    "比较请用 ==（单个 = 是赋值）"))
+
+
+def syntax_words(exc: SyntaxError) -> str:
+    """What is wrong with an expression Python cannot parse, in Chinese, with the column when it is known."""
+    text = exc.msg or ""
+    words = next((chinese for english, chinese in _SYNTAX_WORDS if text.startswith(english) or english in text),
+                 "写法无法识别")
+    return f"{words}（第 {exc.offset} 个字符处）" if exc.offset else words
+
+
 def expression_problems(expression: str) -> list[str]:
     """Why ``expression`` may not appear in a diagram (empty list: it may)."""
     if "${" in expression or "#{" in expression:
@@ -152,7 +169,7 @@ def expression_problems(expression: str) -> list[str]:
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
-        return [f"表达式语法错误：{exc.msg}"]
+        return [f"表达式语法错误：{syntax_words(exc)}"]
     except (RecursionError, MemoryError):  # the parser's own limits on deep nesting
         return [f"表达式嵌套超过 {MAX_NESTING} 层"]
     if nesting(tree) > MAX_NESTING:

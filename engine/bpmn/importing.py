@@ -164,7 +164,9 @@ def apply_import(xml: str, *, key: str, name: str, lane_roles: Mapping[str, Role
     if translate_conditions:
         for condition in process.iterfind(".//bpmn:conditionExpression", _NS):
             result = translate("".join(condition.itertext()), condition.get("language"))
-            if result.changed and result.expression is not None:
+            # A FEEL condition that already reads as ours (``result != "done"``) still loses its language,
+            # or publishing would refuse it as FEEL and ask for the very same text.
+            if result.expression is not None and (result.changed or result.dialect != "casegrid"):
                 for child in list(condition):
                     condition.remove(child)
                 condition.text = result.expression

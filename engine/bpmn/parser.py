@@ -342,6 +342,9 @@ def _timer_problems(definition: TimerEventDefinition) -> list[str]:
     if _ISO_LOOKING.match(expression):
         return [f"定时器{kind} {expression} 要写成带引号的字符串，例如 \"{expression}\"（定时器的值是 Python 表达式）"]
     problems = expression_problems(expression)
+    if problems and "语法错误" in problems[0]:  # plain words ("3 days", "next friday"): say what a timer takes
+        return [f"定时器{kind} {expression} 既不是 ISO 8601 值也不是表达式（{problems[0]}）：请写成 \"PT72H\"、"
+                "\"P3D\"、\"2026-03-02T17:00:00+08:00\" 这样的 ISO 8601 值，或 workdays(3) 之类的函数"]
     if problems:
         return [f"定时器 {p}" for p in problems]
     node = ast.parse(expression, mode="eval").body
