@@ -20,6 +20,8 @@ from engine.bpmn.text import diagram_text
 from engine.specs.validation import DOCUMENT, Problem, problems_of_file
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from engine.specs.service import ProcessService
 
 
@@ -28,9 +30,9 @@ def process() -> None:
     """Process diagrams: validate files, list and publish versions."""
 
 
-def _check(name: str) -> list[Problem]:
+def _check(name: str, session: Session | None = None) -> list[Problem]:
     try:
-        return problems_of_file(Path(name))
+        return problems_of_file(Path(name), session)
     except Exception as exc:  # belt and braces: problems_of_file already reports everything it can foresee
         return [Problem(DOCUMENT, f"无法检查此文件（{type(exc).__name__}）")]
 
@@ -38,7 +40,10 @@ def _check(name: str) -> list[Problem]:
 @process.command("validate")
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
-    """Check that each FILE could be published; exit 1 if any could not."""
+    """Check that each FILE could be published; exit 1 if any could not.
+
+    Business rule tasks are checked against the shipped decision tables (no database is read): one using a
+    table a supervisor published is checked against it by `process publish` and the web editor."""
     failed = 0
     for name in files:
         problems = _check(name)
@@ -85,11 +90,13 @@ def list_versions(db_url: str | None) -> None:
 @friendly_errors
 def publish(db_url: str | None, file: Path, note: str, by: str) -> None:
     """Publish FILE as the next version of its process (new cases use it; running cases keep theirs)."""
-    problems = _check(str(file))
+    service = _service(db_url)
+    with service.db.reading() as session:  # business rule tasks against the published decision tables
+        problems = _check(str(file), session)
     if problems:
         for problem in problems:
             click.echo(f"{file}: ERROR {problem.element_id}: {problem.message}")
         sys.exit(1)
     # Read as validation read it: the file's own encoding (a UTF-16 export publishes as it validated).
-    version = _service(db_url).publish_file(diagram_text(file.read_bytes()), note=note, by=by)
+    version = service.publish_file(diagram_text(file.read_bytes()), note=note, by=by)
     click.echo(f"published {version.key} v{version.version} ({version.sha256[:12]})")

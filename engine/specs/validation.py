@@ -63,7 +63,7 @@ def problems_of(data: bytes | str, key: str | None = None, session: Session | No
     return []
 
 
-def problems_of_file(path: Path) -> list[Problem]:
+def problems_of_file(path: Path, session: Session | None = None) -> list[Problem]:
     """:func:`problems_of` for a file, with what can go wrong before parsing reported the same way."""
     try:
         if not path.exists():
@@ -78,4 +78,4 @@ def problems_of_file(path: Path) -> list[Problem]:
         data = path.read_bytes()
     except OSError as exc:
         return [Problem(DOCUMENT, f"无法读取文件（{exc.strerror or type(exc).__name__}）")]
-    return problems_of(data)
+    return problems_of(data, session=session)

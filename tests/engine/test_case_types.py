@@ -303,3 +303,18 @@ def test_a_decision_no_table_publishes_is_refused_in_chinese_naming_it(processes
     with pytest.raises(SpecError) as refused:
         processes.publish(draft.id, "试发布", by="dudao")
     assert any("no_such_table" in p and "没有已发布的决策表" in p for p in refused.value.problems)
+
+
+def test_the_cli_publishes_a_diagram_using_a_published_table_of_the_supervisors_own(
+        tables: DecisionService, db: Database, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from engine.cli import main
+    path = tmp_path / "graded.bpmn"
+    path.write_text(_graded_process("grant_level"), encoding="utf-8")
+    refused = CliRunner().invoke(main, ["process", "publish", "--db", db.url, str(path), "--note", "分级"])
+    assert refused.exit_code == 1 and "决策 grant_level 没有已发布的决策表" in refused.output
+    _publish_table(tables, _grant_table("high", "low"))
+    published = CliRunner().invoke(main, ["process", "publish", "--db", db.url, str(path), "--note", "分级"])
+    assert published.exit_code == 0, published.output
+    assert "published graded_grant v1" in published.output

@@ -255,3 +255,19 @@ def test_hundreds_of_foreign_files_in_one_call_give_one_verdict_each_and_no_trac
     ok = [line for line in lines if line.endswith(": ok")]
     assert len(ok) == sum(1 for f in files if f.endswith(("valid_minimal.bpmn", "unquoted_timer_duration.bpmn",
                                                           "event_subprocess.bpmn")))
+
+
+@pytest.mark.parametrize(("ref", "says"), [
+    ('camunda:decisionRef="no_such_table"', "决策 no_such_table 没有已发布的决策表"),
+    ("", "没有指定要执行的决策（decisionRef）"),
+])
+def test_a_business_rule_task_without_a_published_table_is_refused_in_chinese(ref: str, says: str) -> None:
+    xml = (DIAGRAMS / "valid_minimal.bpmn").read_text().replace(
+        '<bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="check"/>',
+        f'<bpmn:businessRuleTask id="decide" {ref}/>'
+        '<bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="decide"/>'
+        '<bpmn:sequenceFlow id="f_decide" sourceRef="decide" targetRef="check"/>')
+    [problem] = problems_of(xml)
+    assert problem.element_id == "decide" and says in problem.message
+    assert "route" in problem.message  # the decisions that can be used are listed
+    assert "DMN" not in problem.message and "Available" not in problem.message
