@@ -2,8 +2,10 @@
 
     python bench/diagram_corpus.py [CORPUS_DIR ...] [--out docs/diagram_corpus.md]
 
-Every ``*.bpmn`` under the given folders (default: ``bench/corpus/``, filled as
-``bench/corpus/SOURCE.txt`` says, plus the repository's own foreign-modeller fixtures) goes
+Every ``*.bpmn`` under the given folders (default: :data:`DEFAULT_SOURCES`, all committed: the public
+exports of other modellers in ``bench/corpus/miwg/`` (``bench/corpus/SOURCE.txt`` names each one's origin
+and licence) and the repository's own fixtures of other modellers' habits), so a fresh clone
+reproduces ``docs/diagram_corpus.md`` (``tests/bench/test_diagram_corpus.py`` checks that it does), goes
 through what a supervisor does:
 
 1. **unchanged** — validated exactly as drawn (``engine.specs.validation.problems_of``);
@@ -36,6 +38,9 @@ from engine.people.roles import Role  # noqa: E402
 from engine.specs.validation import Problem, problems_of  # noqa: E402
 
 HANG_SECONDS = 10
+#: The folders the committed report covers (every file in them is in the repository).
+DEFAULT_SOURCES = (ROOT / "bench" / "corpus" / "miwg", ROOT / "tests" / "fixtures" / "diagrams",
+                   ROOT / "tests" / "fixtures" / "foreign")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Kind of refusal, by the words of the first problem (first match wins).
 KINDS: tuple[tuple[str, str], ...] = (
@@ -111,6 +116,11 @@ def judge(path: Path) -> Verdict:
         signal.alarm(0)
 
 
+def judge_all(sources: list[Path] | tuple[Path, ...]) -> list[Verdict]:
+    """A verdict for every ``*.bpmn`` under ``sources``, in path order."""
+    return [judge(p) for p in sorted(p for s in sources if s.exists() for p in s.rglob("*.bpmn"))]
+
+
 def report(verdicts: list[Verdict], sources: list[Path]) -> str:
     outcomes = Counter(v.outcome for v in verdicts)
     untranslated = [(v, p) for v in verdicts for p in v.problems if not _CJK.search(p.message)]
@@ -138,9 +148,11 @@ def report(verdicts: list[Verdict], sources: list[Path]) -> str:
         "|---|---|---|---|---|---|",
         *[_source_row(source, [v for v in verdicts if v.path.is_relative_to(source)]) for source in sources],
         "",
-        "`bench/corpus/` holds public diagrams (bpmn.io examples, Camunda examples, SpiffWorkflow's own test "
-        "diagrams; `bench/corpus/SOURCE.txt` names each file's repository, path and commit); the other folders are "
-        "casegrid's own fixtures of other modellers' habits and hostile files.",
+        "`bench/corpus/miwg/` holds real exports of other modelling tools (Camunda Modeler 7 and 8, Signavio, "
+        "Trisotech, Yaoqiang, W4, Eclipse BPMN2 Modeler, itp-commerce …) from the OMG BPMN Model Interchange "
+        "Working Group's public test suite (github.com/bpmn-miwg/bpmn-miwg-test-suite, CC BY 3.0; "
+        "`bench/corpus/SOURCE.txt` names each file's tool, path and commit); the other folders are casegrid's "
+        "own fixtures of other modellers' habits and hostile files.",
         "",
         "## Why the refused ones are refused (first problem of each)",
         "",
@@ -175,10 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "diagram_corpus.md")
     args = parser.parse_args(argv)
-    sources = args.folders or [ROOT / "bench" / "corpus", ROOT / "tests" / "fixtures" / "diagrams",
-                               ROOT / "tests" / "fixtures" / "foreign"]
-    files = sorted(p for s in sources if s.exists() for p in s.rglob("*.bpmn"))
-    verdicts = [judge(p) for p in files]
+    sources = args.folders or list(DEFAULT_SOURCES)
+    verdicts = judge_all(sources)
     args.out.write_text(report(verdicts, [s for s in sources if s.exists()]), encoding="utf-8")
     outcomes = Counter(v.outcome for v in verdicts)
     print(f"{len(verdicts)} diagrams: {dict(outcomes)} → {args.out}")
