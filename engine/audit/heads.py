@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, event, func, insert, select, text, tuple_
+from sqlalchemy import ForeignKey, Select, String, Text, event, func, insert, select, text, tuple_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.audit import merkle
@@ -180,6 +180,10 @@ class HeadResult:
     gaps: int = 0
 
 
+#: The condition of the partial index ``ix_merkle_leaf_seal``, as a literal the planner can match.
+SEAL_ONLY = text(f"merkle_leaf.kind = '{SEAL}'")
+
+
 def latest_head(session: Session) -> TreeHead | None:
     return session.scalar(select(TreeHead).order_by(TreeHead.id.desc()).limit(1))
 
@@ -188,11 +192,16 @@ def last_seal(session: Session, head: TreeHead | None) -> MerkleLeaf | None:
     """The newest seal leaf above the newest head (an unsigned installation's mark of how far the log is
     final), if any: one below the head says nothing the head does not (the head was signed after it).
 
-    Read from the top of the primary key down to the head: seal leaves come every few minutes, and a
-    signed log has only the leaves since its last head to look through (no index on the kind needed).
+    Read through the partial index of the seal leaves (``ix_merkle_leaf_seal``, migration 0035): a log
+    that was never signed has no head to start from, and the first seal would otherwise read every leaf.
+    The kind is written into the statement, not bound: a plan PostgreSQL keeps for a prepared statement
+    cannot use a partial index whose condition depends on a parameter.
     """
-    return session.scalar(select(MerkleLeaf).where(MerkleLeaf.kind == SEAL, MerkleLeaf.id > (head.size if head else 0))
-                          .order_by(MerkleLeaf.id.desc()).limit(1))
+    return session.scalar(last_seal_query(head.size if head else 0))
+
+
+def last_seal_query(after: int) -> Select[tuple[MerkleLeaf]]:
+    return select(MerkleLeaf).where(SEAL_ONLY, MerkleLeaf.id > after).order_by(MerkleLeaf.id.desc()).limit(1)
 
 
 def sealed_size(session: Session) -> int:

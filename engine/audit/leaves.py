@@ -30,7 +30,10 @@ SEAL = "seal"
 
 class MerkleLeaf(Base):
     __tablename__ = "merkle_leaf"
-    __table_args__ = (Index("ix_merkle_leaf_case_seq", "case_id", "seq"),)
+    __table_args__ = (Index("ix_merkle_leaf_case_seq", "case_id", "seq"),
+                      # the newest seal leaf without reading the log (migration 0035; see heads.last_seal)
+                      Index("ix_merkle_leaf_seal", "id", postgresql_where=text("kind = 'seal'"),
+                            sqlite_where=text("kind = 'seal'")))
 
     #: Place in the log + 1.
     id: Mapped[int] = mapped_column(primary_key=True)
