@@ -149,7 +149,7 @@ def report(verdicts: list[Verdict], sources: list[Path]) -> str:
         *[_source_row(source, [v for v in verdicts if v.path.is_relative_to(source)]) for source in sources],
         "",
         "`bench/corpus/miwg/` holds real exports of other modelling tools (Camunda Modeler 7 and 8, Signavio, "
-        "Trisotech, Yaoqiang, W4, Eclipse BPMN2 Modeler, itp-commerce …) from the OMG BPMN Model Interchange "
+        "Trisotech, Yaoqiang, W4, Eclipse BPMN2 Modeler, itp-commerce, OMNITRACKER, bpmn-js) from the OMG BPMN Model Interchange "
         "Working Group's public test suite (github.com/bpmn-miwg/bpmn-miwg-test-suite, CC BY 3.0; "
         "`bench/corpus/SOURCE.txt` names each file's tool, path and commit); the other folders are casegrid's "
         "own fixtures of other modellers' habits and hostile files.",
