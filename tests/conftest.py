@@ -28,6 +28,7 @@ PG_URL_ENV = "CASEGRID_TEST_PG_URL"
 # The master key that wraps every case's data key (engine/privacy/masterkey.py): one per test run, given in
 # the environment so no test writes a key file into the working directory's instance folder.
 os.environ.setdefault("CASEGRID_DATA_MASTER_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
+os.environ.setdefault("CASEGRID_PHONE_INDEX_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
 
 #: A Monday morning in Beijing (01:00 UTC = 09:00 CST), well clear of holidays.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from engine.cases.models import Notification
 from engine.notify.models import Delivery, NotificationPreference, ResidentSubscription
 from engine.people.models import User
-from engine.people.resident_identity import RECIPIENT_PREFIX, phone_of
+from engine.people.resident_identity import RECIPIENT_PREFIX
 from engine.people.roles import Role
+from engine.privacy.phone_index import phone_of
 
 RESIDENT = "resident"
 

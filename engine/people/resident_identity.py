@@ -1,14 +1,15 @@
 """A phone verified through a residents' app, its verification codes and its tokens (hashes only).
 
-The phone number is personal data: it is stored here, in :attr:`ResidentIdentity.phone`, and nowhere else
-in these tables (the privacy work encrypts it there). The rules live in :mod:`engine.public.resident_app`.
+The phone number is personal data: it is stored here, in :attr:`ResidentIdentity.phone`, encrypted, and found
+by its keyed blind index :attr:`ResidentIdentity.phone_index` (:mod:`engine.privacy.phone_index` seals, opens
+and indexes it). The rules live in :mod:`engine.public.resident_app`.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
 
@@ -22,8 +23,11 @@ class ResidentIdentity(Base):
     __tablename__ = "resident_identity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The phone number (11-digit mainland mobile). Sensitive: never shown, never logged.
-    phone: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    #: The phone number (11-digit mainland mobile), sealed (``rp1:…``, :func:`engine.privacy.phone_index.seal_phone`).
+    #: Sensitive: never shown, never logged.
+    phone: Mapped[str] = mapped_column(Text, nullable=False)
+    #: HMAC-SHA256 of the number under the phone index key: how a typed number finds its identity.
+    phone_index: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     #: ``app:<random>``: whom the reporter keys of the app's reports are issued to (never the number).
     handle: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(nullable=False)
@@ -63,12 +67,3 @@ class ResidentSession(Base):
     def __repr__(self) -> str:
         return f"<ResidentSession identity={self.identity_id} until {self.expires_at}>"
 
-
-def phone_of(session: Session, recipient: str) -> str | None:
-    """The number a ``verification:<code id>`` recipient names (for the outbox), or None."""
-    code_id = recipient.removeprefix(RECIPIENT_PREFIX)
-    if not code_id.isdigit():
-        return None
-    code = session.get(ResidentCode, int(code_id))
-    identity = session.get(ResidentIdentity, code.identity_id) if code is not None else None
-    return identity.phone if identity is not None else None

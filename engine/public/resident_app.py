@@ -10,8 +10,8 @@ only on the reports filed with it.
    (``app:<random>``, :attr:`ResidentIdentity.handle`), which is what :func:`engine.cases.reporter_key.check_reporter`
    compares — the token acts on those reports and on nothing else.
 
-**Personal data.** The phone number is stored in :attr:`ResidentIdentity.phone` (the privacy work encrypts it
-there) and, for a report the resident follows, in that report's subscription, as for any reporter who leaves a
+**Personal data.** The phone number is stored in :attr:`ResidentIdentity.phone`, encrypted, and found by its
+keyed blind index (:mod:`engine.privacy.phone_index`), and, for a report the resident follows, in that report's subscription, as for any reporter who leaves a
 contact. Everything else names the identity by its id or random handle.
 """
 from __future__ import annotations
@@ -38,6 +38,7 @@ from engine.notify import residents
 from engine.notify.residents import MOBILE
 from engine.people.actor import Actor, reporter_account
 from engine.people.resident_identity import RECIPIENT_PREFIX, ResidentCode, ResidentIdentity, ResidentSession
+from engine.privacy.phone_index import find_identity, identity_phone, new_identity
 from engine.people.tokens import hash_token
 from engine.public.georeport import CaseLocation, Location, check_location
 from engine.public.my_reports import MyReport, keep_for_account, my_reports
@@ -77,9 +78,9 @@ def check_phone(phone: str) -> str:
 
 
 def _identity(session: Session, phone: str, at: datetime) -> ResidentIdentity:
-    identity = session.scalar(select(ResidentIdentity).where(ResidentIdentity.phone == phone))
+    identity = find_identity(session, phone)
     if identity is None:
-        identity = ResidentIdentity(phone=phone, handle=HANDLE_PREFIX + secrets.token_urlsafe(18), created_at=to_db(at))
+        identity = new_identity(phone, HANDLE_PREFIX + secrets.token_urlsafe(18), created_at=to_db(at))
         session.add(identity)
         session.flush()
     return identity
@@ -127,7 +128,7 @@ class ResidentAppService:
         wrong = ValidationError("验证码有误", {"code": "验证码错误或已过期，请重新获取"})
         issued: IssuedToken | None = None
         with self.db.transaction() as s:
-            identity = s.scalar(select(ResidentIdentity).where(ResidentIdentity.phone == number))
+            identity = find_identity(s, number)
             row = s.scalar(select(ResidentCode).where(
                 ResidentCode.identity_id == identity.id, ResidentCode.used_at.is_(None),
                 ResidentCode.expires_at > to_db(now), ResidentCode.attempts < MAX_ATTEMPTS)
@@ -224,6 +225,6 @@ class ResidentAppService:
         existing = session.get(residents.ResidentSubscription, case.id)
         if existing is not None:  # followed before and withdrawn: consent given again
             existing.withdrawn_at, existing.consented_at = None, to_db(at)
-            existing.channel, existing.address = CHANNEL, identity.phone
+            existing.channel, existing.address = CHANNEL, identity_phone(identity)
             return
-        residents.subscribe(session, case, CHANNEL, identity.phone, at=at, link=link)
+        residents.subscribe(session, case, CHANNEL, identity_phone(identity), at=at, link=link)
