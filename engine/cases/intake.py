@@ -40,6 +40,8 @@ class Intake:
     reporter_phone: str | None = None
     #: 一般 / 紧急 / 特急 (see :data:`PRIORITIES`).
     priority: str = "normal"
+    #: 隐私保护模式, the resident's choice (see :attr:`engine.cases.models.Case.privacy_mode`).
+    privacy_mode: bool = False
 
 
 def check_intake(session: Session, intake: Intake) -> Grid | None:

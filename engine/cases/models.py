@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,6 +41,9 @@ class Case(Base):
     department_code: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     #: 一般 / 紧急 / 特急: ``normal``, ``urgent`` or ``critical`` (set at intake, changed at triage).
     priority: Mapped[str] = mapped_column(String(10), nullable=False, default="normal", server_default="normal")
+    #: 隐私保护模式, chosen by the resident when reporting: the reporter's contact is hidden even in masked form
+    #: on staff pages (seen only when unmasked with a purpose) and nothing of the case reaches a public page.
+    privacy_mode: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=sa_false())
     #: The routing table (DMN decision version) the case's business rule tasks use; replay uses it too.
     decision_version_id: Mapped[int | None] = mapped_column(ForeignKey("decision_version.id"), nullable=True)
     #: The department the routing table suggested (权责清单), shown at triage.

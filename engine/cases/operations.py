@@ -52,7 +52,8 @@ def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, h
         process_version_id=version.id, status="open", phase="collect", title=default_title(intake),
         category=intake.category, grid_code=intake.grid_code, community=grid.community if grid else None,
         address=intake.address, description=intake.description.strip(), channel=intake.channel,
-        priority=intake.priority, decision_version_id=pinned.id if pinned else None,
+        priority=intake.priority, privacy_mode=bool(intake.privacy_mode),
+        decision_version_id=pinned.id if pinned else None,
         opened_at=to_db(at), opened_by=actor.username, snapshot="", version=0, last_seq=0, head_hash=GENESIS,
     )
     session.add(case)

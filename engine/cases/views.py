@@ -70,6 +70,8 @@ class CaseSummary:
     version: int
     #: 一般 / 紧急 / 特急: ``normal``, ``urgent`` or ``critical``.
     priority: str = "normal"
+    #: The resident chose 隐私保护模式 (the reporter's contact is hidden, not merely masked).
+    privacy_mode: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def case_summary(case: Case, names: Names) -> CaseSummary:
         department_name=names.departments.get(case.department_code or ""),
         opened_at=as_utc(case.opened_at), opened_by=case.opened_by, opened_by_name=names.user(case.opened_by),
         closed_at=as_utc(case.closed_at) if case.closed_at else None, version=case.version,
-        priority=case.priority,
+        priority=case.priority, privacy_mode=case.privacy_mode,
     )
 
 
@@ -291,11 +293,19 @@ class Reporter:
     phone: str | None
     #: The case's data key was shredded: name and phone read 已按规定删除.
     erased: bool = False
+    #: 隐私保护模式: not even the masked form is shown (nothing is, until unmasked with a purpose).
+    hidden: bool = False
 
 
-def _reporter(contact: Contact) -> Reporter:
+#: What a privacy-mode case shows for the reporter's name and phone (a contact left is not said to be missing).
+HIDDEN = "已隐藏（隐私保护模式）"
+
+
+def _reporter(contact: Contact, private: bool = False) -> Reporter:
     if contact.erased:
         return Reporter(ERASED, ERASED, erased=True)
+    if private:
+        return Reporter(HIDDEN if contact.name else None, HIDDEN if contact.phone else None, hidden=True)
     return Reporter(mask_name(contact.name), mask_phone(contact.phone))
 
 
@@ -521,7 +531,7 @@ def case_page(session: Session, ref: str, actor: Actor, *, now: datetime, calend
     contact = contact_of(session, case)
     return CasePage(
         case=case_summary(case, names),
-        reporter=_reporter(contact) if contact else None,
+        reporter=_reporter(contact, case.privacy_mode) if contact else None,
         deadlines=_deadlines(session, case, now, calendar),
         tasks=tuple(CurrentTask(
             item_id=i.id, task_name=i.name, role=i.role, state=i.state, department_code=i.department_code,

@@ -180,7 +180,7 @@ def _cases(session: Session, community: str, secrets: dict[int, tuple[str, ...]]
            names: dict[str, str]) -> list[BoardCase]:
     cases = list(session.scalars(select(Case).where(
         Case.community == community, Case.process_key == "civic_loop", Case.status == "closed",
-        Case.closed_at.is_not(None), Case.outcome != "merged")
+        Case.closed_at.is_not(None), Case.outcome != "merged", Case.privacy_mode.is_(False))
         .order_by(Case.closed_at.desc(), Case.id.desc()).limit(PER_SECTION)))
     secrets.update(people_of(session, [c.id for c in cases if c.id not in secrets]))
     photos: dict[int, list[BoardPhoto]] = {}
@@ -276,6 +276,6 @@ def is_board_photo(session: Session, community: str, sha256: str) -> bool:
     found = session.scalar(select(func.count()).select_from(Attachment).join(EvidenceFile)
                            .join(Case, Case.id == Attachment.case_id)
                            .where(Case.community == community, Case.status == "closed",
-                                  Attachment.purpose == "completion",
+                                  Case.privacy_mode.is_(False), Attachment.purpose == "completion",
                                   (EvidenceFile.public_sha256 == sha256) | (EvidenceFile.thumb_sha256 == sha256)))
     return bool(found)

@@ -182,7 +182,8 @@ def _window(flt: RequestFilter, now: datetime) -> tuple[datetime, datetime]:
 
 def find_requests(session: Session, flt: RequestFilter, now: datetime) -> list[ServiceRequest]:
     """Requests newest first: by tracking code (other filters ignored, as GeoReport says), or by the filters."""
-    stmt = select(Case).where(Case.process_key == PROCESS_KEY)
+    # 隐私保护模式: a case the resident asked to keep private is no public service request (not even by its code).
+    stmt = select(Case).where(Case.process_key == PROCESS_KEY, Case.privacy_mode.is_(False))
     if flt.ids:
         codes = [c for c in (normalise_code(i) for i in flt.ids) if c is not None]
         stmt = stmt.where(Case.tracking_code.in_(codes))
@@ -200,8 +201,8 @@ def find_requests(session: Session, flt: RequestFilter, now: datetime) -> list[S
 
 def find_request(session: Session, code: str) -> ServiceRequest:
     normal = normalise_code(code)
-    case = session.scalar(select(Case).where(Case.tracking_code == normal, Case.process_key == PROCESS_KEY)) \
-        if normal else None
+    case = session.scalar(select(Case).where(Case.tracking_code == normal, Case.process_key == PROCESS_KEY,
+                                             Case.privacy_mode.is_(False))) if normal else None
     if case is None:
         raise NotFound("没有找到这个查询码对应的服务请求")
     return _requests(session, [case])[0]

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from engine import CaseService
+from engine.cases.models import Case
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo.driver import Driver
@@ -162,3 +164,15 @@ def test_codes_and_logins_are_throttled_per_address(db: Database, clock: FixedCl
     assert client.post("/api/resident/tokens", json={"phone": PHONE, "code": "000000"}).status_code == 429
     assert timedelta(0) < timedelta(seconds=int(
         client.post("/api/resident/codes", json={"phone": PHONE}).headers["Retry-After"]))
+
+
+def test_a_resident_may_ask_for_privacy_mode_in_the_app(client: FlaskClient, sms: tuple[OutboxService, Inbox],
+                                                        service: CaseService, db: Database) -> None:
+    me = login(client, sms)
+    private = report(client, me, privacy_mode="1").get_json()["tracking_code"]
+    ordinary = report(client, me).get_json()["tracking_code"]
+    with db.reading() as s:
+        modes = dict(s.execute(select(Case.tracking_code, Case.privacy_mode)).tuples().all())
+    assert modes == {private: True, ordinary: False}
+    assert client.get(f"/open311/v2/requests/{private}.json").status_code == 404
+    assert client.get(f"/open311/v2/requests/{ordinary}.json").status_code == 200

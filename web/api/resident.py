@@ -130,7 +130,7 @@ def resident_report() -> ResponseReturnValue:
     if request.mimetype != "multipart/form-data":
         return api_error(415, _("请求体必须是 multipart/form-data"), error=_("不支持的内容类型"))
     form = {name: _text(request.form, name, most=TEXT_MAX) for name in
-            ("category", "description", "address", "grid", "lat", "long", "follow")}
+            ("category", "description", "address", "grid", "lat", "long", "follow", "privacy_mode")}
     location = Location(lat=number_param("lat", form["lat"]), long=number_param("long", form["long"]),
                         address=form["address"] or None)
     photos, problems = receive_all(posted_files("photo"), photos_only=True,
@@ -138,7 +138,7 @@ def resident_report() -> ResponseReturnValue:
     if problems:
         raise ValidationError(_("照片未被接收"), {"photo": "；".join(problems)})
     intake = Intake(description=form["description"], category=form["category"], channel="resident_app",
-                    grid_code=form["grid"] or None)
+                    grid_code=form["grid"] or None, privacy_mode=form["privacy_mode"] in ("1", "true"))
     code = residents().report(_me(), intake, location, evidence=photos, follow=form["follow"] in ("1", "true"),
                               link=url_for("public.track", _external=True))
     return jsonify(tracking_code=code), 201

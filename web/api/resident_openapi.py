@@ -97,6 +97,9 @@ PATHS: dict[str, Any] = {
                                     "long": {"type": "string"},
                                     "follow": {"type": "string", "enum": ["1", "0", "true", "false"],
                                                "description": "Consent: send progress to the verified phone."},
+                                    "privacy_mode": {"type": "string", "enum": ["1", "0", "true", "false"],
+                                                     "description": "隐私保护模式: the case never reaches a public "
+                                                                    "page and staff see no contact without a purpose."},
                                     "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
                  "responses": {"201": _json({"type": "object", "required": ["tracking_code"],
                                              "properties": {"tracking_code": {"type": "string"}}},

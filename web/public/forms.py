@@ -86,6 +86,9 @@ class ContactForm(FlaskForm):
                                  validators=[Optional(), Length(max=200, message=_l("最多 %(max)d 字"))],
                                  description=_l("可以不填。填写后会收到受理回执和办理进展，可随时退订。"))
     notify_consent = BooleanField(_l(CONSENT_TEXT))
+    privacy_mode = BooleanField(_l("隐私保护模式"), description=_l(
+        "勾选后，您的姓名和电话在工作人员页面上也完全隐藏，只有说明查看目的并记入数据使用记录后才能看到；"
+        "本案也不会出现在公示栏、开放接口等任何公开页面上。"))
 
     def validate_notify_contact(self, field: StringField) -> None:
         try:

@@ -37,7 +37,8 @@ FORMS: dict[str, type[FlaskForm]] = {"category": CategoryForm, "where": WhereFor
 #: Which screen asks for each field (to send the resident back to the one the engine refused).
 FIELD_STEP = {"category": "category", "grid_code": "where", "address": "where", "description": "what",
               "reporter_name": "contact", "reporter_phone": "contact", "channel": "category",
-              "notify_contact": "contact", "notify_consent": "contact", "file": "photos"}
+              "notify_contact": "contact", "notify_consent": "contact",
+              "privacy_mode": "contact", "file": "photos"}
 
 #: Who files an anonymous web report.
 WEB_REPORTER = Actor("resident:web", "resident")
@@ -127,7 +128,7 @@ def _intake(draft: dict[str, Any]) -> Intake:
         description=draft.get("description") or "", category=draft.get("category") or "",
         channel="web" if for_resident() else "grid_visit", grid_code=draft.get("grid_code") or None,
         address=draft.get("address") or None, reporter_name=draft.get("name") or None,
-        reporter_phone=draft.get("phone") or None,
+        reporter_phone=draft.get("phone") or None, privacy_mode=bool(draft.get("privacy_mode")),
     )
 
 
