@@ -29,6 +29,8 @@ from engine.audit.signing import KeyRing, PrivateKey
 from engine.audit.models import CaseEvent
 from engine.audit.replay import ReplayFailed, replay_events
 from engine.audit.verify import chain_problem, snapshot_matches
+from engine.bpmn.context import DecisionLookup
+from engine.bpmn.decisions import parse_decisions
 from engine.bpmn.parser import ParsedProcess, parse_process
 from engine.bpmn.serializer import canonical_json
 from engine.calendar import DayOverride, WorkCalendar
@@ -40,7 +42,7 @@ from engine.clock import as_utc, to_db
 from engine.errors import CasegridError
 from engine.evidence.bundle import check_bundle_files
 from engine.people.actor import Actor
-from engine.specs.models import ProcessVersion
+from engine.specs.models import DecisionVersion, ProcessVersion
 
 FORMAT = "casegrid-case-bundle/1"
 #: Builds the bundle's ``evidence`` section from the case's events (:func:`engine.evidence.bundle.evidence_section`).
@@ -94,6 +96,11 @@ def build_bundle(session: Session, case: Case, key: PrivateKey, *, at: datetime,
         "calendar_days": [{"day": d.day.isoformat(), "is_workday": d.is_workday, "note": d.note,
                            "entered_at": format_at(d.entered_at)} for d in days],
     }
+    if case.decision_version_id is not None:  # the decision tables it was pinned to: replay evaluates them
+        tables = session.get(DecisionVersion, case.decision_version_id)
+        assert tables is not None
+        bundle["decisions"] = {"id": tables.id, "key": tables.key, "version": tables.version,
+                               "sha256": tables.sha256, "xml": tables.xml}
     if evidence is not None:
         bundle["evidence"] = evidence(events)
     bundle["signature"] = {"algorithm": key.profile, "key_id": key.key_id,
@@ -186,8 +193,31 @@ def _processes(bundle: dict[str, Any], check: BundleCheck) -> dict[int, ParsedPr
         if hashlib.sha256(xml.encode("utf-8")).hexdigest() != spec["sha256"]:
             check.problems.append(f"流程 {spec['key']} v{spec['version']} 的 XML 与其 sha256 不符（流程图被改动）")
             continue
-        processes[int(spec["id"])] = parse_process(xml, str(spec["key"]))
+        # Published diagrams: their business rule tasks evaluate the tables the file carries (_decisions).
+        processes[int(spec["id"])] = parse_process(xml, str(spec["key"]), published=True)
     return processes
+
+
+def _decisions(bundle: dict[str, Any], events: list[CaseEvent], check: BundleCheck) -> DecisionLookup | None:
+    """The decision tables the case was pinned to, from the file, checked against ``case_opened``."""
+    carried = bundle.get("decisions")
+    named = json.loads(events[0].payload).get("decisions") if events[0].type == "case_opened" else None
+    if carried is None:
+        if named:
+            check.problems.append(f"文件中没有案件所用的决策表（{named.get('key')} v{named.get('version')}）")
+        return None
+    xml = str(carried["xml"])
+    if hashlib.sha256(xml.encode("utf-8")).hexdigest() != carried["sha256"] or not named \
+            or named.get("sha256") != carried["sha256"]:
+        check.problems.append(f"决策表 {carried.get('key')} v{carried.get('version')} 与案件登记时固定的版本不符"
+                              "（决策表被改动）")
+        return None
+    try:
+        document = parse_decisions(xml)
+    except CasegridError as exc:
+        check.problems.append(f"文件中的决策表无法读取：{exc.message}")
+        return None
+    return lambda decision_id: document.tables.get(decision_id)
 
 
 def _check_signature(bundle: dict[str, Any], ring: KeyRing | None, check: BundleCheck) -> None:
@@ -287,9 +317,14 @@ def _verify(bundle: dict[str, Any], ring: KeyRing | None, check: BundleCheck) ->
             raise _Malformed(f"文件中没有流程版本 {version_id}")
         return processes[version_id]
 
+    found = len(check.problems)
+    decisions = _decisions(bundle, events, check)
+    if len(check.problems) > found:
+        return
     try:
         replayed = replay_events(processes[pinned], str(case["uuid"]), events,
-                                 _calendar_at(bundle["calendar_days"]), process_for=process_for)
+                                 _calendar_at(bundle["calendar_days"]), process_for=process_for,
+                                 decisions=decisions)
     except ReplayFailed as exc:
         check.problems.append(f"重放失败：{exc.message}")
         return

@@ -94,7 +94,8 @@ def _pinned_decisions(events: list[CaseEvent]) -> DecisionLookup | None:
 
 def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseEvent],
                   calendar_at: CalendarAt, upto_seq: int | None = None,
-                  on_event: OnEvent | None = None, process_for: ProcessFor | None = None) -> Replayed:
+                  on_event: OnEvent | None = None, process_for: ProcessFor | None = None,
+                  decisions: DecisionLookup | None = None) -> Replayed:
     """Apply the engine events in order (records such as ``claimed`` change no workflow state).
 
     Between events the workflow goes through a snapshot, exactly as the live path stores and
@@ -112,12 +113,15 @@ def replay_events(process: ParsedProcess, case_uuid: str, events: Iterable[CaseE
     ``process`` is the version the case is pinned to now. A migrated case (one with
     ``spec_migrated`` events) is replayed from the version it started on and switches
     version at each migration, exactly as it ran; versions are looked up with
-    ``process_for`` (by default through the session the events were loaded with).
+    ``process_for`` (by default through the session the events were loaded with). ``decisions``: where
+    business rule tasks find the case's pinned decision tables (by default the version named in
+    ``case_opened``, read through that session).
     """
     events = list(events)
     instance: Instance | None = None
     seq = 0
-    decisions = _pinned_decisions(events)
+    # The decision tables the case was pinned to: given (an exported file carries them), else read.
+    decisions = decisions if decisions is not None else _pinned_decisions(events)
     migrations = [e for e in events if e.type == "spec_migrated"]
     lookup = process_for or _stored_lookup(events)
     # Cases opened since engine events record the calendar they used (those whose events commit to rows).

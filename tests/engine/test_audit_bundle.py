@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from engine import CaseService
 from engine.audit.access_log import AccessLogEntry
 from engine.audit.bundle import FORMAT, verify_bundle
 from engine.audit.keystore import read_ring
@@ -219,3 +220,28 @@ def test_a_migrated_cases_bundle_carries_both_versions_and_verifies(
     assert [s["version"] for s in bundle["specs"]] == [1, 2]
     check = verify_bundle(json.dumps(bundle).encode(), RING)
     assert check.ok, check.problems
+
+
+def test_a_case_on_a_supervisors_own_decision_table_verifies_from_the_file_with_the_version_it_was_pinned_to(
+        audit: AuditService, db: Database, clock: FixedClock, service: CaseService) -> None:
+    from engine.specs.decision_service import DecisionService
+    from tests.engine.test_case_types import _grant_table, _graded_process
+
+    tables = DecisionService(db, clock)
+    first = tables.save_draft(_grant_table("high", "low"), by="dudao")
+    tables.publish(first.id, by="dudao", note="补助等级")
+    processes = ProcessService(db, clock, service.hooks)
+    draft = processes.import_diagram(_graded_process("grant_level"), "graded_grant", "分级补助", by="dudao")
+    processes.publish(draft.id, "分级", by="dudao")
+    opened = service.start_case("graded_grant", {"title": "李某", "household_size": "4"},
+                                Actor("wangge", "grid_worker", grid_code="G01"))
+    # A later version of the table says otherwise: the file must carry, and replay with, the one the case used.
+    second = tables.save_draft(_grant_table("low", "low"), by="dudao")
+    tables.publish(second.id, by="dudao", note="改了")
+    bundle = json.loads(audit.export(opened.tracking_code, JIANDU, "外部审计抽查").data)
+    assert bundle["decisions"]["id"] == first.id and "grant_level" in bundle["decisions"]["xml"]
+    check = verify_bundle(audit.export(opened.tracking_code, JIANDU, "外部审计抽查").data, RING)
+    assert check.ok, check.problems
+    assert any("快照一致" in p for p in check.passed)
+    altered = changed(audit.export(opened.tracking_code, JIANDU, "外部审计抽查").data, '\\"high\\"', '\\"hig_\\"')
+    assert not verify_bundle(altered, RING).ok
