@@ -39,6 +39,7 @@ from engine.field.models import (
     VolunteerService,
 )
 from engine.incidents.models import Incident
+from engine.rectification.models import RectificationItem
 from engine.joint.models import (
     JointAttendance,
     JointCadenceAlert,
@@ -91,6 +92,7 @@ __all__ = [
     "LoginThrottle",
     "JointAttendance", "JointCadenceAlert", "JointCommittee", "JointMeeting", "JointResolution", "JointUnit",
     "Project", "ProjectBudgetLine", "ProjectEvaluation", "ProjectOperator", "ProjectProgress",
+    "RectificationItem",
     "ApiToken", "CaseLocation", "ReporterKey",
     "Incident", "SweepLease", "SweepRun",
     "Attachment", "EvidenceFile",

@@ -38,6 +38,7 @@ from web import (
     projects,
     proxy,
     public,
+    rectification,
     routing,
     security_headers,
     throttles,
@@ -85,7 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     wording.init_app(app)
     for part in (auth, inbox, cases, public, admin, api, open311, assessments, processes, audit, mediation,
-                 council, ops, notify, routing, dispatch, projects, joint, field, hotline):
+                 council, ops, notify, routing, dispatch, projects, joint, field, hotline, rectification):
         part.init_app(app)
     throttles.init_app(app)
     if app.config.get("SWEEP_IN_BACKGROUND"):  # gunicorn: CASEGRID_SWEEP_IN_BACKGROUND=true (see sweeping.py)

@@ -65,6 +65,9 @@ DEFAULTS: dict[str, dict[str, Wording]] = {
     "field_overdue": {"zh_CN": _w("走访超期：{{ plan }}", "{{ message }}"),
                       "en": _w("Visits overdue: {{ plan }}", "Grid {{ grid }}: {{ households }} households did not "
                                "get visit no. {{ number }} of \"{{ plan }}\" by {{ until }}.")},
+    "rectification_overdue": {"zh_CN": _w("整改事项逾期未整改", "{{ message }}"),
+                              "en": _w("Rectification overdue", "{{ unit }} has not rectified \"{{ problem }}\" "
+                                       "({{ source }}) by {{ deadline }}.")},
     "receipt": {"zh_CN": _w("已收到您反映的问题", "{{ message }}"),
                 "en": _w("We received your report",
                          "Your report {{ tracking_code }} was received. Follow it here: {{ link }}")},

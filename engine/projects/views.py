@@ -52,6 +52,7 @@ class ProjectRow:
 
 @dataclass(frozen=True)
 class EvaluationView:
+    id: int
     kind: str
     number: int
     passed: bool
@@ -73,6 +74,7 @@ class ProgressView:
 @dataclass(frozen=True)
 class ProjectPage:
     row: ProjectRow
+    case_id: int
     summary: str
     proposer: str
     requested: str
@@ -127,7 +129,7 @@ def project_page(session: Session, ref: str, actor: Actor) -> ProjectPage:
     evaluations = session.scalars(select(ProjectEvaluation).where(ProjectEvaluation.case_id == case.id)
                                   .order_by(ProjectEvaluation.id))
     return ProjectPage(
-        row=_row(case, project, operator), summary=project.summary,
+        row=_row(case, project, operator), case_id=case.id, summary=project.summary,
         proposer=f"{PROPOSER_KINDS.get(project.proposer_kind, '')} {project.proposer_name}".strip(),
         requested=yuan(project.requested_fen),
         fund_source=FUND_SOURCES.get(project.fund_source or "") if project.fund_source else None,
@@ -135,6 +137,6 @@ def project_page(session: Session, ref: str, actor: Actor) -> ProjectPage:
         budget_lines=[(line.item, yuan(line.amount_fen)) for line in lines],
         progress=[ProgressView(p.milestone, p.spending_item, yuan(p.spending_fen) if p.spending_fen else None,
                                p.receipt_no, p.recorded_at) for p in progress],
-        evaluations=[EvaluationView(e.kind, e.number, e.passed, e.by_whom, e.score, e.findings, e.held_on)
+        evaluations=[EvaluationView(e.id, e.kind, e.number, e.passed, e.by_whom, e.score, e.findings, e.held_on)
                      for e in evaluations],
     )

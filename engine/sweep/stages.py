@@ -25,6 +25,7 @@ from engine.notify.channels import channels_from_env
 from engine.notify.outbox import LOG
 from engine.notify.senders import SENDER_ENV
 from engine.notify.service import NotificationService
+from engine.rectification.service import RectificationService
 from engine.privacy.retention import sweep_retention
 from engine.sweep.models import SweepLease
 from engine.sweep.timers import sweep_timers
@@ -88,6 +89,16 @@ def cadence_stage() -> Stage:
         return JointService(ctx.db, ctx.clock).sweep_cadence(ctx.now)
 
     return Stage("cadence", "联席会议召开周期", run)
+
+
+def rectification_stage() -> Stage:
+    """Rectification items past their deadline and not 已整改: flagged once, the street office told
+    (engine.rectification.overdue); one transaction per item."""
+
+    def run(ctx: SweepContext) -> Mapping[str, int]:
+        return RectificationService(ctx.db, ctx.clock).sweep_overdue(ctx.now)
+
+    return Stage("rectification", "整改事项逾期", run)
 
 
 def outbox_stage(sender: str | Sender | None = None) -> Stage:
@@ -215,6 +226,6 @@ def retention_stage(every: timedelta = RETENTION_EVERY, limit: int = RETENTION_L
 def default_stages(hooks: HookRegistry, sender: str | Sender | None = None) -> list[Stage]:
     """Every stage of the SLA sweep, in the order they run: the outbox after what writes notifications, so
     that it goes out in the same cycle; the signed tree head last, over everything the cycle wrote."""
-    return [timers_stage(hooks), reminders_stage(), cadence_stage(), field_stage(hooks),
+    return [timers_stage(hooks), reminders_stage(), cadence_stage(), rectification_stage(), field_stage(hooks),
             outbox_stage(sender), hotline_stage(hooks),
             retention_stage(), heads_stage()]

@@ -30,7 +30,7 @@ FLOORS = [
     "cases",
     # the domains, on top of the cases
     "privacy", "evidence", "routing", "civic", "council", "notify", "dispatch", "mediation", "projects", "incidents",
-    "joint", "field", "assessments", "public",
+    "joint", "field", "assessments", "rectification", "public",
     # the audit workspace: verification, replay and bundles read every domain
     "audit",
     # integrations that open cases of the domains and send what became of them (12345 work orders)
@@ -75,6 +75,8 @@ UPWARD = {
     ("evidence.service", "audit"),
     ("incidents.operations", "audit"),
     ("joint.operations", "audit"),
+    # a project's rectification items are events in the project case's log (append_event lives in audit/)
+    ("rectification.operations", "audit"),
     # a need made a case names its visit in the case's log; sensitive notes and visit photos are read through
     # the access log (数据使用备案), which lives in audit/ too
     ("field.visits", "audit"), ("field.files", "audit"), ("field.service", "audit"),

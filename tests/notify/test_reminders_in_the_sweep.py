@@ -29,8 +29,8 @@ def test_one_cycle_writes_the_80_percent_reminder_and_delivers_it_by_signed_sms(
         monkeypatch.setenv("CASEGRID_WEBHOOK_URL", url)
         monkeypatch.setenv("CASEGRID_WEBHOOK_SECRET", SECRET)
         stages = default_stages(driver.service.hooks)
-        assert [s.name for s in stages] == ["timers", "reminders", "cadence", "field", "outbox", "hotline",
-                                            "retention", "heads"]
+        assert [s.name for s in stages] == ["timers", "reminders", "cadence", "rectification", "field", "outbox",
+                                            "hotline", "retention", "heads"]
         report = run_cycle(db, clock, stages, holder="test")
         assert report is not None and report.errors == {}
         assert report.count("reminders", "deadline_reminders") == 1

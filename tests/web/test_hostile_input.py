@@ -369,7 +369,7 @@ def post_once(world: World, prepared: Prepared, draw: Any) -> None:
 def _viewer_of(page: str) -> str | None:
     """Who may look at ``page`` (the pages that show stored values belong to a few roles)."""
     for prefix, user in (("/admin", "admin"), ("/cases", "dudao"), ("/audit", "jiandu"), ("/council", "yishi"),
-                         ("/mediation", "dudao"), ("/processes", "dudao"), ("/inbox", "wangge"),
+                         ("/mediation", "dudao"), ("/processes", "dudao"), ("/rectification", "dudao"), ("/inbox", "wangge"),
                          ("/field/plans", "dudao"), ("/field", "wangge")):
         if page.startswith(prefix):
             return user
@@ -929,6 +929,28 @@ def joint_done(world: World, draw: Draw) -> Prepared:
     return Prepared("yishi", f"/joint/resolutions/{resolution.id}/done", page, shows=[page, f"/joint/{committee_id}"])
 
 
+# -- rectification items (issue 22) ------------------------------------------------------------------------
+
+def rectification_raise(world: World, draw: Draw) -> Prepared:
+    _committee_id, meeting_id = _joint_meeting(world, held=True)
+    page = f"/rectification/new?source=joint_meeting:{meeting_id}"
+    return Prepared("yishi", page, page, shows=["/rectification", f"/joint/meetings/{meeting_id}"])
+
+
+def rectification_item(action: str) -> Callable[[World, Draw], Prepared]:
+    def prepare(world: World, draw: Draw) -> Prepared:
+        _committee_id, meeting_id = _joint_meeting(world, held=True)
+        service = world.app.extensions["casegrid.rectification"]
+        [item] = service.raise_items(f"joint_meeting:{meeting_id}", "楼道堆物 | 城管中队 | 2099-12-31",
+                                     Actor("yishi", "council"))
+        page = f"/rectification/{item}"
+        if action == "verify":
+            service.submit(item, measures="清理楼道", evidence="照片 ZP-01", actor=Actor("wangge", "grid_worker"))
+        user = "jiandu" if action == "verify" else "wangge"
+        return Prepared(user, f"{page}/{action}", page, shows=[page, "/rectification"])
+    return prepare
+
+
 # -- case types of one's own (issue 20) --------------------------------------------------------------
 
 _KEYS = itertools.count(1)
@@ -1177,6 +1199,10 @@ TARGETS: dict[str, Target] = {
     "joint.record": Target(joint_sitting, examples=4),
     "joint.approve": Target(joint_approve, examples=3),
     "joint.done": Target(joint_done, examples=3),
+    # rectification items (issue 22)
+    "rectification.new": Target(rectification_raise, examples=4),
+    "rectification.submit": Target(rectification_item("submit"), examples=4),
+    "rectification.verify": Target(rectification_item("verify"), examples=4),
     # the grid worker in the field (issue 23)
     "field.new_visit": Target(field_action("visit"), examples=5),
     "field.set_flags": Target(field_action("flags"), examples=4),

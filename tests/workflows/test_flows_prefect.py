@@ -65,6 +65,7 @@ def test_the_sla_sweep_flow_fires_due_timers_and_sends_the_outbox(
     assert counts == {"timers": {"cases": 1, "timers": 1, "escalations": 1, "failed": 0, "skipped": 0},
                       "reminders": {"deadline_reminders": 0, "sitting_reminders": 0, "rating_reminders": 0},
                       "cadence": {"reminded": 0, "alerted": 0, "failed": 0},
+                      "rectification": {"flagged": 0, "failed": 0},
                       "field": {"generated": 0, "reminded": 0, "overdue": 0, "failed": 0},
                       "outbox": {"sent": written, "failed": 0},
                       "hotline": {"sent": 0}, "retention": {"due": 0, "erased": 0, "failed": 0}}

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from engine import ValidationError
 from engine.joint.service import JointService
+from engine.rectification.service import RectificationService
 from web.access import current_actor, roles
 from web.joint.blueprint import bp
 from web.joint.forms import (
@@ -144,7 +145,11 @@ def _meeting_page(meeting_id: int, status: int = 200, messages: list[str] | None
     actor = current_actor()
     page = joint().meeting(meeting_id, actor)
     may_organise = actor.role in ORGANISERS
+    rectification: RectificationService = current_app.extensions["casegrid.rectification"]
+    held = page.meeting.status == "held"
     return render_template("joint/meeting.html", page=page, messages=messages or [],
+                           items=rectification.of_source("joint_meeting", meeting_id, actor) if held else [],
+                           may_raise=held and actor.role in ("supervisor", "auditor", "council"),
                            form=(form or SittingForm()) if may_organise and page.meeting.status == "scheduled" else None,
                            chosen=request.form.getlist("present") if form else [],
                            done_form=DoneForm() if may_organise else None,

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from engine import ValidationError
 from engine.projects.service import ProjectService
+from engine.rectification.service import RectificationService
 from web import services
 from web.access import current_actor, roles
 from web.projects.blueprint import bp
@@ -20,6 +21,8 @@ READERS = ("grid_worker", "council", "supervisor", "auditor", "admin")
 OPENERS = ("grid_worker", "council", "supervisor")
 #: Staff who keep the operator registry.
 REGISTRARS = ("supervisor", "admin")
+#: Staff who list the problems an acceptance or evaluation found (web.rectification checks the same).
+RAISERS = ("supervisor", "auditor", "council")
 
 
 def projects() -> ProjectService:
@@ -82,4 +85,8 @@ def _operators_page(form: OperatorForm, messages: list[str], status: int = 200) 
 @bp.route("/<code>")
 @roles(*READERS)
 def detail(code: str) -> ResponseReturnValue:
-    return render_template("projects/detail.html", page=projects().project(code, current_actor()))
+    actor = current_actor()
+    page = projects().project(code, actor)
+    rectification: RectificationService = current_app.extensions["casegrid.rectification"]
+    return render_template("projects/detail.html", page=page, items=rectification.of_case(page.case_id, actor),
+                           may_raise=actor.role in RAISERS)

@@ -1,0 +1,74 @@
+"""The rectification pages (整改清单): the council lists what a joint meeting found, a grid worker reports the
+rectification with its evidence, the auditor verifies it; the meeting's page and the list show where it
+stands, overdue ones stand out, and a bad source or bad lines are refused with a clear message."""
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from engine.clock import FixedClock
+from engine.db import Database
+from tests.web.conftest import LoginAs
+
+
+def text(response) -> str:  # type: ignore[no-untyped-def]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def _held_meeting(supervisor: FlaskClient, council: FlaskClient) -> int:
+    response = supervisor.post("/joint", data={"community": "幸福里社区", "chair_username": "yishi",
+                                               "cadence_months": "1", "remind_days": "7"})
+    committee_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert council.post(f"/joint/{committee_id}/units", data={"name": "幸福里物业", "kind": "property",
+                                                              "representative": "钱经理"}).status_code == 302
+    response = council.post(f"/joint/{committee_id}/meetings", data={
+        "title": "三月联席会议", "scheduled_for": "2026-03-02T19:00", "location": "党群服务中心"})
+    meeting_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    unit = re.findall(r'name="present" value="(\d+)"', council.get(f"/joint/meetings/{meeting_id}").get_data(as_text=True))
+    assert council.post(f"/joint/meetings/{meeting_id}/sitting", data={"present": unit[0]}).status_code == 302
+    return meeting_id
+
+
+def test_a_meetings_problem_goes_from_the_list_to_rectified(login_as: LoginAs, db: Database) -> None:
+    supervisor, council, worker, auditor = login_as("dudao"), login_as("yishi"), login_as("wangge"), login_as("jiandu")
+    meeting_id = _held_meeting(supervisor, council)
+    link = f"/rectification/new?source=joint_meeting:{meeting_id}"
+    assert link in council.get(f"/joint/meetings/{meeting_id}").get_data(as_text=True)
+
+    refused = council.post(link, data={"items": "地下车库积水 | 幸福里物业"})
+    assert refused.status_code == 400 and "第 1 行应为" in text(refused)
+    assert council.post(link, data={"items": "地下车库积水 | 幸福里物业 | 2099-03-31"}).status_code == 302
+    listed = text(council.get("/rectification"))
+    assert "地下车库积水" in listed and "待整改" in listed
+    item_id = int(re.findall(r"/rectification/(\d+)\"", council.get("/rectification").get_data(as_text=True))[0])
+    assert "地下车库积水" in text(council.get(f"/joint/meetings/{meeting_id}"))
+
+    assert auditor.post(f"/rectification/{item_id}/submit", data={"measures": "m", "evidence": "e"}).status_code == 403
+    refused = worker.post(f"/rectification/{item_id}/submit", data={"measures": "", "evidence": ""})
+    assert refused.status_code == 400 and "请填写整改措施" in text(refused)
+    assert worker.post(f"/rectification/{item_id}/submit", data={
+        "measures": "疏通排水沟", "evidence": "照片 ZP-01、ZP-02"}).status_code == 302
+    assert "待核验" in text(auditor.get(f"/rectification/{item_id}"))
+    refused = auditor.post(f"/rectification/{item_id}/verify", data={"decision": "return", "note": ""})
+    assert refused.status_code == 400 and "退回时请说明理由" in text(refused)
+    assert auditor.post(f"/rectification/{item_id}/verify", data={"decision": "accept", "note": "现场核验"}).status_code == 302
+    shown = text(supervisor.get(f"/rectification/{item_id}"))
+    assert "已整改" in shown and "疏通排水沟" in shown and "现场核验" in shown
+    assert "已整改" in text(supervisor.get("/rectification?status=rectified"))
+
+
+def test_an_unknown_source_is_not_found_and_overdue_items_stand_out(login_as: LoginAs, db: Database,
+                                                                   clock: FixedClock) -> None:
+    supervisor, council = login_as("dudao"), login_as("yishi")
+    for ref in ("evaluation:999999", "joint_meeting:abc", "x", ""):
+        assert council.get(f"/rectification/new?source={ref}").status_code == 404
+    assert council.get("/rectification/999999").status_code == 404
+    meeting_id = _held_meeting(supervisor, council)
+    response = council.post(f"/rectification/new?source=joint_meeting:{meeting_id}",
+                            data={"items": "楼道堆物 | 幸福里物业 | 2026-03-02"})
+    assert response.status_code == 302, text(response)
+    assert "待整改（逾期）" not in text(supervisor.get("/rectification"))  # due today
+    clock.advance(days=1)
+    assert "待整改（逾期）" in text(supervisor.get("/rectification?overdue=1"))
+    assert supervisor.get("/rectification?status=<b>&community=<i>").status_code == 200
