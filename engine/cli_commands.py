@@ -85,6 +85,9 @@ def demo(ctx: click.Context, db_url: str | None, rounds: int, no_serve: bool, po
     click.echo("  by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_outcome.items())))
     votes = ", ".join(f"{k} {v}" for k, v in sorted(summary.household_votes.items())) or "none"
     click.echo(f"  council:    {summary.meetings} meeting(s) held; household votes: {votes}")
+    click.echo(f"  joint:      {summary.joint_sittings} sitting(s) of the 幸福里社区 joint committee with "
+               f"{summary.joint_resolutions} resolution(s), minutes published on /board/幸福里社区; "
+               f"{summary.rectification_items} rectification item(s) on /rectification")
     modes = ", ".join(f"{k} {v}" for k, v in sorted(summary.dispatches.items())) or "none"
     click.echo(f"  dispatch:   {modes}; {summary.without_council} of {summary.reached_department} cases that "
                "reached a department never went to the council")

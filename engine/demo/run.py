@@ -23,6 +23,7 @@ from engine.db import Database
 from engine.demo.council_scenarios import run_council_demo
 from engine.demo.driver import Driver
 from engine.demo.field_scenarios import run_field_demo
+from engine.demo.joint_scenarios import run_joint_demo
 from engine.field.service import FieldService
 from engine.demo.mediation_scenarios import MEDIATION_SCENARIOS, seed_mediators
 from engine.demo.project_scenarios import run_project_demo
@@ -48,6 +49,10 @@ class DemoSummary:
     dispatches: Counter[str] = field(default_factory=Counter)
     #: The assessment runs the demo stored (the latest month and quarter with data).
     assessments: list[int] = field(default_factory=list)
+    #: The joint-meeting committee's sittings (minutes published) and resolutions, and the rectification items.
+    joint_sittings: int = 0
+    joint_resolutions: int = 0
+    rectification_items: int = 0
 
 
 def run_demo(db: Database, rounds: int = 2, progress: Callable[[int], object] | None = None,
@@ -95,6 +100,10 @@ def run_demo(db: Database, rounds: int = 2, progress: Callable[[int], object] | 
     clock.set(SystemClock().now() - timedelta(days=28))
     run_field_demo(FieldService(db, clock, driver.service.hooks), CouncilService(db, clock, driver.service.hooks),
                    clock, days=27)
+    # The joint-meeting committee's last three monthly sittings, and the rectification lists (整改清单).
+    joint = run_joint_demo(db, FixedClock(SystemClock().now()))
+    summary.joint_sittings, summary.joint_resolutions = joint.sittings, joint.resolutions
+    summary.rectification_items = joint.rectification_items
     # The assessments page is not empty after the demo: the month the civic scenarios end in (not the field
     # work's month, whose few cases carry no ratings yet) and the latest quarter with data, assessed now.
     assessments = AssessmentService(db, SystemClock())

@@ -10,7 +10,10 @@ from engine.bootstrap import init_database
 from engine.cases.models import Case
 from engine.demo.run import run_demo
 from engine.projects.models import Project, ProjectOperator
+from engine.joint.service import JointService
+from engine.people.actor import Actor
 from engine.public.service import PublicService
+from engine.rectification.service import RectificationService
 from engine import CaseService
 
 
@@ -34,3 +37,17 @@ def test_the_demo_has_a_completed_and_an_exited_project_and_a_full_board(tmp_pat
     assert [r.label for r in board.rates] == ["响应率", "解决率", "满意率"]
     assert board.cases and any(c.outcome.report for c in board.cases)
     assert {p.stage for p in board.projects} == {"已结项", "已退出"} and all(p.budget for p in board.projects)
+    # The joint committee's three monthly sittings, minutes published with attendance and resolutions.
+    assert [m.title for m in board.minutes] == ["月度联席会议", "加装电梯协调会", "第一季度联席会议"]
+    assert all(m.minutes and m.attendance and m.resolutions for m in board.minutes)
+    statuses = {status for m in board.minutes for *_rest, status in m.resolutions}
+    assert {"done", "overdue"} <= statuses
+    assert not any(present for m in board.minutes[:1] for unit, present in m.attendance if unit == "城管执法中队")
+    # 整改清单: the exited project's items (one verified as 已整改, one waiting for verification) and the latest
+    # sitting's, overdue.
+    rect = RectificationService(db)
+    summary = rect.summary(Actor("dudao", "supervisor"))
+    assert (summary.total, summary.rectified, summary.submitted, summary.overdue) == (3, 1, 1, 1)
+    joint = JointService(db)
+    [committee] = joint.committees(Actor("dudao", "supervisor"))
+    assert committee.community == "幸福里社区" and committee.units == 5
