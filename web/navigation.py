@@ -13,7 +13,7 @@ _WORKERS = {"grid_worker", "council", "department", "mediator", "supervisor"}
 
 #: (endpoint, label, roles that see it)
 NAV = [
-    ("inbox.index", _l("我的待办"), _WORKERS),
+    ("inbox.index", _l("我的待办"), _WORKERS | {"auditor"}),
     ("cases.search", _l("案件查询"), _WORKERS | {"auditor"}),
     ("public.report", _l("代居民登记"), {"grid_worker"}),
     ("field.index", _l("入户走访"), {"grid_worker", "supervisor", "auditor"}),

@@ -214,7 +214,11 @@ def test_bad_filter_values_are_refused_with_400_and_a_message(login_as: LoginAs)
 
 
 def test_roles_without_an_inbox_get_403(login_as: LoginAs) -> None:
-    assert login_as("jiandu").get("/inbox").status_code == 403
+    assert login_as("admin").get("/inbox").status_code == 403
+
+
+def test_the_auditor_has_an_inbox_for_the_projects_evaluations(login_as: LoginAs) -> None:
+    assert login_as("jiandu").get("/inbox").status_code == 200
 
 
 def test_the_inbox_speaks_english_when_chosen(driver: Driver, login_as: LoginAs) -> None:

@@ -20,8 +20,9 @@ from web.inbox.forms import InboxFilterForm
 from web.inbox.task_form import TaskForm
 from web.wording import names_in_words
 
-#: Roles that work cases from an inbox.
-WORKERS = ("grid_worker", "council", "department", "mediator", "supervisor")
+#: Roles that work cases from an inbox (the auditor: a governance project's half-yearly third-party evaluation,
+#: the only tasks in its lane).
+WORKERS = ("grid_worker", "council", "department", "mediator", "supervisor", "auditor")
 #: ``app.extensions`` key of the form keys whose tasks have a page of their own (see :func:`register_task_page`).
 TASK_PAGES = "casegrid.task_pages"
 #: The inbox parameters a claim or release carries back to the list it came from.
