@@ -100,7 +100,7 @@ def pin_problems(session: Session, decision_ids: Iterable[str]) -> list[str]:
     try:
         pin_for(session, decision_ids)
     except NotFound:
-        return [f"{'、'.join(sorted(set(decision_ids)))}: 这些决策不在同一份已发布的决策表中：案件登记时固定一份决策表"
+        return [f"决策 {'、'.join(sorted(set(decision_ids)))} 不在同一份已发布的决策表中：案件登记时固定一份决策表"
                 "的版本，请把一个流程要用的决策放进同一份决策表后发布"]
     return []
 

@@ -39,8 +39,8 @@ def checked(session: Session, xml: str, key: str | None = None, digest: str | No
     process = parsed_xml(xml, key, digest, decisions=tables)
     if process.decision_refs and process.decision_refs <= tables.keys():
         problems = pin_problems(session, process.decision_refs)
-        if problems:
-            raise SpecError("流程图无法发布", problems)
+        if problems:  # named after the process: no one task is at fault
+            raise SpecError("流程图无法发布", [f"{process.key}: {p}" for p in problems])
     return process
 
 

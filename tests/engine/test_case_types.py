@@ -318,3 +318,27 @@ def test_the_cli_publishes_a_diagram_using_a_published_table_of_the_supervisors_
     published = CliRunner().invoke(main, ["process", "publish", "--db", db.url, str(path), "--note", "分级"])
     assert published.exit_code == 0, published.output
     assert "published graded_grant v1" in published.output
+
+
+def test_a_process_using_decisions_of_two_documents_is_refused_as_a_case_pins_one(
+        processes: ProcessService, tables: DecisionService) -> None:
+    _publish_table(tables, _grant_table("high", "low"))
+    other = _grant_table("high", "low").replace('id="grants"', 'id="visits"').replace(
+        'id="grant_level"', 'id="visit_level"').replace("grant_", "visit_")
+    _publish_table(tables, other)
+    xml = _graded_process("grant_level").replace(
+        '<bpmn:exclusiveGateway id="which"',
+        '<bpmn:businessRuleTask id="grade_visit" name="定走访等级" camunda:decisionRef="visit_level"/>'
+        '<bpmn:exclusiveGateway id="which"').replace(
+        '<bpmn:sequenceFlow id="to_which" sourceRef="grade" targetRef="which"/>',
+        '<bpmn:sequenceFlow id="to_visit_grade" sourceRef="grade" targetRef="grade_visit"/>'
+        '<bpmn:sequenceFlow id="to_which" sourceRef="grade_visit" targetRef="which"/>').replace(
+        "<bpmn:flowNodeRef>which</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>which</bpmn:flowNodeRef><bpmn:flowNodeRef>grade_visit</bpmn:flowNodeRef>")
+    draft = processes.import_diagram(xml, "graded_grant", "分级补助", by="dudao")
+    [problem] = processes.validate(draft.id)
+    assert problem.element_id == "graded_grant"
+    assert "grant_level" in problem.message and "visit_level" in problem.message
+    assert "同一份已发布的决策表" in problem.message
+    with pytest.raises(SpecError):
+        processes.publish(draft.id, "两份决策表", by="dudao")
