@@ -87,11 +87,12 @@ def run(db: Database, label: str, repeat: int, figures: Figures) -> None:
     url = f"/board/{quote(COMMUNITY)}"
     for _ in range(3):
         assert client.get(url).status_code == 200
-    pages = []
+    pages, cpu = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         response = client.get(url)
         pages.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.thread_time() - c) * 1000)
         assert response.status_code == 200
     note = f"load {loadavg()}"
     figures.add(f"board_read_{label}", f"notice_board() p50 ({label})", med(reads), "ms", note=note)
@@ -99,6 +100,11 @@ def run(db: Database, label: str, repeat: int, figures: Figures) -> None:
                 note=note)
     figures.add(f"board_page_p95_{label}", f"GET /board/<community> p95 ({label})", pct(pages, 95), "ms",
                 "≤ 100 ms", 100, note=note)
+    # On a shared machine the wall time is mostly waiting for a core: the CPU the request itself used is the
+    # page's own cost (the test client runs it on this thread).
+    figures.add(f"board_page_p50_{label}", f"GET /board/<community> p50 ({label})", med(pages), "ms", note=note)
+    figures.add(f"board_page_cpu_p95_{label}", f"GET /board/<community> CPU p95 ({label})", pct(cpu, 95), "ms",
+                note=note)
 
 
 def main(argv: list[str] | None = None) -> int:
