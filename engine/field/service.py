@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from engine.audit.access_log import record_access
 from engine.calendar import china_date
 from engine.calendar.store import load_calendar
@@ -36,10 +38,19 @@ class FieldService:
     # -- recording ----------------------------------------------------------------
 
     def record_visit(self, data: VisitInput, actor: Actor) -> tuple[int, bool]:
-        """(visit id, whether it is new): a capture synced again with its key returns its first visit."""
-        with self.db.transaction() as s:
-            visit, new = visits.record_visit(s, data, actor=actor, at=self.clock.now())
-            return visit.id, new
+        """(visit id, whether it is new): a capture synced again with its key returns its first visit — also
+        when the two arrive at once (on PostgreSQL the second then waits on the key's unique index, and fails
+        there once the first commits: it is answered with the first one's visit)."""
+        try:
+            with self.db.transaction() as s:
+                visit, new = visits.record_visit(s, data, actor=actor, at=self.clock.now())
+                return visit.id, new
+        except IntegrityError:
+            if not (data.client_key or "").strip():
+                raise
+            with self.db.transaction() as s:
+                visit, new = visits.record_visit(s, data, actor=actor, at=self.clock.now())
+                return visit.id, new
 
     def record_meeting(self, data: MeetingInput, actor: Actor) -> int:
         with self.db.transaction() as s:

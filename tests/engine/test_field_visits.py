@@ -219,3 +219,28 @@ def test_coverage_is_an_assessment_indicator_per_community(field: FieldService, 
     assert (figures["community", "幸福里社区"].numerator, figures["community", "幸福里社区"].denominator) == (2, 2)
     assert (figures["community", "和平苑社区"].numerator, figures["community", "和平苑社区"].denominator) == (0, 2)
     assert (figures["street", "all"].numerator, figures["street", "all"].denominator) == (2, 4)
+
+
+def test_a_capture_whose_twin_committed_first_is_answered_with_the_twins_visit(
+        field: FieldService, homes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two syncs of one capture at once: on PostgreSQL the second waits on the key's unique index and fails
+    there once the first commits. The service answers it with the first one's visit instead of an error."""
+    from sqlalchemy.exc import IntegrityError
+
+    from engine.field import visits as visit_rows
+
+    original, raced = visit_rows.record_visit, []
+
+    def racing(session, data, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if not raced:  # the twin commits in between: this transaction's insert hits the unique key
+            with field.db.transaction() as twin:
+                raced.append(original(twin, data, **kwargs)[0].id)
+            raise IntegrityError("INSERT INTO field_visit", {}, Exception("duplicate key value (client_key)"))
+        return original(session, data, **kwargs)
+
+    monkeypatch.setattr(visit_rows, "record_visit", racing)
+    visit_id, new = field.record_visit(visit(homes[0], client_key="cap-race-0001"), GRID_WORKER)
+    assert (visit_id, new) == (raced[0], False)
+    with pytest.raises(IntegrityError):  # without a key there is nothing to answer with
+        raced.clear()
+        field.record_visit(visit(homes[0]), GRID_WORKER)

@@ -266,6 +266,8 @@ POST /field/households/<int:household_id>/members                      login ok 
 POST /field/households/<int:household_id>/notes                        login ok    403   403   403   ok    403   403   login
 POST /field/notes/<int:note_id>/read                                   login ok    403   403   403   ok    ok    403   login
 POST /field/notes/<int:note_id>/request                                login ok    403   403   403   ok    ok    403   login
+GET  /field/m                                                          login ok    403   403   403   403   403   403   login
+POST /field/m/visits                                                   login ok    403   403   403   403   403   403   login
 GET  /field/meetings                                                   login ok    403   403   403   ok    ok    403   login
 GET  /field/meetings/<int:meeting_id>                                  login ok    403   403   403   ok    ok    403   login
 GET  /field/meetings/new                                               login ok    403   403   403   403   403   403   login
@@ -276,6 +278,7 @@ POST /field/plans                                                      login 403
 POST /field/plans/<int:plan_id>/active                                 login 403   403   403   403   ok    403   403   login
 POST /field/plans/generate                                             login 403   403   403   403   ok    403   403   login
 POST /field/services/<int:service_id>/decide                           login ok    403   403   403   403   403   403   login
+GET  /field/sw.js                                                      login ok    403   403   403   403   403   403   login
 GET  /field/visits/<int:visit_id>                                      login ok    403   403   403   ok    ok    403   login
 GET  /field/visits/<int:visit_id>/photos/<sha256>/<any(thumb,original):variant> login ok    403   403   403   ok    ok    403   login
 GET  /field/visits/new                                                 login ok    403   403   403   403   403   403   login

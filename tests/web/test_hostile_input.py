@@ -1056,6 +1056,12 @@ def field_action(action: str) -> Callable[[World, Draw], Prepared]:
             return Prepared("wangge", f"/field/volunteers/{helper}/{action}", f"/field/volunteers/{helper}",
                             shows=[f"/field/volunteers/{helper}", "/field/volunteers"])
         household = field_household(world)
+        if action == "sync":
+            day = world.clock.now().date().isoformat()
+            body = {"client_key": f"hostile-capture-{next(_ROOMS)}", "household_id": household, "visited_on": day,
+                    "met": "户主本人", "notes": "身体尚可", "needs": ["楼道灯坏了"]}
+            return Prepared("wangge", "/field/m/visits", "/field/m", body=body, csrf_header="X-CSRFToken",
+                            shows=["/field", f"/field/households/{household}"])
         if action in ("flags", "members", "notes"):
             return Prepared("wangge", f"/field/households/{household}/{action}", f"/field/households/{household}",
                             shows=[f"/field/households/{household}"])
@@ -1218,6 +1224,7 @@ TARGETS: dict[str, Target] = {
     "field.create_plan": Target(fixed("dudao", "/field/plans", None, "/field/plans"), examples=4),
     "field.generate": Target(fixed("dudao", "/field/plans/generate", "/field/plans"), examples=3),
     "field.set_plan_active": Target(field_action("plan_active"), examples=3),
+    "field.sync_visit": Target(field_action("sync"), examples=6),
     "field.register_volunteer": Target(fixed("wangge", "/field/volunteers", None, "/field/volunteers"), examples=5),
     "field.record_service": Target(field_action("services"), examples=5),
     "field.decide_service": Target(field_action("decide"), examples=4),

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.field.service import FieldService
-from web.field import views, volunteer_views  # register the routes on the blueprint
+from web.field import offline_views, views, volunteer_views  # register the routes on the blueprint
 from web.field.blueprint import bp
 
-__all__ = ["init_app", "views", "volunteer_views"]
+__all__ = ["init_app", "offline_views", "views", "volunteer_views"]
 
 
 def init_app(app: Flask) -> None:

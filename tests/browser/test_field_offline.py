@@ -1,0 +1,66 @@
+"""The grid worker's phone page offline (issue 23): in a phone viewport the network goes away (Playwright's
+offline emulation), a visit is recorded and waits in the queue on the phone, the page reopens from the service
+worker's copy, and when the network is back the visit is stored exactly once — even though the page sends its
+queue from two tabs at once."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from engine.clock import FixedClock
+from engine.db import Database
+from engine.field.models import FieldNeed, FieldVisit
+from engine.field.service import FieldService
+from engine import CaseService
+from tests.browser.helpers import PHONE, People, log_in
+from tests.fixtures.field import register
+from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
+
+
+def stored(db: Database) -> list[tuple[str, str | None]]:
+    with db.reading() as s:
+        return [(v.met, v.client_key) for v in s.scalars(select(FieldVisit).order_by(FieldVisit.id))]
+
+
+def test_a_visit_recorded_offline_is_synced_once_when_the_network_returns(browser, live_server: str, db: Database,
+                                                                           clock: FixedClock) -> None:
+    field = FieldService(db, clock, CaseService(db, clock).hooks)
+    [home] = register(field, "XF-01", "3号楼,101,张建国")
+    people = People(browser, live_server)
+    try:
+        phone = people.window(PHONE)
+        log_in(phone, "wangge")
+        phone.goto("/field/m")
+        phone.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+        phone.reload()  # now the page is under the service worker, which keeps its copy
+        phone.wait_for_function("navigator.serviceWorker.controller !== null")
+        context = phone.context
+        context.set_offline(True)
+        phone.reload()  # opens with no network, from the service worker's copy
+        expect(phone.locator("#net-status")).to_contain_text("未联网")
+        phone.get_by_label("住户").select_option(str(home))
+        phone.get_by_label("见到的人").fill("户主本人及其女儿")
+        phone.get_by_label("发现的需求（每行一条）").fill("卫生间扶手松动")
+        phone.get_by_role("button", name="保存走访").click()
+        expect(phone.locator("#queue-count")).to_have_text("1")
+        expect(phone.locator("#queue li")).to_contain_text("户主本人及其女儿")
+        assert stored(db) == []
+        second = context.new_page()  # a second tab of the same phone shares the queue: both will send it
+        second.goto(f"{live_server}/field/m")
+        expect(second.locator("#queue-count")).to_have_text("1")
+        context.set_offline(False)  # both tabs hear "online" and send the queue at once
+        expect(phone.locator("#queue-count")).to_have_text("0")
+        expect(second.locator("#queue-count")).to_have_text("0")
+        expect(phone.locator("#queue li")).to_have_count(0)
+        [(met, key)] = stored(db)
+        assert met == "户主本人及其女儿" and key
+        with db.reading() as s:
+            assert [n.description for n in s.scalars(select(FieldNeed))] == ["卫生间扶手松动"]
+        phone.get_by_role("button", name="立即上传").click()  # nothing left to send, nothing more stored
+        expect(phone.locator("#queue-count")).to_have_text("0")
+        assert len(stored(db)) == 1
+    finally:
+        people.close()

@@ -1,0 +1,182 @@
+/* The grid worker's phone page (/field/m): visits captured with or without a network.
+ *
+ * A capture is written to an IndexedDB queue on the phone first, with a key made here; the queue is sent
+ * when the network is there (at once, on the "online" event, on opening the page, or by the button). The
+ * server stores a key once, so a capture sent twice is one visit. A capture the server refuses stays in the
+ * queue with its reason (the household moved to another grid, a date too old …) until the worker deletes it.
+ */
+(function () {
+  'use strict';
+  const form = document.getElementById('capture');
+  if (!form) return;
+  const words = document.getElementById('words').dataset;
+  const data = JSON.parse(document.getElementById('phone-data').textContent);
+  const queueList = document.getElementById('queue');
+  const queueCount = document.getElementById('queue-count');
+  const status = document.getElementById('net-status');
+  const problem = document.getElementById('capture-error');
+  const select = document.getElementById('household_id');
+  const labels = {};
+  let token = form.querySelector('input[name="csrf_token"]').value;
+  let syncing = null;
+
+  for (const home of data.households) {
+    labels[home.id] = home.label;
+    const option = document.createElement('option');
+    option.value = String(home.id);
+    option.textContent = home.label;
+    select.appendChild(option);
+  }
+
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register(form.dataset.workerUrl, { scope: form.dataset.pageUrl }).catch(() => {});
+  }
+
+  // -- the queue (IndexedDB) ------------------------------------------------------------------------------
+  function openQueue() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open('casegrid-field', 1);
+      request.onupgradeneeded = () => request.result.createObjectStore('captures', { keyPath: 'client_key' });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  function run(mode, work) {
+    return openQueue().then((db) => new Promise((resolve, reject) => {
+      const tx = db.transaction('captures', mode);
+      const result = work(tx.objectStore('captures'));
+      tx.oncomplete = () => { db.close(); resolve(result && 'result' in result ? result.result : undefined); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    }));
+  }
+
+  const all = () => run('readonly', (store) => store.getAll());
+  const put = (capture) => run('readwrite', (store) => { store.put(capture); });
+  const remove = (key) => run('readwrite', (store) => { store.delete(key); });
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  // -- showing it -----------------------------------------------------------------------------------------
+  function showStatus(text) { status.textContent = text || (navigator.onLine ? words.online : words.offline); }
+
+  function render() {
+    return all().then((captures) => {
+      captures.sort((a, b) => a.captured_at.localeCompare(b.captured_at));
+      queueList.replaceChildren();
+      for (const c of captures) {
+        const item = document.createElement('li');
+        item.dataset.key = c.client_key;
+        item.className = c.refused ? 'refused' : 'pending';
+        const text = document.createElement('span');
+        text.textContent = `${c.visited_on} ${labels[c.household_id] || c.household_id} · ${c.met} — ` +
+          (c.refused ? `${words.refused}：${c.refused}` : words.pending);
+        item.appendChild(text);
+        if (c.refused) {
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.textContent = words.remove;
+          button.addEventListener('click', () => remove(c.client_key).then(render));
+          item.appendChild(button);
+        }
+        queueList.appendChild(item);
+      }
+      queueCount.textContent = String(captures.filter((c) => !c.refused).length);
+    });
+  }
+
+  // -- sending it -----------------------------------------------------------------------------------------
+  function freshToken() {
+    return fetch(form.dataset.pageUrl, { cache: 'no-store', credentials: 'same-origin' }).then((response) => {
+      if (!response.ok || response.redirected) throw new Error('login');
+      return response.text();
+    }).then((html) => {
+      const found = new DOMParser().parseFromString(html, 'text/html').querySelector('input[name="csrf_token"]');
+      if (!found) throw new Error('login');
+      token = found.value;
+    });
+  }
+
+  function post(capture) {
+    const body = { client_key: capture.client_key, household_id: capture.household_id, visited_on: capture.visited_on,
+                   met: capture.met, notes: capture.notes, needs: capture.needs };
+    return fetch(form.dataset.syncUrl, {
+      method: 'POST', credentials: 'same-origin', redirect: 'manual',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function sendOne(capture, retried) {
+    const response = await post(capture);  // a network failure throws: the capture stays queued
+    const json = (response.headers.get('Content-Type') || '').includes('application/json');
+    if (response.status === 200 || response.status === 201) {
+      await remove(capture.client_key);
+      return 1;
+    }
+    if (!json) {  // a lapsed CSRF token or login: fetch a fresh token once, then give up until the next try
+      if (retried) throw new Error('login');
+      await freshToken();
+      return sendOne(capture, true);
+    }
+    const answer = await response.json();
+    const details = Object.values(answer.field_errors || {}).join('；');
+    capture.refused = details ? `${answer.error}（${details}）` : answer.error;
+    await put(capture);
+    return 0;
+  }
+
+  function sync() {
+    if (syncing) return syncing;
+    syncing = (async () => {
+      let sent = 0;
+      try {
+        for (const capture of await all()) {
+          if (!capture.refused) sent += await sendOne(capture, false);
+        }
+        showStatus(sent ? words.synced.replace('{n}', String(sent)) : '');
+      } catch (error) {
+        showStatus(error && error.message === 'login' ? words.login : words.offline);
+      } finally {
+        syncing = null;
+        await render();
+      }
+    })();
+    return syncing;
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const household = parseInt(select.value, 10);
+    const met = form.elements.met.value.trim();
+    if (!household || !met) {
+      problem.textContent = words.required;
+      problem.hidden = false;
+      return;
+    }
+    problem.hidden = true;
+    const capture = {
+      client_key: newKey(), household_id: household, visited_on: form.elements.visited_on.value.trim(), met: met,
+      notes: form.elements.notes.value.trim(),
+      needs: form.elements.needs.value.split('\n').map((n) => n.trim()).filter((n) => n),
+      captured_at: new Date().toISOString(), refused: null,
+    };
+    put(capture).then(() => {
+      form.reset();
+      form.elements.visited_on.value = data.today;
+      showStatus(words.saved);
+      return render();
+    }).then(() => { if (navigator.onLine) sync(); });
+  });
+
+  document.getElementById('sync-now').addEventListener('click', () => sync());
+  window.addEventListener('online', () => { showStatus(); sync(); });
+  window.addEventListener('offline', () => showStatus());
+  showStatus();
+  render().then(() => { if (navigator.onLine) sync(); });
+}());
