@@ -54,6 +54,19 @@ def nav_links() -> list[tuple[str, str]]:
             if current_user.role in who and endpoint in current_app.view_functions]
 
 
+#: How many of a role's links stand in the bar at once; the rest open from 更多 (a supervisor has fourteen,
+#: which scrolled sideways out of sight at 1280 px).
+NAV_INLINE = 7
+
+
+def nav_groups() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The links in the bar and those under 更多 (none when one more link would fit as well as the menu)."""
+    links = nav_links()
+    if len(links) <= NAV_INLINE + 1:
+        return links, []
+    return links[:NAV_INLINE], links[NAV_INLINE:]
+
+
 def public_links() -> list[tuple[str, str]]:
     return [(endpoint, str(label)) for endpoint, label in PUBLIC if endpoint in current_app.view_functions]
 
@@ -75,5 +88,5 @@ def role_label(role: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(nav_links=nav_links, public_links=public_links, role_label=role_label,
+    app.jinja_env.globals.update(nav_links=nav_links, nav_groups=nav_groups, public_links=public_links, role_label=role_label,
                                  current_language=current_language)
