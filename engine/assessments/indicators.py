@@ -108,6 +108,12 @@ QUARTERLY = [
     _rate("visit_coverage", "走访覆盖率",
           "本期到期的计划走访（如独居老人每月至少上门 2 次）中，在时限（官方工作日）内完成走访的比例",
           ON_TIME_SHARE, "重点人群按走访计划上门", unit_types=frozenset({STREET, COMMUNITY})),
+    # Volunteers (志愿服务, engine.field.volunteers): hours are those a grid worker confirmed.
+    Indicator("volunteer_hours", "志愿者人均服务时长（小时）", "hours", "higher",
+              "本期经网格员确认的志愿服务时长，除以在册（未停用）志愿者人数",
+              unit_types=frozenset({STREET, COMMUNITY})),
+    _rate("volunteer_active", "志愿者活跃率", "在册（未停用）志愿者中，本期有经确认的服务记录的比例",
+          unit_types=frozenset({STREET, COMMUNITY})),
 ]
 
 WEEKLY = [

@@ -41,7 +41,7 @@ from engine.assessments.sql import china_day, count_if, db_time, hours_between, 
 from engine.calendar import WorkCalendar, china_date
 from engine.cases.models import Case, WorkItem
 from engine.civic.models import Assignment, Rating
-from engine.field.queries import coverage_cells
+from engine.field.queries import coverage_cells, volunteer_cells
 from engine.projects.operations import PROCESS_KEY as PROJECT_PROCESS
 
 #: The civic-loop category whose cases are neighbourhood disputes (DESIGN.md §2.1/§2.2).
@@ -196,6 +196,8 @@ def _visits(session: Session, tally: Tally, start: datetime, cutoff: datetime) -
     """Planned visits (走访计划) falling due in the period, and how many were made by their deadline."""
     for community, due, met in coverage_cells(session, start, cutoff):
         tally.add(None, community, visits_due=due, visits_met=met)
+    for community, volunteers, active, minutes in volunteer_cells(session, start, cutoff):
+        tally.add(None, community, volunteers=volunteers, volunteers_active=active, volunteer_minutes=minutes)
 
 
 def _earliest_opening(session: Session, start: datetime, cutoff: datetime) -> datetime | None:
@@ -270,6 +272,9 @@ def _figures(tally: Tally, percentiles: dict[tuple[str, str], tuple[float, float
             "joint_executable": rate(got("joint_done"), got("joint_due")),
             "joint_effective": rate(got("joint_effective"), got("joint_months")),
             "visit_coverage": rate(got("visits_met"), got("visits_due")),
+            "volunteer_hours": (got("volunteer_minutes") / 60 / got("volunteers") if got("volunteers") else None, None,
+                                got("volunteers")),
+            "volunteer_active": rate(got("volunteers_active"), got("volunteers")),
         }
         for indicator in QUARTERLY:
             if unit_type not in indicator.unit_types:

@@ -121,3 +121,25 @@ def test_only_the_grid_worker_of_the_grid_keeps_its_volunteers(field: FieldServi
     field.set_volunteer_active(vid, False, GRID_WORKER)
     with pytest.raises(ConflictError):
         field.record_service(vid, served(), GRID_WORKER)
+
+
+def test_the_assessment_shows_hours_per_volunteer_and_the_share_active(field: FieldService, db: Database,
+                                                                      clock: FixedClock) -> None:
+    from datetime import datetime, timezone
+
+    from engine.assessments.periods import parse_period
+    from engine.assessments.service import AssessmentService
+
+    first = field.register_volunteer(VolunteerInput(name="赵志愿"), GRID_WORKER)
+    second = field.register_volunteer(VolunteerInput(name="钱志愿"), GRID_WORKER)
+    field.register_volunteer(VolunteerInput(name="孙志愿"), OTHER_GRID_WORKER)
+    field.decide_service(field.record_service(first, served("1.5"), GRID_WORKER), True, GRID_WORKER)
+    field.record_service(second, served("3"), GRID_WORKER)  # never confirmed: does not count
+    clock.set(datetime(2026, 4, 2, 1, tzinfo=timezone.utc))
+    figures = {(f.unit_code, f.indicator): f for f in AssessmentService(db, clock).compute(
+        parse_period("quarterly", "2026-Q1")).figures if f.indicator.startswith("volunteer_")}
+    assert figures["幸福里社区", "volunteer_hours"].value == pytest.approx(0.75)
+    assert (figures["幸福里社区", "volunteer_active"].numerator, figures["幸福里社区", "volunteer_active"].denominator) == (1, 2)
+    assert figures["和平苑社区", "volunteer_hours"].value == 0
+    assert (figures["all", "volunteer_active"].numerator, figures["all", "volunteer_active"].denominator) == (1, 3)
+    assert figures["all", "volunteer_hours"].value == pytest.approx(0.5)
