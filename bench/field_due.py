@@ -4,7 +4,10 @@ The register holds N households in G grids (``--households``, default 50 000 in 
 flagged 独居老人 and a plan asks for 2 visits a month, so the month has 2N/5 due visits, all still open (the
 list's worst case). Timed after a warm-up, p50 / p95 of ``FieldService.due_list`` (the list the grid worker's
 inbox and /field show: the open due visits of their grid, soonest first) and ``due_count`` — target p95 ≤ 50 ms.
-Generating the month's due visits (set-based, one read per plan) is timed once.
+Generating the month's due visits (set-based, one read per plan) is timed once. The SLA sweep's ``field`` stage
+(engine/sweep/stages.py) is timed too: a rerun of the generation with every due visit already there (what
+the hourly run costs), and the reminders at a moment 2 days before the first deadline — the first cycle writes
+one message per grid, the next finds them all written (what every later cycle costs).
 
 Run from the repository root::
 
@@ -85,6 +88,25 @@ def run(db: Database, label: str, repeat: int, grids: int, figures: Figures, gen
     figures.add(f"due_list_p95_{label}", f"due_list() p95 ({label})", pct(lists, 95), "ms", "≤ 50 ms", 50, note=note)
     figures.add(f"due_count_p95_{label}", f"due_count() p95 ({label})", pct(counts, 95), "ms", "≤ 50 ms", 50,
                 note=note)
+    sweep_clock = FixedClock(datetime(2026, 3, 14, 2, 0, tzinfo=UTC))
+    sweeping = FieldService(db, sweep_clock)
+    t = time.perf_counter()
+    again = sweeping.generate_due(at=sweep_clock.now())
+    regenerate = (time.perf_counter() - t) * 1000
+    assert again.created == 0, again
+    t = time.perf_counter()
+    first = sweeping.remind_due()
+    remind_first = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    second = sweeping.remind_due()
+    remind_again = (time.perf_counter() - t) * 1000
+    assert first["reminded"] >= grids and second["reminded"] == 0, (first, second)
+    figures.add(f"due_regenerate_{label}", f"sweep: hourly due-visit generation, nothing new ({label})", regenerate,
+                "ms", note=note)
+    figures.add(f"due_remind_first_{label}", f"sweep: reminders, first cycle ({first['reminded']} messages, {label})",
+                remind_first, "ms", note=note)
+    figures.add(f"due_remind_again_{label}", f"sweep: reminders, a later cycle (nothing new, {label})", remind_again,
+                "ms", note=note)
     if generated is not None:
         figures.add(f"due_generate_{label}", f"generate one month's due visits ({label})", generated * 1000, "ms",
                     note=note)
