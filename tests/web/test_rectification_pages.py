@@ -72,3 +72,17 @@ def test_an_unknown_source_is_not_found_and_overdue_items_stand_out(login_as: Lo
     clock.advance(days=1)
     assert "待整改（逾期）" in text(supervisor.get("/rectification?overdue=1"))
     assert supervisor.get("/rectification?status=<b>&community=<i>").status_code == 200
+
+
+def test_an_assessments_findings_are_listed_from_its_page(login_as: LoginAs, db: Database, clock: FixedClock) -> None:
+    from engine.assessments import AssessmentService
+
+    run_id = AssessmentService(db, clock).assess("monthly", "2026-02", triggered_by="test")
+    supervisor = login_as("dudao")
+    link = f"/rectification/new?source=assessment:{run_id}"
+    assert link in supervisor.get(f"/assessments/{run_id}").get_data(as_text=True)
+    assert "2026-02 考核评估" in text(supervisor.get(link))
+    response = supervisor.post(link, data={"items": "城管执法中队响应率连续两月低于 80% | 城管执法中队 | 2099-04-30"})
+    assert response.status_code == 302, text(response)
+    shown = text(supervisor.get("/rectification"))
+    assert "响应率连续两月低于" in shown and "2026-02 考核评估" in shown

@@ -18,6 +18,7 @@ from web.assessments import charts
 from web.assessments.blueprint import bp
 from web.assessments.forms import RunForm
 from web.pdf import document_pdf, pdf_response
+from web.rectification.views import RAISERS as RECTIFICATION_RAISERS
 
 #: Who reads assessments: the street office (supervisor), third-party evaluators (auditor), the council.
 READERS = ("supervisor", "auditor", "council")
@@ -51,7 +52,8 @@ def run(run_id: int) -> ResponseReturnValue:
     # A year and three years show like a quarter (the same indicators and the weighted appraisal).
     page = "quarterly" if report.run.kind in APPRAISED else report.run.kind
     return render_template(f"assessments/{page}.html", report=report, units=report.units(),
-                           chart_data=charts.chart_data(report, history))
+                           chart_data=charts.chart_data(report, history),
+                           may_raise=current_actor().role in RECTIFICATION_RAISERS)
 
 
 @bp.route("/<int:run_id>/report")
