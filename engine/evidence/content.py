@@ -1,7 +1,8 @@
 """What a received file is, read from its bytes (never its name), and why it is refused when it is not
 a photo or a plain PDF.
 
-Refused: anything but JPEG, PNG, WebP and PDF (a renamed program is named as one); an image of more
+Accepted photos: JPEG, PNG, WebP and HEIC/HEIF (what iPhones save; decoded by ``pillow-heif``, which wraps
+libheif). Refused: anything else (a renamed program is named as one); an image of more
 than :data:`MAX_PIXELS` pixels (a decompression bomb: Pillow's warning is made a refusal); a file that
 does not end where its format says it ends (a truncated upload, or a polyglot carrying a second file
 after the image); an image that starts like a PDF or HTML page; a PDF with scripts, launch actions or
@@ -16,16 +17,23 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pillow_heif
 from PIL import Image, ImageFile
 
 from engine.errors import ValidationError
+
+# HEIC/HEIF through Pillow's own open, so the pixel limit below and the truncation rule hold for it as for
+# JPEG. Only the primary image is decoded: an embedded thumbnail, depth map or auxiliary image could show
+# something else than the photo, and would be more decoder surface for nothing. libheif's own security
+# limits stay on (pillow_heif.options.DISABLE_SECURITY_LIMITS is False by default).
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 #: 48 megapixels (the largest phone sensors); Pillow warns above this and errors at twice it.
 MAX_PIXELS = 48_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # the default, stated: a truncated image is an error
 
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
 PDF = "application/pdf"
 
 #: Programs and archives, by their first bytes: named as such in the refusal.
@@ -92,7 +100,7 @@ def _image(path: Path, head: bytes) -> Content:
             with Image.open(path) as img:
                 kind = img.format
                 if kind not in IMAGE_TYPES:
-                    raise FileRefused("只能上传 JPEG、PNG、WebP 照片或 PDF 文件")
+                    raise FileRefused("只能上传 JPEG、PNG、WebP、HEIC 照片或 PDF 文件")
                 width, height = img.size
                 if kind == "JPEG":
                     # Every block of the stream is still decoded (a truncated file fails), at 1/8 scale:
@@ -124,10 +132,34 @@ def _check_ends(path: Path, kind: str) -> None:
         ok = tail.rstrip(b"\x00").endswith(b"\xff\xd9")  # some cameras pad after the end marker
     elif kind == "PNG":
         ok = tail.endswith(_PNG_END)
+    elif kind == "HEIF":
+        ok = _boxes_fill(path, size)
     else:  # WebP: the RIFF header states the file's length
         ok = int.from_bytes(riff[4:8], "little") + 8 == size
     if not ok:
         raise FileRefused("照片结尾处有多余或缺失的数据（可能夹带了其他文件，或上传不完整），不能上传")
+
+
+def _boxes_fill(path: Path, size: int) -> bool:
+    """An ISO media file (HEIC) is a run of top-level boxes, each stating its length: they end at the file's end."""
+    at = 0
+    with path.open("rb") as f:
+        while at < size:
+            f.seek(at)
+            head = f.read(16)
+            if len(head) < 8:
+                return False
+            length = int.from_bytes(head[:4], "big")
+            if length == 1:  # a 64-bit length follows the type
+                if len(head) < 16:
+                    return False
+                length = int.from_bytes(head[8:16], "big")
+            elif length == 0:  # "to the end of the file": only the last box may say so
+                return True
+            if length < 8:
+                return False
+            at += length
+    return at == size
 
 
 def _captured_at(exif: Image.Exif) -> str | None:

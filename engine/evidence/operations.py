@@ -52,7 +52,7 @@ def attach(session: Session, case: Case, sha256s: Sequence[str], *, purpose: str
     if missing := [s for s in wanted if s not in files]:
         raise ValidationError("文件未找到", {field: f"有 {len(missing)} 个文件未上传成功，请重新上传"})
     if kinds is not None and (wrong := [s for s in wanted if files[s].media_type not in kinds]):
-        raise ValidationError("文件类型不对", {field: f"这里只能上传照片（JPEG、PNG 或 WebP），有 {len(wrong)} 个文件不是照片"})
+        raise ValidationError("文件类型不对", {field: f"这里只能上传照片（JPEG、PNG、WebP 或 HEIC），有 {len(wrong)} 个文件不是照片"})
     held = session.scalar(select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id)) or 0
     if held + len(wanted) > max_per_case:
         raise ValidationError("文件太多", {field: f"每件案件最多 {max_per_case} 个文件（已有 {held} 个）"})

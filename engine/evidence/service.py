@@ -142,7 +142,7 @@ class EvidenceService:
         try:
             content = read_content(received.path)
             if kinds is not None and content.media_type not in kinds:
-                raise FileRefused("这里只能上传照片（JPEG、PNG 或 WebP）")
+                raise FileRefused("这里只能上传照片（JPEG、PNG、WebP 或 HEIC）")
         except FileRefused:
             self.store.discard(received)
             raise

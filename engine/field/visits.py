@@ -148,7 +148,7 @@ def record_visit(session: Session, data: VisitInput, *, actor: Actor, at: dateti
         if len(kinds) != len(photos):
             errors["photos"] = f"有 {len(photos) - len(kinds)} 张照片未上传成功，请重新上传"
         elif any(kind not in IMAGE_TYPES.values() for kind in kinds.values()):
-            errors["photos"] = "这里只能上传照片（JPEG、PNG 或 WebP）"
+            errors["photos"] = "这里只能上传照片（JPEG、PNG、WebP 或 HEIC）"
     if errors:
         raise ValidationError("走访记录有误", errors)
     assert day is not None

@@ -59,7 +59,7 @@ def test_a_photo_is_stored_once_by_its_hash_with_capture_metadata(evidence: Evid
     assert not [name for name in stored_names(evidence.store) if "/" not in name or "incoming" in name]
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
 def test_public_copy_and_thumbnail_carry_no_exif(evidence: EvidenceService, db: Database, fmt: str) -> None:
     stored = evidence.receive(io.BytesIO(photos.photo(fmt, size=(2400, 1800), gps=True)))
     with db.reading() as s:
@@ -124,6 +124,12 @@ HOSTILE = {
     "pdf with javascript": (lambda: photos.pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "脚本"),
     "truncated pdf": (lambda: photos.pdf()[:-10], "PDF 文件不完整"),
     "empty": (lambda: b"", "空的"),
+    "truncated heic": (lambda: photos.heic(size=(400, 300))[:-200], "不是完整的照片"),
+    "heic cut in half": (lambda: _half(photos.heic(size=(400, 300))), "不是完整的照片"),
+    "zip after a heic": (lambda: photos.heic() + photos.zip_polyglot()[-200:], "多余或缺失"),
+    "heic bomb": (photos.heic_bomb, "像素过多"),
+    "heic bomb under the error line": (lambda: photos.heic_bomb(8_000, 7_000), "像素过多"),
+    "heic beyond libheif's limits": (lambda: photos.heic_bomb(70_000, 70_000), "像素过多"),
 }
 
 
@@ -153,6 +159,28 @@ def test_over_the_size_limit_is_refused_while_streaming(db: Database, clock, evi
     with pytest.raises(FileRefused, match="超过 1 MB"):
         evidence.receive(io.BytesIO(b"\xff\xd8" + b"\x00" * (2 * 1024 * 1024)))
     assert stored_names(evidence_store) == []
+
+
+def test_an_iphone_heic_is_kept_as_sent_with_its_metadata_and_a_jpeg_public_copy(
+        service: CaseService, evidence: EvidenceService, db: Database) -> None:
+    data = photos.heic(size=(2400, 1800), gps=True)
+    stored = evidence.receive(io.BytesIO(data))
+    assert stored.media_type == "image/heic" and stored.is_image and stored.size == len(data)
+    assert evidence.receive(io.BytesIO(data)) == stored  # content-addressed: the same bytes are one file
+    assert read(evidence.store, stored.sha256) == data  # the original as the phone sent it
+    with db.reading() as s:
+        row = s.get(EvidenceFile, stored.sha256)
+        assert s.scalar(select(func.count()).select_from(EvidenceFile)) == 1
+    assert (row.width, row.height) == (2400, 1800)
+    assert (row.captured_at, row.gps_lat, row.gps_lon) == ("2026-03-01T18:20:05", "31.230417", "121.473678")
+    case = service.report(Intake("路灯不亮", "公共设施", grid_code="XF-01"), GRID_WORKER,
+                          evidence=[stored.sha256]).case
+    [event] = [e for e in service.events(case.tracking_code) if e.type == "evidence_attached"]
+    payload = json.loads(event.payload)
+    assert payload["media_type"] == "image/heic" and payload["gps"] == ["31.230417", "121.473678"]
+    assert all(check.ok for check in service.verify(case.tracking_code))
+    [shown] = evidence.public_photos(case.tracking_code)
+    assert shown.public_sha256 == row.public_sha256 and shown.thumb_sha256 == row.thumb_sha256
 
 
 def test_a_plain_pdf_is_kept_without_public_copies(evidence: EvidenceService, db: Database) -> None:

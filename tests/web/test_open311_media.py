@@ -52,6 +52,19 @@ def test_a_photo_posted_as_media_is_the_requests_media_url_without_exif(client: 
     assert "<media_url>http://localhost/track/" in xml
 
 
+def test_an_iphone_heic_posted_as_media_is_kept_and_its_media_url_is_a_jpeg(client: FlaskClient, api_key: str,
+                                                                            service: CaseService) -> None:
+    answer = _post(client, api_key, media=(io.BytesIO(photos.heic(gps=True)), "IMG_2.HEIC"))
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    code = answer.get_json()[0]["service_request_id"]
+    [attached] = [json.loads(e.payload) for e in service.events(code) if e.type == "evidence_attached"]
+    assert attached["media_type"] == "image/heic" and attached["gps"]
+    photo = client.get(one(client, code)["media_url"])
+    photo.get_data()
+    photo.close()
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg" and b"CameraMaker" not in photo.data
+
+
 def test_a_request_without_a_photo_has_no_media_url(client: FlaskClient, api_key: str) -> None:
     code = _post(client, api_key).get_json()[0]["service_request_id"]
     assert one(client, code)["media_url"] is None

@@ -126,3 +126,39 @@ def test_the_auditors_replay_shows_each_photo_at_the_step_that_attached_it(csrf_
     thumbs = re.findall(rf'/cases/{code}/files/([0-9a-f]{{64}})/thumb', replay)
     assert len(thumbs) == 2 and "上传的证据文件" in replay and "31.230417, 121.473678" in replay
     assert _fetch(auditor, f"/cases/{code}/files/{thumbs[0]}/thumb").status_code == 200
+
+
+def test_an_iphone_heic_is_taken_at_the_report_and_shown_to_the_public_as_a_jpeg_without_exif(
+        csrf_app: Flask, login_as: LoginAs) -> None:
+    client = csrf_app.test_client()
+    heic = photos.heic(size=(2400, 1800), gps=True)
+    code = _report(client, (heic, "IMG_0002.HEIC"))
+    track = client.get(f"/track/{code}").get_data(as_text=True)
+    urls = re.findall(rf'/track/{code}/photos/[0-9a-f]{{64}}', track)
+    assert len(urls) == 2  # the public copy and its thumbnail
+    for url in urls:
+        answer = _fetch(client, url)
+        assert answer.status_code == 200 and answer.mimetype == "image/jpeg"
+        assert b"Exif" not in answer.data and b"CameraMaker" not in answer.data
+        with Image.open(io.BytesIO(answer.data)) as img:
+            assert img.format == "JPEG" and not img.getexif() and max(img.size) in (1600, 320)
+    staff = login_as("wangge")
+    page = staff.get(f"/cases/{code}").get_data(as_text=True)
+    assert "31.230417" in page and "2026-03-01 18:20:05" in page
+    original = re.search(rf'/cases/{code}/files/[0-9a-f]{{64}}/original', page).group(0)
+    download = _fetch(staff, original)
+    assert download.status_code == 200 and download.data == heic and download.mimetype == "image/heic"
+    assert ".heic" in download.headers["Content-Disposition"]
+
+
+def test_a_hostile_heic_is_refused_next_to_the_field_and_nothing_is_kept(csrf_app: Flask) -> None:
+    client = csrf_app.test_client()
+    _to_photos(client)
+    root = Path(csrf_app.extensions["casegrid.evidence"].store.root)
+    for data, name, message in ((photos.heic_bomb(), "bomb.heic", "像素过多"),
+                                (photos.heic(size=(400, 300))[:-200], "cut.heic", "不是完整的照片"),
+                                (photos.heic() + b"PK\x03\x04" + b"\x00" * 60, "zip.heic", "多余或缺失")):
+        answer = client.post("/report/photos", data=_files((data, name)), content_type="multipart/form-data")
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and name in text and message in text, text
+    assert [p for p in root.rglob("*") if p.is_file()] == []

@@ -295,7 +295,7 @@ PATHS: dict[str, Any] = {
     }},
     "/api/evidence": {"post": {
         "summary": "Upload a photo or PDF to attach with a step",
-        "description": "Multipart ``file``: JPEG, PNG, WebP or a plain PDF, sniffed from its content (10 MB by "
+        "description": "Multipart ``file``: JPEG, PNG, WebP, HEIC or a plain PDF, sniffed from its content (10 MB by "
                        "default). Name the answer's ``sha256`` in a completion's ``file``/``photo`` field: a list "
                        "of hashes or of ``{\"sha256\": …, \"purpose\": …}`` (a purpose other than the field's is "
                        "refused). An upload no step attaches is removed after a grace period.",

@@ -18,7 +18,7 @@ from web.wording import names_in_words
 
 #: Roles that may open case pages; which cases each sees is the engine's rule (``check_may_view``).
 VIEWERS = ("grid_worker", "council", "department", "mediator", "supervisor", "auditor")
-_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
+_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic", "application/pdf": ".pdf"}
 #: Who may give a reporter a new private link, having checked who they are (the engine checks the case too).
 KEY_REISSUERS = ("grid_worker", "supervisor")
 

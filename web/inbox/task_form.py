@@ -124,12 +124,12 @@ def _prefilled(f: FormField, value: Any) -> Any:
 
 
 #: What a file input offers to pick (the server sniffs the content whatever the browser sends).
-ACCEPT = {"photo": "image/jpeg,image/png,image/webp", "file": "image/jpeg,image/png,image/webp,application/pdf"}
+ACCEPT = {"photo": "image/jpeg,image/png,image/webp,image/heic,image/heif", "file": "image/jpeg,image/png,image/webp,application/pdf"}
 
 
 def _file_field(f: FormField, render_kw: Mapping[str, str] | None) -> UnboundField:
     """A file input; the files are received before the step and counted by the engine (min/max)."""
-    kinds = _l("照片（JPEG、PNG、WebP）") if f.type == "photo" else _l("照片或 PDF")
+    kinds = _l("照片（JPEG、PNG、WebP、HEIC）") if f.type == "photo" else _l("照片或 PDF")
     if f.min_files:
         hint = _l("%(kinds)s，%(min)d 到 %(max)d 个", kinds=kinds, min=f.min_files, max=f.max_files)
     else:

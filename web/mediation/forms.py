@@ -220,7 +220,7 @@ class SignatureForm(_TaskPageForm):
     signed_on = DateField(_l("签字日期"), format="%Y-%m-%d", validators=[Optional()],
                           description=_l("格式：年-月-日"))
     scan = FileField(_l("签字页扫描件或照片（可以不传）"),
-                     render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
+                     render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,application/pdf"},
                      description=_l("照片或 PDF，作为证据存档，可在案件页查看"))
     note = TextAreaField(_l("不签字的原因"), filters=[_strip],
                          validators=[Optional(), Length(max=1000, message=_l("最多 %(max)d 字"))])

@@ -159,7 +159,7 @@ def _operations(fmt: str) -> dict[str, Any]:
                          "multipart/form-data": {"schema": {**_NEW_REQUEST, "properties": {
                              **_NEW_REQUEST["properties"],
                              "media": {"type": "string", "format": "binary",
-                                       "description": "A photo (JPEG, PNG, WebP), as FixMyStreet's Open311 takes it; "
+                                       "description": "A photo (JPEG, PNG, WebP, HEIC), as FixMyStreet's Open311 takes it; "
                                                       "sniffed from its content and stored with the case."}}}}}},
                      "responses": {"201": answer(_ref("Created"), "The new request's id (its tracking code)."),
                                    "400": errors("A missing or bad field (a ``media`` that is no photo, a bad "

@@ -73,7 +73,7 @@ class WhatForm(FlaskForm):
 class PhotosForm(FlaskForm):
     """Photos of the problem (checked and stored by :mod:`web.public.photos`, not by validators here)."""
 
-    photos = MultipleFileField(_l("照片（可以不传）"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    photos = MultipleFileField(_l("照片（可以不传）"), render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"},
                                description=_l("可一次选多张，最多 6 张，每张不超过 10 MB。公开显示的照片会去掉拍摄时间和位置信息。"))
 
 
