@@ -7,15 +7,18 @@ deferred issue opens a new ``deliberate`` task, which is what puts it on the nex
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import append_event
+from engine.audit.models import CaseEvent
 from engine.cases import operations
+from engine.cases.access import check_may_view
 from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import lock_case
@@ -28,6 +31,8 @@ from engine.council.models import (
     MeetingMember,
     MemberVote,
 )
+from engine.evidence.models import Attachment, EvidenceFile
+from engine.evidence.operations import MAX_PER_CASE, attach
 from engine.errors import (
     CasegridError,
     ConflictError,
@@ -38,6 +43,10 @@ from engine.errors import (
 from engine.people.actor import Actor
 
 DECISIONS = ("adopt", "reject", "defer", "household_vote")
+#: The field the sitting's minutes files (scans, photos) are posted and refused under.
+MINUTES_FIELD = "minutes_files"
+#: The key naming the sitting in the ``evidence_attached`` events of its minutes.
+MEETING_KEY = "council_meeting"
 VOTES = ("for", "against", "abstain")
 
 
@@ -171,11 +180,14 @@ def _count(votes: Mapping[int, str]) -> tuple[int, int, int]:
 
 def record_sitting(session: Session, meeting_id: int, *, present: set[int], decisions: Mapping[int, ItemDecision],
                    actor: Actor, at: datetime, hooks: HookRegistry, minutes: str | None = None,
+                   minutes_files: Sequence[str] = (), max_files_per_case: int = MAX_PER_CASE,
                    settings: rules.CouncilSettings = rules.DEFAULT) -> SittingResult:
-    """Record the whole sitting at once: attendance, then each agenda item's votes and resolution.
+    """Record the whole sitting at once: attendance, then each agenda item's votes and resolution, and the
+    minutes (text, and received files attached to each case decided: :func:`attach_minutes`).
 
     All or nothing: any bad item raises one :class:`ValidationError` whose field names are
-    ``item-<agenda item id>-<field>`` (and ``present`` for the quorum), and nothing is written.
+    ``item-<agenda item id>-<field>`` (and ``present`` for the quorum, ``minutes_files`` for the files),
+    and nothing is written.
     """
     _require_council(actor)
     meeting = get_meeting(session, meeting_id)
@@ -272,4 +284,90 @@ def record_sitting(session: Session, meeting_id: int, *, present: set[int], deci
     meeting.status, meeting.held_at, meeting.recorded_by = "held", to_db(at), actor.username
     meeting.minutes = (minutes or "").strip() or None
     session.flush()
+    if minutes_files:
+        _attach_minutes(session, meeting, items, minutes_files, actor=actor, at=at, max_per_case=max_files_per_case)
     return result
+
+
+def add_minutes(session: Session, meeting_id: int, sha256s: Sequence[str], *, actor: Actor, at: datetime,
+                max_per_case: int = MAX_PER_CASE) -> int:
+    """Attach minutes files (the signed 纪要 scanned, photos of it) to a sitting already recorded; returns how
+    many cases they were attached to. The council only; :class:`ConflictError` before the sitting is recorded
+    (the files go with the record then)."""
+    _require_council(actor)
+    meeting = get_meeting(session, meeting_id)
+    if meeting.status != "held":
+        raise ConflictError("会议尚未记录：请在记录会议时一并上传会议纪要")
+    if not sha256s:
+        raise ValidationError("请选择文件", {MINUTES_FIELD: "请选择会议纪要的扫描件或照片"})
+    items = list(session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                                 .order_by(AgendaItem.position)))
+    return _attach_minutes(session, meeting, items, sha256s, actor=actor, at=at, max_per_case=max_per_case)
+
+
+def _attach_minutes(session: Session, meeting: CouncilMeeting, items: list[AgendaItem], sha256s: Sequence[str], *,
+                    actor: Actor, at: datetime, max_per_case: int) -> int:
+    """Attach the files with purpose ``minutes`` to every case decided at the sitting (an item with an outcome),
+    each event naming the sitting; a file already among this sitting's minutes of a case is not attached again.
+    Returns the number of cases that got a file; :class:`ValidationError` naming ``minutes_files`` otherwise."""
+    decided = [item.case_id for item in items if item.outcome is not None]
+    if not decided:
+        raise ValidationError("会议纪要未附加", {MINUTES_FIELD: "本次会议没有议定的议题，会议纪要无处附加"})
+    wanted = list(dict.fromkeys(sha256s))
+    already = {(case_id, sha256) for case_id, sha256, _ in _minutes_rows(session, meeting.id, decided)}
+    touched = 0
+    for case_id in sorted(set(decided)):
+        case = lock_case(session, case_id)
+        check_may_view(session, actor, case)
+        new = [sha256 for sha256 in wanted if (case_id, sha256) not in already]
+        if new:
+            attach(session, case, new, purpose="minutes", actor=actor, at=at, max_per_case=max_per_case,
+                   field=MINUTES_FIELD, context={MEETING_KEY: meeting.id})
+            touched += 1
+    if not touched:
+        raise ValidationError("会议纪要未附加", {MINUTES_FIELD: "这些文件已在本次会议的纪要中"})
+    return touched
+
+
+def _minutes_rows(session: Session, meeting_id: int,
+                  case_ids: Sequence[int]) -> list[tuple[int, str, Attachment]]:
+    """(case id, sha256, attachment) of the minutes files attached at ``meeting_id`` — read from the chained
+    events, which name the sitting — in the order attached."""
+    rows = session.execute(
+        select(Attachment, CaseEvent.payload)
+        .join(CaseEvent, and_(CaseEvent.case_id == Attachment.case_id, CaseEvent.seq == Attachment.event_seq))
+        .where(Attachment.case_id.in_(list(case_ids)), Attachment.purpose == "minutes")
+        .order_by(Attachment.attached_at, Attachment.id))
+    return [(a.case_id, a.sha256, a) for a, payload in rows if json.loads(payload).get(MEETING_KEY) == meeting_id]
+
+
+@dataclass(frozen=True)
+class MinutesFile:
+    """A minutes file of a sitting, once (it is attached to each case decided there)."""
+
+    sha256: str
+    media_type: str
+    size: int
+    thumb_sha256: str | None
+    uploaded_by: str
+    attached_at: datetime
+    #: The cases it is attached to: its links go through the first one's access-checked file route.
+    tracking_codes: list[str]
+
+
+def minutes_files(session: Session, meeting_id: int) -> list[MinutesFile]:
+    """The files attached as the sitting's minutes, in the order attached."""
+    cases = dict(session.execute(select(AgendaItem.case_id, Case.tracking_code).join(Case, Case.id == AgendaItem.case_id)
+                                 .where(AgendaItem.meeting_id == meeting_id)).tuples().all())
+    if not cases:
+        return []
+    found: dict[str, MinutesFile] = {}
+    for case_id, sha256, row in _minutes_rows(session, meeting_id, list(cases)):
+        if sha256 in found:
+            found[sha256].tracking_codes.append(cases[case_id])
+            continue
+        file = session.get(EvidenceFile, sha256)
+        assert file is not None  # the attachment's foreign key
+        found[sha256] = MinutesFile(sha256, file.media_type, file.size, file.thumb_sha256, row.uploaded_by,
+                                    row.attached_at, [cases[case_id]])
+    return list(found.values())

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -16,17 +16,19 @@ from engine.council import households, meetings, register, rules, views
 from engine.council.models import Household
 from engine.db import Database
 from engine.errors import PermissionDenied
+from engine.evidence.operations import MAX_PER_CASE
 from engine.people.actor import SYSTEM, Actor
 from engine.processes import default_hooks
 
 
 class CouncilService:
     def __init__(self, db: Database, clock: Clock | None = None, hooks: HookRegistry | None = None,
-                 settings: rules.CouncilSettings = rules.DEFAULT) -> None:
+                 settings: rules.CouncilSettings = rules.DEFAULT, max_files_per_case: int = MAX_PER_CASE) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self.hooks = hooks or default_hooks()
         self.settings = settings
+        self.max_files_per_case = max_files_per_case
 
     # -- meetings --------------------------------------------------------------------------------
 
@@ -40,11 +42,21 @@ class CouncilService:
 
     def record_sitting(self, meeting_id: int, *, present: Iterable[int],
                        decisions: Mapping[int, meetings.ItemDecision], actor: Actor,
-                       minutes: str | None = None) -> meetings.SittingResult:
+                       minutes: str | None = None, minutes_files: Sequence[str] = ()) -> meetings.SittingResult:
+        """The sitting in one transaction; ``minutes_files``: SHA-256s of files received by
+        :meth:`engine.evidence.service.EvidenceService.receive`, attached to each case decided."""
         with self.db.transaction() as s:
             return meetings.record_sitting(s, meeting_id, present=set(present), decisions=decisions, actor=actor,
                                            at=self.clock.now(), hooks=self.hooks, minutes=minutes,
+                                           minutes_files=minutes_files, max_files_per_case=self.max_files_per_case,
                                            settings=self.settings)
+
+    def add_minutes(self, meeting_id: int, sha256s: Sequence[str], actor: Actor) -> int:
+        """Attach received minutes files to a recorded sitting's decided cases (one transaction with their
+        events); returns how many cases got them."""
+        with self.db.transaction() as s:
+            return meetings.add_minutes(s, meeting_id, sha256s, actor=actor, at=self.clock.now(),
+                                        max_per_case=self.max_files_per_case)
 
     def pending_issues(self, actor: Actor) -> list[views.IssueRow]:
         _staff(actor)

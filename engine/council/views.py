@@ -93,6 +93,8 @@ class MeetingPage:
     minutes: str | None
     members: list[MemberView]
     agenda: list[AgendaView]
+    #: The minutes' scans and photos, attached to the cases decided at the sitting.
+    files: list[meetings.MinutesFile] = field(default_factory=list)
 
 
 @dataclass
@@ -217,7 +219,8 @@ def meeting_page(session: Session, meeting_id: int,
                                  votes, vote_id, meetings._open_deliberation(session, case.id) is not None))
     return MeetingPage(m.id, m.title, m.scheduled_for, m.location, m.status, f"{m.quorum_num}/{m.quorum_den}",
                        f"{m.major_num}/{m.major_den}", rules.MAJOR_BASES.get(m.major_base, m.major_base),
-                       _thresholds(settings), m.held_at, m.recorded_by, m.minutes, members, agenda)
+                       _thresholds(settings), m.held_at, m.recorded_by, m.minutes, members, agenda,
+                       meetings.minutes_files(session, m.id))
 
 
 def _thresholds(settings: rules.CouncilSettings) -> list[str]:

@@ -38,12 +38,14 @@ def evidence_payload(file: EvidenceFile, purpose: str) -> dict[str, Any]:
 
 def attach(session: Session, case: Case, sha256s: Sequence[str], *, purpose: str, actor: Actor,
            at: datetime, max_per_case: int = MAX_PER_CASE, field: str = FIELD,
-           kinds: Collection[str] | None = None) -> list[Attachment]:
+           kinds: Collection[str] | None = None, context: Mapping[str, Any] | None = None) -> list[Attachment]:
     """One ``evidence_attached`` event and attachment row per file, through the one chain append path.
 
     ``case`` must be locked by the caller (its chain head moves). The files must have been received
     (:meth:`engine.evidence.service.EvidenceService.receive`); a file named twice is attached once.
     ``kinds``: the media types the step takes (a photo field takes no PDF); refusals name ``field``.
+    ``context``: more the event records of where the file was attached (a council sitting's id); the file's
+    own keys always win.
     """
     if purpose not in PURPOSES:
         raise ValidationError("用途不对", {field: f"未知的用途：{purpose}"})
@@ -59,7 +61,7 @@ def attach(session: Session, case: Case, sha256s: Sequence[str], *, purpose: str
     attached = []
     for sha256 in wanted:
         event = append_event(session, case, type=EVENT_TYPE, actor=actor.username, role=actor.role, at=at,
-                             payload=evidence_payload(files[sha256], purpose))
+                             payload={**(context or {}), **evidence_payload(files[sha256], purpose)})
         row = Attachment(case_id=case.id, event_seq=event.seq, sha256=sha256, purpose=purpose,
                          uploaded_by=actor.username, uploaded_role=actor.role, attached_at=to_db(at))
         session.add(row)

@@ -139,6 +139,7 @@ POST /council/households                                              login ok  
 POST /council/meetings                                                login 403   ok    403   403   403   403   403   login
 GET  /council/meetings/<int:meeting_id>                               login 403   ok    403   403   403   403   403   login
 POST /council/meetings/<int:meeting_id>                               login 403   ok    403   403   403   403   403   login
+POST /council/meetings/<int:meeting_id>/minutes                       login 403   ok    403   403   403   403   403   login
 GET  /council/votes                                                   login ok    ok    403   403   403   403   403   login
 GET  /council/votes/<int:vote_id>                                     login ok    ok    403   403   403   403   403   login
 POST /council/votes/<int:vote_id>/close                               login 403   ok    403   403   403   403   403   login

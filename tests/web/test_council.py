@@ -351,3 +351,91 @@ def test_a_bad_register_line_is_shown_next_to_the_field(login_as: LoginAs) -> No
     response = login_as("wangge").post("/council/households", data={"grid": "XF-01", "households": "8号楼 101"})
     assert response.status_code == 400
     assert "第 1 行应为" in response.get_data(as_text=True)
+
+
+def _files(*items: tuple[bytes, str]) -> list:
+    import io
+    return [(io.BytesIO(data), name) for data, name in items]
+
+
+def _evidence_files(app: Flask) -> list:
+    from pathlib import Path
+    return [p for p in Path(app.extensions["casegrid.evidence"].store.root).rglob("*") if p.is_file()]
+
+
+def test_the_minutes_scan_and_photo_are_recorded_with_the_sitting_and_shown_on_it_and_its_cases(
+        login_as: LoginAs, csrf_app: Flask, web_driver, council, clock) -> None:
+    from tests.fixtures import photos
+    first = issue_at_council(web_driver, "东门路边乱停车")
+    second = issue_at_council(web_driver, "广场舞太吵")
+    page = _schedule(council, clock)
+    data = _sitting_form(page)
+    data[f"item-{page.agenda[1].id}-decision"] = "defer"
+    data[f"item-{page.agenda[1].id}-reason"] = "下次再议"
+    data["minutes_files"] = _files((photos.pdf(), "纪要.pdf"), (photos.heic(gps=True), "IMG_0003.HEIC"))
+    client = login_as("yishi")
+    form = client.get(f"/council/meetings/{page.id}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in form and 'name="minutes_files"' in form
+    response = client.post(f"/council/meetings/{page.id}", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    html = client.get(f"/council/meetings/{page.id}").get_data(as_text=True)
+    assert "会议纪要文件" in html and "（PDF）" in html
+    originals = re.findall(r'/cases/(\d{6}-[A-Z0-9]{6})/files/([0-9a-f]{64})/original', html)
+    assert len(originals) == 2 and {code for code, _ in originals} == {first.tracking_code}
+    thumbs = re.findall(r'/cases/[^"]+/thumb', html)
+    assert len(thumbs) == 1  # the photo; the PDF has none
+    thumb = client.get(thumbs[0])
+    thumb.get_data()
+    thumb.close()
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    for case in (first, second):  # both decided at the sitting (adopted, deferred): both carry the minutes
+        case_page = client.get(f"/cases/{case.tracking_code}").get_data(as_text=True)
+        assert case_page.count("会议记录 · ") == 2
+        assert all(sha in case_page for _, sha in originals)
+    # a grid worker may open the case but not the council's pages; the public never sees the minutes
+    assert login_as("wangge").get(f"/council/meetings/{page.id}").status_code == 403
+    assert "/photos/" not in csrf_app.test_client().get(f"/track/{first.tracking_code}").get_data(as_text=True)
+
+
+def test_minutes_added_after_the_sitting_and_a_hostile_file_refused_with_nothing_kept(
+        login_as: LoginAs, csrf_app: Flask, web_driver, council, clock) -> None:
+    from tests.fixtures import photos
+    case = issue_at_council(web_driver, "东门路边乱停车")
+    page = _schedule(council, clock)
+    client = login_as("yishi")
+    # a hostile file with the sitting: nothing recorded, nothing kept, the message next to the field
+    data = _sitting_form(page)
+    data["minutes_files"] = _files((photos.heic_bomb(), "bomb.heic"))
+    refused = client.post(f"/council/meetings/{page.id}", data=data, content_type="multipart/form-data")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "bomb.heic" in text and "像素过多" in text and "重新选择" in text
+    assert 'id="minutes_files-error"' in text
+    assert council.meeting(page.id, CHAIR).status == "scheduled" and _evidence_files(csrf_app) == []
+    assert client.post(f"/council/meetings/{page.id}", data=_sitting_form(page)).status_code == 302
+    held = client.get(f"/council/meetings/{page.id}").get_data(as_text=True)
+    assert f'action="/council/meetings/{page.id}/minutes"' in held
+    url = f"/council/meetings/{page.id}/minutes"
+    for bad, name, message in ((photos.renamed_program(), "scan.pdf", "程序或压缩包"),
+                               (photos.pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "x.pdf", "脚本"),
+                               (photos.heic(size=(400, 300))[:-200], "cut.heic", "不是完整的照片")):
+        answer = client.post(url, data={"minutes_files": _files((bad, name))}, content_type="multipart/form-data")
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and name in text and message in text, text
+    empty = client.post(url, data={}, content_type="multipart/form-data")
+    assert empty.status_code == 400 and "请选择会议纪要" in empty.get_data(as_text=True)
+    assert _evidence_files(csrf_app) == []
+    added = client.post(url, data={"minutes_files": _files((photos.pdf(), "signed.pdf"))},
+                        content_type="multipart/form-data")
+    assert added.status_code == 302
+    assert "会议纪要已附加到本次会议议定的 1 件案件" in client.get(added.headers["Location"]).get_data(as_text=True)
+    assert "会议记录 · " in client.get(f"/cases/{case.tracking_code}").get_data(as_text=True)
+    # others may not post minutes; a meeting that is not there is 404; one not yet held is 409
+    assert login_as("wangge").post(url, data={}).status_code == 403
+    assert client.post("/council/meetings/999999/minutes", data={}).status_code == 404
+    issue_at_council(web_driver, "广场舞太吵")
+    later = _schedule(council, clock)
+    kept = len(_evidence_files(csrf_app))
+    assert client.post(f"/council/meetings/{later.id}/minutes",
+                       data={"minutes_files": _files((photos.pdf(b"/Title (early)"), "early.pdf"))},
+                       content_type="multipart/form-data").status_code == 409
+    assert len(_evidence_files(csrf_app)) == kept

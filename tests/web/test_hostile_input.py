@@ -648,6 +648,20 @@ def sitting(world: World, draw: Draw) -> Prepared:
                     shows=[f"/council/meetings/{meeting}", "/council"])
 
 
+def minutes(world: World, draw: Draw) -> Prepared:
+    """A recorded sitting's form for minutes files (hostile files: tests/web/test_council.py)."""
+    from engine.council.meetings import ItemDecision
+    from engine.demo.council_scenarios import CHAIR, everyone
+    council = world.app.extensions["casegrid.council"]
+    page = council.meeting(council_meeting(world), CHAIR)
+    present = [m.id for m in page.members]
+    council.record_sitting(page.id, present=present, decisions={page.agenda[0].id: ItemDecision(
+        "adopt", everyone(present, "for"), responsible_department="chengguan", deadline="2026-06-30",
+        resolution_text="施划禁停线")}, actor=CHAIR)
+    return Prepared("yishi", f"/council/meetings/{page.id}/minutes", f"/council/meetings/{page.id}",
+                    shows=[f"/council/meetings/{page.id}"])
+
+
 def open311(fmt: str) -> Callable[[World, Draw], Prepared]:
     def prepare(world: World, draw: Draw) -> Prepared:
         key = world.app.extensions["casegrid.tokens"].issue("wangge", "小程序", by="admin").secret
@@ -1153,6 +1167,7 @@ TARGETS: dict[str, Target] = {
     # council
     "council.schedule": Target(schedule),
     "council.record": Target(sitting, examples=4),
+    "council.add_minutes": Target(minutes, examples=3),
     "council.households": Target(fixed("yishi", "/council/households", None, "/council/households")),
     "council.close": Target(council_vote("close"), examples=3),
     "council.proxy": Target(council_vote("proxy"), examples=3),

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     cases = app.extensions["casegrid.cases"]
     # ``COUNCIL_SETTINGS`` (an engine.council.rules.CouncilSettings) changes quorum and thresholds.
     app.extensions["casegrid.council"] = CouncilService(cases.db, cases.clock, cases.hooks,
-                                                        app.config.get("COUNCIL_SETTINGS", DEFAULT))
+                                                        app.config.get("COUNCIL_SETTINGS", DEFAULT),
+                                                        max_files_per_case=cases.max_files_per_case)
     app.register_blueprint(bp)
     app.register_blueprint(vote_bp)

@@ -4,11 +4,13 @@ Load → act through :class:`~engine.council.service.CouncilService` → show; t
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from engine import ConflictError, ValidationError
+from engine.council.meetings import MINUTES_FIELD
 from web import services
 from web.access import current_actor, roles
 from web.auth.forms import EmptyForm
@@ -16,6 +18,7 @@ from web.council import sitting
 from web.council.blueprint import bp, council
 from web.council.forms import HouseholdRegisterForm, ProxyForm, ScheduleForm
 from web.errors import render_error
+from web.uploads import posted_files, receive_all
 from web.wording import names_in_words
 
 #: The grid workers see the household votes (to record proxy votes and hand out links).
@@ -72,6 +75,17 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
     return _meeting_page(meeting_id)
 
 
+def _minutes_files() -> tuple[list[str], dict[str, str]]:
+    """The minutes' scans and photos posted (received before any transaction), and the refusal to show."""
+    hashes, problems = receive_all(posted_files(MINUTES_FIELD), photos_only=False,
+                                   most=int(current_app.config["REPORT_MAX_PHOTOS"]))
+    return hashes, ({MINUTES_FIELD: "；".join(problems)} if problems else {})
+
+
+#: Said with a refusal when files were posted: a browser does not keep the chosen files.
+_CHOOSE_AGAIN = _l("会议纪要文件需要重新选择。")
+
+
 @bp.route("/meetings/<int:meeting_id>", methods=["POST"])
 @roles("council")
 def record(meeting_id: int) -> ResponseReturnValue:
@@ -84,17 +98,44 @@ def record(meeting_id: int) -> ResponseReturnValue:
     present, decisions, errors = sitting.read(page, request.form)
     if errors:
         return _meeting_page(meeting_id, 400, errors, typed, _("请修改标出的内容后再提交。"))
+    files, refused = _minutes_files()
+    if refused:
+        return _meeting_page(meeting_id, 400, refused, typed,
+                             f"{_('会议记录未保存：会议纪要文件未被接收。')}{_CHOOSE_AGAIN}")
     try:
         result = council().record_sitting(meeting_id, present=present, decisions=decisions, actor=current_actor(),
-                                          minutes=request.form.get("minutes", "")[:4000])
+                                          minutes=request.form.get("minutes", "")[:4000], minutes_files=files)
     except ValidationError as error:
+        again = str(_CHOOSE_AGAIN) if files else ""
         return _meeting_page(meeting_id, 400, error.field_errors, typed,
-                             _("会议记录未保存：请修改标出的内容后再提交。"))
+                             f"{_('会议记录未保存：请修改标出的内容后再提交。')}{again}")
     except ConflictError as error:
         return render_error(409, error.message)
     flash(_("会议记录已保存，各议题已按决议办理"))
     if result.tokens:
         flash(_("已发起户主表决：请网格员在表决页面为各户发放投票链接或代为投票"))
+    return redirect(url_for("council.meeting", meeting_id=meeting_id))
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes", methods=["POST"])
+@roles("council")
+def add_minutes(meeting_id: int) -> ResponseReturnValue:
+    """The signed minutes scanned or photographed after the sitting: attached to each case decided at it."""
+    page = council().meeting(meeting_id, current_actor())  # 404 for a meeting that is not there
+    if not EmptyForm().validate_on_submit():
+        return _meeting_page(meeting_id, 400, message=_("页面已过期，请重新提交。"))
+    if page.status != "held":  # refused before any file is kept: the files go with the sitting's record
+        return render_error(409, _("会议尚未记录：请在记录会议时一并上传会议纪要。"))
+    files, refused = _minutes_files()
+    if refused:
+        return _meeting_page(meeting_id, 400, refused, message=_("会议纪要文件未被接收。"))
+    try:
+        cases = council().add_minutes(meeting_id, files, current_actor())
+    except ValidationError as error:
+        return _meeting_page(meeting_id, 400, error.field_errors, message=error.message)
+    except ConflictError as error:
+        return render_error(409, error.message)
+    flash(_("会议纪要已附加到本次会议议定的 %(n)d 件案件", n=cases))
     return redirect(url_for("council.meeting", meeting_id=meeting_id))
 
 
