@@ -81,13 +81,19 @@ def test_scheduling_without_members_shows_the_error_next_to_the_field(login_as: 
     assert "请至少填写一名议事成员" in response.get_data(as_text=True)
 
 
-def test_the_chair_records_the_whole_sitting_in_one_go(login_as: LoginAs, web_driver, council, clock) -> None:
+def _adopt_one_and_defer_one(web_driver, council, clock):
+    """Two issues at a meeting, and the sitting's form adopting the first and deferring the second."""
     first = issue_at_council(web_driver, "东门路边乱停车")
     second = issue_at_council(web_driver, "广场舞太吵")
     page = _schedule(council, clock)
     data = _sitting_form(page)
     data[f"item-{page.agenda[1].id}-decision"] = "defer"
     data[f"item-{page.agenda[1].id}-reason"] = "下次再议"
+    return first, second, page, data
+
+
+def test_the_chair_records_the_whole_sitting_in_one_go(login_as: LoginAs, web_driver, council, clock) -> None:
+    first, second, page, data = _adopt_one_and_defer_one(web_driver, council, clock)
     client = login_as("yishi")
     response = client.post(f"/council/meetings/{page.id}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -366,12 +372,7 @@ def _evidence_files(app: Flask) -> list:
 def test_the_minutes_scan_and_photo_are_recorded_with_the_sitting_and_shown_on_it_and_its_cases(
         login_as: LoginAs, csrf_app: Flask, web_driver, council, clock) -> None:
     from tests.fixtures import photos
-    first = issue_at_council(web_driver, "东门路边乱停车")
-    second = issue_at_council(web_driver, "广场舞太吵")
-    page = _schedule(council, clock)
-    data = _sitting_form(page)
-    data[f"item-{page.agenda[1].id}-decision"] = "defer"
-    data[f"item-{page.agenda[1].id}-reason"] = "下次再议"
+    first, second, page, data = _adopt_one_and_defer_one(web_driver, council, clock)
     data["minutes_files"] = _files((photos.pdf(), "纪要.pdf"), (photos.heic(gps=True), "IMG_0003.HEIC"))
     client = login_as("yishi")
     form = client.get(f"/council/meetings/{page.id}").get_data(as_text=True)
