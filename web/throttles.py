@@ -169,6 +169,7 @@ PUBLIC_ENDPOINTS: Mapping[str, tuple[Rule, ...]] = {
     "api.resident_rate": (RESIDENT,),
     "api.resident_follow": (RESIDENT,),
     "api.resident_withdraw": (RESIDENT,),
+    "api.resident_volunteer": (RESIDENT,),
     "vote.ballot": (READ, per_ballot, per_address("ballot-address", "VOTE_ADDRESS_LIMIT", POST)),
     "vote.result": (READ,),
 }

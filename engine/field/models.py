@@ -199,14 +199,18 @@ class HouseholdNote(Base):
 
 class Volunteer(Base):
     """A registered volunteer (志愿者) of a grid: 每个网格配备1名网格员、2名志愿者. The phone is personal data: it is
-    shown to the grid's staff only, never on a public page."""
+    stored sealed (as the residents' app phones are, :mod:`engine.privacy.phone_index`) and shown to the grid's staff
+    only; its blind index lets the volunteer, logged in to the residents' app with that phone, see their own hours."""
 
     __tablename__ = "volunteer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_code: Mapped[str] = mapped_column(ForeignKey("grid.code"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
-    phone: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    #: The sealed number (``rp1:…``, handle ``volunteer:<id>``), or "" when none was given.
+    phone: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: HMAC of the number under the phone index key (None without a phone).
+    phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     skills: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     availability: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     #: Trainings attended, as written (培训情况).

@@ -186,6 +186,11 @@ class FieldService:
         with self.db.reading() as s:
             return volunteers.volunteer_page(s, volunteer_id, actor, at=self.clock.now())
 
+    def own_volunteer_records(self, identity_id: int) -> list[volunteers.VolunteerPage]:
+        """A residents' app login's own volunteer records (matched by the verified phone's blind index)."""
+        with self.db.reading() as s:
+            return volunteers.own_records(s, identity_id, at=self.clock.now())
+
     def pending_services(self, actor: Actor) -> list[tuple[volunteers.ServiceRow, str]]:
         with self.db.reading() as s:
             return volunteers.pending_services(s, actor)

@@ -12,7 +12,7 @@ it is shown only on these staff pages.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -27,6 +27,9 @@ from engine.field import access
 from engine.field.models import FieldVisit, Volunteer, VolunteerLedgerEntry, VolunteerService
 from engine.people.actor import Actor
 from engine.people.models import Grid, User
+from engine.people.resident_identity import ResidentIdentity
+from engine.privacy.masterkey import MasterKeyError
+from engine.privacy.phone_index import open_phone, phone_index, seal_phone
 from engine.people.roles import Role
 
 #: 每个网格配备1名网格员、2名志愿者.
@@ -117,11 +120,30 @@ def register(session: Session, data: VolunteerInput, *, actor: Actor, at: dateti
     training = _text(errors, "training", data.training, 500, "培训情况")
     if errors:
         raise ValidationError("志愿者信息有误", errors)
-    row = Volunteer(grid_code=grid, name=name, phone=phone, skills=skills, availability=availability,
+    row = Volunteer(grid_code=grid, name=name, phone="", skills=skills, availability=availability,
                     training=training, active=True, registered_by=actor.username, registered_at=to_db(at))
     session.add(row)
     session.flush()
+    if phone:  # sealed for this volunteer (the id is in the seal), and indexed like a residents' app login
+        number = phone.replace("-", "")
+        row.phone, row.phone_index = seal_phone(number, handle(row.id)), phone_index(number)
+        session.flush()
     return row
+
+
+def handle(volunteer_id: int) -> str:
+    """What a volunteer's sealed phone is bound to (the seal does not open for another row)."""
+    return f"volunteer:{volunteer_id}"
+
+
+def shown_phone(row: Volunteer) -> str:
+    """The number for the grid's staff ("" when none; a note when it cannot be opened under this key)."""
+    if not row.phone:
+        return ""
+    try:
+        return open_phone(row.phone, handle(row.id))
+    except MasterKeyError:
+        return "（无法解密）"
 
 
 def set_active(session: Session, volunteer_id: int, active: bool, *, actor: Actor) -> Volunteer:
@@ -370,7 +392,7 @@ def _year_minutes(session: Session, ids: list[int], year: int) -> dict[int, int]
 def _rows(session: Session, people: list[Volunteer], year: int) -> list[VolunteerRow]:
     ids = [p.id for p in people]
     balances, minutes = _balances(session, ids), _year_minutes(session, ids, year)
-    return [VolunteerRow(p.id, p.grid_code, p.name, p.phone, p.skills, p.availability, p.active,
+    return [VolunteerRow(p.id, p.grid_code, p.name, shown_phone(p), p.skills, p.availability, p.active,
                          minutes.get(p.id, 0), balances.get((p.id, POINTS), 0), balances.get((p.id, MINUTES), 0))
             for p in people]
 
@@ -384,7 +406,10 @@ def volunteers(session: Session, actor: Actor, *, at: datetime) -> list[Voluntee
 
 
 def volunteer_page(session: Session, volunteer_id: int, actor: Actor, *, at: datetime) -> VolunteerPage:
-    person = volunteer(session, volunteer_id, actor)
+    return volunteer_page_of(session, volunteer(session, volunteer_id, actor), at=at)
+
+
+def volunteer_page_of(session: Session, person: Volunteer, *, at: datetime) -> VolunteerPage:
     services = session.execute(select(VolunteerService, Case.tracking_code)
                                .outerjoin(Case, Case.id == VolunteerService.case_id)
                                .where(VolunteerService.volunteer_id == person.id)
@@ -423,3 +448,18 @@ def staffing(session: Session, actor: Actor) -> list[GridStaffing]:
         grids = grids.where(Grid.code == scope)
     return [GridStaffing(g.code, g.name, g.community, int(workers.get(g.code, 0)), int(helpers.get(g.code, 0)))
             for g in session.scalars(grids)]
+
+
+def own_records(session: Session, identity_id: int, *, at: datetime) -> list[VolunteerPage]:
+    """A volunteer's own view: the volunteers registered with the phone a residents' app login verified (matched
+    by the phone's blind index, never by the number), with their services and accounts; the phone is left out."""
+    index = session.scalar(select(ResidentIdentity.phone_index).where(ResidentIdentity.id == identity_id))
+    if index is None:
+        return []
+    people = list(session.scalars(select(Volunteer).where(Volunteer.phone_index == index).order_by(Volunteer.id)))
+    pages = []
+    for person in people:
+        page = volunteer_page_of(session, person, at=at)
+        pages.append(VolunteerPage(row=replace(page.row, phone=""), training=page.training, services=page.services,
+                                   ledger=page.ledger))
+    return pages

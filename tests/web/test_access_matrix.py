@@ -216,6 +216,7 @@ POST /api/hotline/orders/<order_no>/visit                             login 403 
 POST /api/resident/codes                                              ok    ok    ok    ok    ok    ok    ok    ok    ok
 POST /api/resident/tokens                                             ok    ok    ok    ok    ok    ok    ok    ok    ok
 GET  /api/resident/reports                                            login login login login login login login login login
+GET  /api/resident/volunteer                                           login login login login login login login login login
 POST /api/resident/reports                                            login login login login login login login login login
 GET  /api/resident/reports/<code>                                     login login login login login login login login login
 POST /api/resident/reports/<code>/follow                              login login login login login login login login login

@@ -200,3 +200,20 @@ def resident_withdraw(code: str) -> ResponseReturnValue:
     _json_body()
     residents().withdraw(_me(), code)
     return jsonify(_view(code))
+
+
+@bp.route("/resident/volunteer", methods=["GET"])
+@resident_token
+def resident_volunteer() -> ResponseReturnValue:
+    """A volunteer's own view (志愿者): the volunteers registered with the verified phone, their services with the
+    grid worker's decision, and their points (社区积分) and time bank (时间银行) with every entry. Empty when the
+    phone belongs to no volunteer."""
+    pages = current_app.extensions["casegrid.field"].own_volunteer_records(_me().identity_id)
+    return jsonify({"volunteers": [{
+        "name": p.row.name, "grid": p.row.grid_code, "active": p.row.active,
+        "hours_this_year": p.row.year_minutes / 60, "points": p.row.points, "time_bank_minutes": p.row.bank_minutes,
+        "services": [{"served_on": s.served_on.isoformat(), "hours": s.minutes / 60, "description": s.description,
+                      "status": s.status, "note": s.decision_note} for s in p.services],
+        "ledger": [{"account": e.account, "amount": e.amount, "balance": e.balance, "reason": e.reason,
+                    "at": iso(e.entered_at)} for e in p.ledger],
+    } for p in pages]})
