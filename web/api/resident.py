@@ -22,8 +22,8 @@ from web import services
 from web.public.track import public_service
 from web.access import public
 from web.api.blueprint import api_error, bp
+from web.api.params import number_param
 from web.api.serialize import iso
-from web.open311.views import number_param
 from web.uploads import posted_files, receive_all
 
 F = TypeVar("F", bound=Callable[..., Any])

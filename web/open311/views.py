@@ -21,6 +21,7 @@ from engine.public.georeport import STATUSES, GeoReportService, Location, Reques
 from web import services as engine_services
 from web.access import public
 from web.api.auth import tokens
+from web.api.params import number_param
 from web.open311.blueprint import bp
 from web.open311.formats import FORMATS, respond
 from web.uploads import posted_files, receive_all
@@ -127,16 +128,6 @@ def _text_args(names: tuple[str, ...], source: Any) -> dict[str, str]:
     if bad:
         raise ValidationError(_("请求参数有误"), bad)
     return values
-
-
-def number_param(name: str, raw: str) -> float | None:
-    """A number parameter (empty: None); :class:`ValidationError` naming ``name`` otherwise."""
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValidationError(_("请求参数有误"), {name: _("应为数字")}) from None
 
 
 def _submitter() -> Account:
