@@ -78,7 +78,7 @@ register(MemberVote, "委员表决", case_of=_agenda_case, case_column=AgendaIte
          join=(AgendaItem, AgendaItem.id == MemberVote.agenda_item_id))
 register(HouseholdVote, "户主表决", exclude=("voted",))
 register(Mediation, "调解")
-register(MediationParty, "调解当事人", hashed=("name", "phone", "address"))
+register(MediationParty, "调解当事人", hashed=("name", "phone", "address"), clear=("name", "phone", "address"))
 register(MediatorAssignment, "调解员指派")
 register(MediationSession, "调解会议")
 register(MediationAgreement, "调解协议")

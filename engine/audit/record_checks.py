@@ -119,12 +119,17 @@ def fact_row_problem(session: Session, case_id: int, events: Sequence[LoggedEven
                     digests = stored.digests(case_id, version)
                 except (MasterKeyError, DataKeyError) as exc:
                     return last, f"无法核对{name}的个人信息摘要：{exc}"
-            values = committed_values(fact, row, digests) if digests is not None else raw_values(fact, row)
+            try:
+                values = committed_values(fact, row, digests) if digests is not None else raw_values(fact, row)
+            except DataKeyError as exc:
+                return seq, f"{name}的加密个人信息无法核对：{exc}"
             for column in fact.columns:
                 if column in fact.hashed and digests is not None and not digests.comparable:
                     if digests.missing_key and str(logged.get(column) or "").startswith("hmac-"):
                         return seq, f"{name}的 {column} 以本案数据密钥的摘要记录，但本案的数据密钥不存在（被删除）"
                     continue  # the case's data key was shredded: nobody can link the digest to a value
+                if column in fact.clear and digests is not None and digests.erased:
+                    continue  # format 2: the encrypted value cannot be read since its key was shredded
                 if values[column] != logged.get(column):
                     return seq, (f"{name}的 {column} 与事件记录不符：表中为 {_short(values[column])}，"
                                  f"第 {seq} 个事件记录为 {_short(logged.get(column))}")

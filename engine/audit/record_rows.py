@@ -72,6 +72,8 @@ class FactTable:
     since: int = 1
     #: Whether a row may belong to several cases (its cases are read from the database).
     shared: bool = False
+    #: Hashed columns stored encrypted under the case's data key: read in clear before they are digested.
+    clear: frozenset[str] = frozenset()
 
     @property
     def table(self) -> str:
@@ -84,14 +86,18 @@ _BY_MODEL: dict[type, FactTable] = {}
 def register(model: type, label: str, *, exclude: tuple[str, ...] = (), hashed: tuple[str, ...] = (),
              case_of: Callable[[Session, Any], int | None] | None = None,
              cases_of: Callable[[Session, Any], list[int]] | None = None,
-             case_column: Any = None, join: tuple[Any, Any] | None = None, since: int = 1) -> None:
+             case_column: Any = None, join: tuple[Any, Any] | None = None, since: int = 1,
+             clear: tuple[str, ...] = ()) -> None:
     """Make ``model``'s rows fact rows: every column but its key, ``case_id`` and ``exclude`` is committed.
 
     ``case_of`` finds an object's case (default: its ``case_id``) — or ``cases_of`` its cases, for rows
     that belong to several (read from the database: pending rows are flushed first); ``case_column`` is
     the same in SQL, through the table ``join`` = (table, on clause) when the row reaches its case through
-    another row. ``since``: the :data:`ROWS_FORMAT` from which cases commit to the table.
+    another row. ``since``: the :data:`ROWS_FORMAT` from which cases commit to the table. ``clear``: the
+    ``hashed`` columns stored as tokens under the case's data key (:mod:`engine.privacy.keys`), digested as
+    their plaintext whatever the case's format, so that encrypting them does not change what the chain holds.
     """
+    assert set(clear) <= set(hashed), clear
     mapper = inspect(model)
     columns = tuple(c.key for c in mapper.column_attrs if c.key not in exclude and c.key not in ("id", "case_id"))
     case_column = case_column if case_column is not None else model.case_id  # type: ignore[attr-defined]
@@ -111,7 +117,8 @@ def register(model: type, label: str, *, exclude: tuple[str, ...] = (), hashed: 
         query = base.where(case_column.in_(case_ids))
         return (query.distinct() if shared else query).order_by(key)
 
-    _BY_MODEL[model] = FactTable(model, columns, frozenset(hashed), cases_of, label, of_cases, since, shared)
+    _BY_MODEL[model] = FactTable(model, columns, frozenset(hashed), cases_of, label, of_cases, since, shared,
+                                 frozenset(clear))
 
 
 #: Link model → the rows one of its new rows makes pending for its case (a new agenda item: its meeting).
@@ -145,6 +152,8 @@ def committed_values(fact: FactTable, row: Any, digests: CaseDigests) -> dict[st
     with the same attribute names)."""
     values = raw_values(fact, row)
     for column in fact.hashed:
+        if column in fact.clear and values[column] is not None:
+            values[column] = digests.clear(values[column])
         if values[column] is not None:
             values[column] = digests.digest(values[column])
     return values

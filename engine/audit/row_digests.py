@@ -12,8 +12,11 @@ itself only stored wrapped by the master key outside the database, and that cryp
   erasure reaches the chain too. Verify then cannot compare those columns, and says nothing of them (the
   other columns of the row are still compared): the value they protected is gone by design.
 
-A value stored encrypted (a ``cg1:`` token) is digested as its plaintext, so encrypting a column later does
-not change what the chain holds. Cases opened before format 3 keep their ``sha256:`` digests and verify
+A value stored encrypted (a ``cg1:`` token) is digested as its plaintext, in every format: a table registers
+such columns as ``clear=`` (:func:`engine.audit.record_rows.register`) and :meth:`CaseDigests.clear` reads
+them under the case's data key first, so encrypting a column later (migration 0040: a mediation party's
+name, phone and address) does not change what the chain holds. Once the key is shredded those columns
+cannot be read, and verify skips them in format 2 as well. Cases opened before format 3 keep their ``sha256:`` digests and verify
 under them (a case's format is named by its first event, :data:`engine.audit.record_rows.FORMAT_KEY`).
 """
 from __future__ import annotations
@@ -74,6 +77,7 @@ class CaseDigests:
     """
 
     def __init__(self, row_format: int, key: _DataKey | None, case_id: int) -> None:
+        #: ``key`` is also given in formats 1 and 2 when the case has one (its encrypted columns are read with it).
         self.row_format = row_format
         self.case_id = case_id
         self._key = key
@@ -83,6 +87,21 @@ class CaseDigests:
     def comparable(self) -> bool:
         """Whether stored personal values can be checked against the chain (False once the key is shredded)."""
         return self.row_format < KEYED_FORMAT or self._derived is not None
+
+    @property
+    def erased(self) -> bool:
+        """The case's data key was shredded: its encrypted columns cannot be read (nor compared) any more."""
+        return self._key is not None and self._key.key is None
+
+    def clear(self, value: object) -> object:
+        """An encrypted column's value in clear (a value that is not a token is returned as it is).
+
+        Raises :class:`engine.privacy.keys.DataKeyError` for a token the case's key does not open (edited,
+        copied from another case) or a case with tokens and no key; :data:`ERASED` once shredded.
+        """
+        if not is_token(value) or self.missing_key:  # no key at all: verify names that, not this value
+            return value
+        return decrypt_token(self._key, str(value), self.case_id)
 
     @property
     def missing_key(self) -> bool:
@@ -129,12 +148,10 @@ def case_format(session: Session, case_id: int) -> int:
 def digests_for_write(session: Session, case_id: int) -> CaseDigests:
     """What a case commits for personal values now (makes the case's data key when format 3 needs one)."""
     row_format = case_format(session, case_id)
-    key = None
-    if row_format >= KEYED_FORMAT:
-        case = session.get(Case, case_id)
-        assert case is not None
-        with session.no_autoflush:
-            key = data_key(session, case, create=True)
+    case = session.get(Case, case_id)
+    assert case is not None
+    with session.no_autoflush:
+        key = data_key(session, case, create=row_format >= KEYED_FORMAT)
     return CaseDigests(row_format, key, case_id)
 
 
@@ -145,8 +162,6 @@ def load_digest_keys(session: Session, case_ids: Iterable[int]) -> None:
 
 def digests_for_check(session: Session, case_id: int, row_format: int) -> CaseDigests:
     """How verify recomputes a case's personal digests (keys loaded by :func:`load_digest_keys`)."""
-    if row_format < KEYED_FORMAT:
-        return CaseDigests(row_format, None, case_id)
     key = cached_key(session, case_id)
     if key is None:
         case = session.get(Case, case_id)

@@ -30,7 +30,7 @@ from engine.errors import ConflictError, NotFound, ValidationError
 from engine.evidence.operations import attach
 from engine.mediation.models import AgreementConfirmation, MediationAgreement, MediationParty
 from engine.mediation.operations import mediation_item
-from engine.mediation.queries import parties_of
+from engine.mediation.queries import parties_of, party_text
 from engine.people.actor import Actor
 
 FORM_KEY = "mediation_agreement"
@@ -53,9 +53,9 @@ class Signing:
         return not self.refused and not self.waiting
 
 
-def _party_words(party: MediationParty) -> str:
+def _party_words(session: Session, party: MediationParty) -> str:
     """A party as the log names it: position and masked name (the log is kept for ever)."""
-    return f"第{party.position}方 {mask_name(party.name)}"
+    return f"第{party.position}方 {mask_name(party_text(session, party).name)}"
 
 
 def current_draft(session: Session, case_id: int) -> MediationAgreement | None:
@@ -145,7 +145,7 @@ def record_signature(session: Session, work_item_id: int, party_id: int, *, sign
     row = session.scalar(select(AgreementConfirmation).where(AgreementConfirmation.agreement_id == draft.id,
                                                              AgreementConfirmation.party_id == party.id))
     if row is not None and row.confirmed:
-        raise ValidationError("已记录签字", {"party": f"{_party_words(party)} 的签字已经记录"})
+        raise ValidationError("已记录签字", {"party": f"{_party_words(session, party)} 的签字已经记录"})
     note = (note or "").strip() or None
     if signed:
         if signed_on is None:
@@ -166,7 +166,7 @@ def record_signature(session: Session, work_item_id: int, party_id: int, *, sign
     row.scan_sha256 = scan_sha256 or row.scan_sha256
     session.flush()
     _changed(session, case, item, "agreement_signature", {
-        "number": draft.number, "party": _party_words(party), "signed": signed,
+        "number": draft.number, "party": _party_words(session, party), "signed": signed,
         "signed_on": signed_on.isoformat() if signed and signed_on else None, "reason": note,
         "scan_sha256": scan_sha256 or None}, actor, at)
     return row
@@ -181,7 +181,7 @@ def bring_into_force(session: Session, work_item_id: int, *, actor: Actor, at: d
         raise ValidationError("还没有协议草稿", {"agreement_terms": "请先保存协议草稿并打印给当事人签字"})
     signing = signing_of(session, draft)
     if not signing.complete:
-        who = "、".join(_party_words(p) for p in signing.waiting + signing.refused)
+        who = "、".join(_party_words(session, p) for p in signing.waiting + signing.refused)
         raise ValidationError("尚有当事人未签字", {"parties": f"{who} 尚未签字，协议不能生效"})
     form = {"agreement_terms": draft.terms, "signing": "signed", "declined_by": None, "agreement_note": draft.note,
             "performance_deadline": draft.performance_deadline.isoformat() if draft.performance_deadline else None}
@@ -204,7 +204,7 @@ def record_no_agreement(session: Session, work_item_id: int, *, reason: str, act
     if not MIN_REASON <= len(reason) <= MAX_NOTE:
         raise ValidationError("表单填写有误", {"reason": f"请说明协议为何不能生效（{MIN_REASON} 到 {MAX_NOTE} 个字）"})
     form = {"agreement_terms": draft.terms, "signing": "declined", "agreement_note": reason,
-            "declined_by": "、".join(_party_words(p) for p in signing.refused + signing.waiting),
+            "declined_by": "、".join(_party_words(session, p) for p in signing.refused + signing.waiting),
             "performance_deadline": draft.performance_deadline.isoformat() if draft.performance_deadline else None}
     return complete_task(session, work_item_id, form, actor=actor, at=at, hooks=hooks,
                          expected_version=case.version)

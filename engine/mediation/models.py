@@ -44,7 +44,8 @@ class Mediation(Base):
 
 
 class MediationParty(Base):
-    """A party to the dispute. Contact details are sensitive: shown masked unless the role may see them."""
+    """A party to the dispute (敏感): name, phone and address are tokens encrypted under the case's data key
+    (:func:`engine.mediation.queries.parties_text` reads them), shown masked unless the role may see them."""
 
     __tablename__ = "mediation_party"
 
@@ -52,11 +53,13 @@ class MediationParty(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), nullable=False, index=True)
     #: Order in which the parties were registered (1, 2, …).
     position: Mapped[int] = mapped_column(nullable=False)
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: Tokens are longer than the values: TEXT on PostgreSQL; SQLite does not enforce a VARCHAR's length, and
+    #: rebuilding the table there to change the declared type would trip agreement_confirmation's foreign key.
+    name: Mapped[str] = mapped_column(String(100).with_variant(Text(), "postgresql"), nullable=False)
     #: applicant (申请人), respondent (被申请人) or third_party (第三人).
     party_role: Mapped[str] = mapped_column(String(20), nullable=False)
-    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40).with_variant(Text(), "postgresql"), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(300).with_variant(Text(), "postgresql"), nullable=True)
     #: agreed or refused once asked (mediation is voluntary); None before.
     consent: Mapped[str | None] = mapped_column(String(20), nullable=True)
     consent_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -36,7 +36,8 @@ from engine.mediation.intake import (
 )
 from engine.mediation.intake import default_title as mediation_title
 from engine.mediation.models import Mediation, MediationParty
-from engine.mediation.queries import parties_of
+from engine.mediation.queries import parties_of, parties_text
+from engine.privacy.keys import encrypt_field
 from engine.mediation.records import ROUND_DAYS
 from engine.people.actor import Actor
 from engine.specs.queries import current_version
@@ -83,9 +84,10 @@ def open_mediation(session: Session, intake: MediationIntake, *, actor: Actor, a
                           due_at=to_db(at + timedelta(days=ROUND_DAYS)), opened_at=to_db(at)))
     parties = [p for p in intake.parties if (p.name or "").strip()]
     for position, party in enumerate(parties, start=1):
-        session.add(MediationParty(case_id=case.id, position=position, name=party.name.strip(),
-                                   party_role=party.party_role, phone=(party.phone or "").strip() or None,
-                                   address=(party.address or "").strip() or None))
+        session.add(MediationParty(case_id=case.id, position=position,
+                                   name=encrypt_field(session, case, party.name.strip()),
+                                   party_role=party.party_role, phone=encrypt_field(session, case, party.phone),
+                                   address=encrypt_field(session, case, party.address)))
     # The log carries what the process needs, never the parties' names or contacts.
     data = {
         "title": case.title, "category": case.category, "grid": case.grid_code, "community": case.community,
@@ -115,9 +117,10 @@ def mediation_item(session: Session, work_item_id: int, form_key: str, actor: Ac
     return case, item
 
 
-def _who(parties: list[MediationParty]) -> str | None:
+def _who(session: Session, parties: list[MediationParty]) -> str | None:
     """Parties named in the log by position and masked name only (the log is kept for ever)."""
-    return "、".join(f"第{p.position}方 {mask_name(p.name)}" for p in parties) or None
+    text = parties_text(session, parties)
+    return "、".join(f"第{p.position}方 {mask_name(text[p.id].name)}" for p in parties) or None
 
 
 def record_consent(session: Session, work_item_id: int, answers: Mapping[int, str], *, actor: Actor, at: datetime,
@@ -126,7 +129,9 @@ def record_consent(session: Session, work_item_id: int, answers: Mapping[int, st
     """Each party's answer (agreed / refused) to mediation, then the consent task: one refusal refers the case."""
     case, _item = mediation_item(session, work_item_id, "mediation_consent", actor)
     parties = parties_of(session, case.id)
-    errors = {f"party-{p.id}": f"请记录{p.name}是否同意调解" for p in parties if answers.get(p.id) not in CONSENT_ANSWERS}
+    text = parties_text(session, parties)
+    errors = {f"party-{p.id}": f"请记录{text[p.id].name}是否同意调解" for p in parties
+              if answers.get(p.id) not in CONSENT_ANSWERS}
     if set(answers) - {p.id for p in parties}:
         errors["parties"] = "表单中有不属于本案的当事人"
     refusers = [p for p in parties if answers.get(p.id) == "refused"]
@@ -136,7 +141,7 @@ def record_consent(session: Session, work_item_id: int, answers: Mapping[int, st
         raise ValidationError("表单填写有误", errors)
     for party in parties:
         party.consent, party.consent_at = answers[party.id], to_db(at)
-    form = {"consent": "refused" if refusers else "all_agree", "refused_by": _who(refusers),
+    form = {"consent": "refused" if refusers else "all_agree", "refused_by": _who(session, refusers),
             "referral_channel": referral_channel if refusers else None, "consent_note": note}
     return complete_task(session, work_item_id, form, actor=actor, at=at, hooks=hooks,
                          expected_version=expected_version)

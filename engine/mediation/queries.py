@@ -1,6 +1,9 @@
 """Reading mediation rows (inside the caller's session)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +18,7 @@ from engine.mediation.models import (
     ThirdPartyAssessment,
 )
 from engine.people.models import User
+from engine.privacy.keys import cached_key, decrypt_token, load_keys
 from engine.people.roles import Role
 
 
@@ -29,6 +33,32 @@ def mediation_of(session: Session, case: Case) -> Mediation:
 def parties_of(session: Session, case_id: int) -> list[MediationParty]:
     return list(session.scalars(select(MediationParty).where(MediationParty.case_id == case_id)
                                 .order_by(MediationParty.position)))
+
+
+@dataclass(frozen=True)
+class PartyText:
+    """A party's personal fields in clear (each reads 已按规定删除 once the case's data key is shredded)."""
+
+    name: str
+    phone: str | None
+    address: str | None
+
+
+def party_text(session: Session, party: MediationParty) -> PartyText:
+    """The name, phone and address ``party`` stores as tokens under its case's data key, in clear."""
+    return parties_text(session, [party])[party.id]
+
+
+def parties_text(session: Session, parties: Iterable[MediationParty]) -> dict[int, PartyText]:
+    """:func:`party_text` of many parties (party id → text), their cases' keys unwrapped in one query."""
+    rows = list(parties)
+    load_keys(session, {p.case_id for p in rows})
+    found = {}
+    for p in rows:
+        key = cached_key(session, p.case_id)
+        found[p.id] = PartyText(decrypt_token(key, p.name, p.case_id) or "",
+                                decrypt_token(key, p.phone, p.case_id), decrypt_token(key, p.address, p.case_id))
+    return found
 
 
 def assignments_of(session: Session, case_id: int) -> list[MediatorAssignment]:

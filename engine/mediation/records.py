@@ -31,6 +31,8 @@ from engine.mediation.queries import (
     latest_agreement,
     mediation_of,
     parties_of,
+    parties_text,
+    party_text,
 )
 from engine.people.actor import Actor
 from engine.people.roles import Role
@@ -126,7 +128,7 @@ def _consent_recorded(session: Session, case: Case, item: WorkItem, data: Mappin
             continue
         if not refused:
             party.consent, party.consent_at = "agreed", to_db(at)
-        elif _named_in(party.name, data.get("refused_by")):
+        elif _named_in(party_text(session, party).name, data.get("refused_by")):
             party.consent, party.consent_at = "refused", to_db(at)
     if refused:
         _close(session, case, "referred", at, data.get("referral_channel"))
@@ -172,7 +174,8 @@ def _agreement_recorded(session: Session, case: Case, item: WorkItem, data: Mapp
     session.add(agreement)
     session.flush()
     parties = parties_of(session, case.id)
-    named = [p for p in parties if _named_in(p.name, data.get("declined_by"))]
+    text = parties_text(session, parties)
+    named = [p for p in parties if _named_in(text[p.id].name, data.get("declined_by"))]
     for party in parties:
         confirmed = signed or (bool(named) and party not in named)
         session.add(AgreementConfirmation(agreement_id=agreement.id, party_id=party.id, confirmed=confirmed,

@@ -38,7 +38,9 @@ from engine.mediation.queries import (
     assessments_of,
     assignments_of,
     links_from,
+    PartyText,
     parties_of,
+    parties_text,
     sessions_of,
 )
 from engine.people.actor import Actor
@@ -257,10 +259,10 @@ def _linked(case: Case, is_mediation: bool) -> LinkedCase:
     return LinkedCase(case.tracking_code, case.title, case.status, case.outcome, is_mediation)
 
 
-def _party(p: MediationParty, names: bool, contacts: bool) -> PartyView:
-    return PartyView(p.id, p.position, p.name if names else (mask_name(p.name) or ""), p.party_role,
-                     p.phone if contacts else mask_phone(p.phone), p.address if contacts else mask_address(p.address),
-                     p.consent)
+def _party(p: MediationParty, text: PartyText, names: bool, contacts: bool) -> PartyView:
+    return PartyView(p.id, p.position, text.name if names else (mask_name(text.name) or ""), p.party_role,
+                     text.phone if contacts else mask_phone(text.phone),
+                     text.address if contacts else mask_address(text.address), p.consent)
 
 
 def _facts(m: Mediation, names: Names, at: datetime, calendar: WorkCalendar) -> MediationFacts:
@@ -300,7 +302,8 @@ def mediation_page(session: Session, ref: str, actor: Actor, *, at: datetime,
     contacts = show_contacts and any(p.phone or p.address for p in rows)
     if contacts:
         record_access(session, actor, kind="unmask", case=case, what=CONTACT_FIELDS, reason=CONTACT_REASON, at=at)
-    parties = {p.id: _party(p, mine, contacts) for p in rows}
+    text = parties_text(session, rows)
+    parties = {p.id: _party(p, text[p.id], mine, contacts) for p in rows}
     assignments = assignments_of(session, case.id)
     names.users([a.mediator for a in assignments] + [a.assigned_by for a in assignments] + [mediation.mediator])
     items = open_work_items(session, case.id)
@@ -350,10 +353,12 @@ def my_mediations(session: Session, actor: Actor, *, at: datetime, status: str =
     names = Names(session)
     names.users(m.mediator for _c, m, _n in rows)
     case_ids = [c.id for c, _m, _n in rows]
-    parties: dict[int, list[MediationParty]] = {}
-    for p in session.scalars(select(MediationParty).where(MediationParty.case_id.in_(case_ids))
-                             .order_by(MediationParty.position)) if case_ids else []:
-        parties.setdefault(p.case_id, []).append(p)
+    parties: dict[int, list[str]] = {}
+    party_rows = list(session.scalars(select(MediationParty).where(MediationParty.case_id.in_(case_ids))
+                                      .order_by(MediationParty.position))) if case_ids else []
+    text = parties_text(session, party_rows)
+    for p in party_rows:
+        parties.setdefault(p.case_id, []).append(text[p.id].name)
     tasks: dict[int, WorkItem] = {}
     open_items: list[ColumnElement[bool]] = [WorkItem.case_id.in_(case_ids), WorkItem.state.in_(WorkItem.OPEN_STATES)]
     if actor.role == Role.MEDIATOR.value:  # the supervisor's parallel task is not the mediator's business
@@ -366,7 +371,7 @@ def my_mediations(session: Session, actor: Actor, *, at: datetime, status: str =
         item = tasks.get(c.id)
         result.append(MediationRow(
             c.tracking_code, c.title, m.dispute_type, c.status, c.outcome, names.user(m.mediator),
-            tuple(p.name if full else (mask_name(p.name) or "") for p in parties.get(c.id, [])),
+            tuple(name if full else (mask_name(name) or "") for name in parties.get(c.id, [])),
             as_utc(c.opened_at), as_utc(m.due_at), _utc(c.closed_at), m.rounds, count or 0,
             c.status == "open" and m.escalated_at is not None, item.name if item else None,
             item.id if item and item.assignee == actor.username else None,

@@ -24,6 +24,7 @@ from engine.civic.models import Assignment, Rating, Resolution
 from engine.clock import as_utc
 from engine.people.models import Department, Grid
 from engine.mediation.models import Mediation, MediationParty
+from engine.privacy.keys import cached_key, decrypt_token, load_keys
 from engine.public.privacy import summary
 from engine.public.redaction import redact
 
@@ -125,8 +126,12 @@ def people_of(session: Session, case_ids: Collection[int]) -> dict[int, tuple[st
         found[case_id] += contact.values()
     parties = select(MediationParty.case_id, Mediation.source_case_id, MediationParty.name, MediationParty.phone,
                      MediationParty.address).join(Mediation, Mediation.case_id == MediationParty.case_id)
-    for case_id, source_id, *values in session.execute(parties.where(or_(
-            MediationParty.case_id.in_(case_ids), Mediation.source_case_id.in_(case_ids)))):
+    rows = session.execute(parties.where(or_(MediationParty.case_id.in_(case_ids),
+                                             Mediation.source_case_id.in_(case_ids)))).all()
+    load_keys(session, {row[0] for row in rows})
+    for case_id, source_id, *tokens in rows:
+        key = cached_key(session, case_id)
+        values = [decrypt_token(key, token, case_id) for token in tokens]
         for owner in (case_id, source_id):
             if owner in found:
                 found[owner] += values

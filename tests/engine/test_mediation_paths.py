@@ -24,6 +24,7 @@ from engine.mediation.models import (
     MediatorAssignment,
     ThirdPartyAssessment,
 )
+from engine.mediation.queries import parties_text
 from engine.people.actor import Actor
 from engine import CaseService
 
@@ -80,7 +81,8 @@ def test_a_new_mediation_waits_for_its_grid_worker_to_assign_a_mediator(driver: 
     with db.reading() as s:
         parties = s.scalars(select(MediationParty).where(MediationParty.case_id == case.id)
                             .order_by(MediationParty.position)).all()
-    assert [(p.name, p.party_role, p.phone) for p in parties] == [
+        text = parties_text(s, parties)  # stored as tokens under the case's data key
+    assert [(text[p.id].name, p.party_role, text[p.id].phone) for p in parties] == [
         ("王建国", "applicant", "13800001111"), ("李春梅", "respondent", "13900002222")]
 
 

@@ -175,3 +175,31 @@ def test_without_a_cjk_font_the_pdf_names_a_font_every_reader_supplies(
     response = login_as("tiaojie").get(f"/mediation/{case.tracking_code}/agreements/1.pdf")
     assert "未生效" in pdf_text(response)
     assert {name for name, _ in _fonts(response.get_data())} - BASE_14 == {f"/{pdf.CID_FONT}"}
+
+
+def test_the_agreement_pdf_names_the_parties_from_their_ciphertext_until_the_case_is_erased(
+        login_as: LoginAs, driver: Driver, db: Database) -> None:
+    """The parties are stored encrypted (migration 0040): the mediator in charge still reads their names in the
+    PDF and on the page; once the case's personal data is erased both say 已按规定删除."""
+    from sqlalchemy import text
+
+    from engine.cases.models import Case
+    from engine.people.actor import Actor
+    from engine.privacy.keys import ERASED
+    from engine.privacy.shredding import erase_case
+
+    case = MEDIATION_SCENARIOS["mediation_two_sessions_agreement_honoured"][0](driver)
+    url = f"/mediation/{case.tracking_code}/agreements/1.pdf"
+    client = login_as("tiaojie")
+    with db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT name FROM mediation_party WHERE case_id = :c"), {"c": case.id}).scalars()
+        assert all(name.startswith("cg1:") for name in stored)
+    before = pdf_text(client.get(url))
+    assert "王建国" in before and "李春梅" in before and ERASED not in before
+    with db.transaction() as s:
+        erase_case(s, s.get(Case, case.id), actor=Actor("admin", "admin"), at=driver.clock.now(),  # type: ignore[arg-type]
+                   reason="admin", detail="依申请删除")
+    assert ERASED in pdf_text(client.get(url))
+    page = client.get(f"/mediation/{case.tracking_code}").get_data(as_text=True)
+    assert ERASED in page and "13800001111" not in page
+    assert all(c.ok for c in driver.service.verify(case.id))
