@@ -106,6 +106,22 @@ class FieldVisit(Base):
         return f"<FieldVisit household={self.household_id} {self.visited_on}>"
 
 
+class FieldReport(Base):
+    """A report a grid worker filed from the phone page (possibly offline): the key made on the phone names the
+    case it opened, so a report synced twice opens one case."""
+
+    __tablename__ = "field_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), nullable=False, index=True)
+    filed_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    filed_at: Mapped[datetime] = mapped_column(nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<FieldReport {self.client_key} case={self.case_id}>"
+
+
 class VisitPhoto(Base):
     """A photo of a visit: an evidence file (by its SHA-256) kept by the visit, not by a case."""
 

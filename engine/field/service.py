@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.audit.access_log import record_access
 from engine.calendar import china_date
 from engine.calendar.store import load_calendar
+from engine.cases.intake import Intake
 from engine.cases.hooks import HookRegistry
 from engine.clock import Clock, SystemClock
 from engine.db import Database
@@ -51,6 +52,21 @@ class FieldService:
             with self.db.transaction() as s:
                 visit, new = visits.record_visit(s, data, actor=actor, at=self.clock.now())
                 return visit.id, new
+
+    def file_report(self, intake: Intake, client_key: str, actor: Actor,
+                    photos: list[str] | tuple[str, ...] = ()) -> tuple[str, bool]:
+        """(tracking code, whether it is new) of the case a phone report opened; like :meth:`record_visit`, a
+        report synced twice — also two at once — opens one case."""
+        def once() -> tuple[str, bool]:
+            with self.db.transaction() as s:
+                case, new = visits.file_report(s, intake, client_key, photos=photos, actor=actor,
+                                               at=self.clock.now(), hooks=self.hooks,
+                                               max_files_per_case=self.max_files_per_case)
+                return case.tracking_code, new
+        try:
+            return once()
+        except IntegrityError:
+            return once()
 
     def record_meeting(self, data: MeetingInput, actor: Actor) -> int:
         with self.db.transaction() as s:

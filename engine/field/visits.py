@@ -3,7 +3,7 @@ transaction and never commits."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -22,7 +22,7 @@ from engine.evidence.content import IMAGE_TYPES
 from engine.evidence.models import EvidenceFile
 from engine.evidence.operations import MAX_PER_CASE, attach
 from engine.field import access, plans
-from engine.field.models import FieldMeeting, FieldNeed, FieldVisit, VisitPhoto
+from engine.field.models import FieldMeeting, FieldNeed, FieldReport, FieldVisit, VisitPhoto
 from engine.people.actor import Actor
 from engine.people.directory import category_process
 from engine.people.models import Grid
@@ -121,6 +121,21 @@ def check_client_key(key: str | None) -> str | None:
     return key
 
 
+def _photos(session: Session, errors: dict[str, str], given: list[str] | tuple[str, ...]) -> list[str]:
+    """The photos' SHA-256s once each, checked to be photos received by the evidence service."""
+    photos = list(dict.fromkeys(given))
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = f"最多 {MAX_PHOTOS} 张照片"
+    elif photos:
+        kinds = {sha: kind for sha, kind in session.execute(
+            select(EvidenceFile.sha256, EvidenceFile.media_type).where(EvidenceFile.sha256.in_(photos))).all()}
+        if len(kinds) != len(photos):
+            errors["photos"] = f"有 {len(photos) - len(kinds)} 张照片未上传成功，请重新上传"
+        elif any(kind not in IMAGE_TYPES.values() for kind in kinds.values()):
+            errors["photos"] = "这里只能上传照片（JPEG、PNG、WebP 或 HEIC）"
+    return photos
+
+
 def record_visit(session: Session, data: VisitInput, *, actor: Actor, at: datetime) -> tuple[FieldVisit, bool]:
     """Record a visit to a household of the actor's grid; returns (visit, whether it is new).
 
@@ -139,16 +154,7 @@ def record_visit(session: Session, data: VisitInput, *, actor: Actor, at: dateti
     notes = _text(errors, "notes", data.notes, 4000, "走访情况", required=False)
     needs = _needs(errors, "needs", data.needs)
     lat, lon = _gps(errors, data.gps_lat, data.gps_lon)
-    photos = list(dict.fromkeys(data.photos))
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = f"每次走访最多 {MAX_PHOTOS} 张照片"
-    elif photos:
-        kinds = {sha: kind for sha, kind in session.execute(
-            select(EvidenceFile.sha256, EvidenceFile.media_type).where(EvidenceFile.sha256.in_(photos))).all()}
-        if len(kinds) != len(photos):
-            errors["photos"] = f"有 {len(photos) - len(kinds)} 张照片未上传成功，请重新上传"
-        elif any(kind not in IMAGE_TYPES.values() for kind in kinds.values()):
-            errors["photos"] = "这里只能上传照片（JPEG、PNG、WebP 或 HEIC）"
+    photos = _photos(session, errors, data.photos)
     if errors:
         raise ValidationError("走访记录有误", errors)
     assert day is not None
@@ -239,6 +245,37 @@ def need_to_case(session: Session, need_id: int, *, category: str, priority: str
             attach(session, case, photos, purpose="visit", actor=actor, at=at, max_per_case=max_files_per_case)
     session.flush()
     return case
+
+
+def file_report(session: Session, intake: Intake, client_key: str, *, photos: list[str] | tuple[str, ...] = (),
+                actor: Actor, at: datetime, hooks: HookRegistry,
+                max_files_per_case: int = MAX_PER_CASE) -> tuple[Case, bool]:
+    """A report the grid worker filed from the phone page (代居民登记, channel 入户走访) in the worker's grid;
+    returns (case, whether it is new). A report synced again with its ``client_key`` returns the case it
+    opened the first time."""
+    grid = access.check_may_record(actor)
+    key = check_client_key(client_key)
+    if key is None:
+        raise ValidationError("缺少离线记录编号", {"client_key": "缺少离线记录编号"})
+    known = session.scalar(select(FieldReport).where(FieldReport.client_key == key))
+    if known is not None:
+        if known.filed_by != actor.username:
+            raise ConflictError("该离线记录编号已被他人使用")
+        case = session.get(Case, known.case_id)
+        assert case is not None
+        return case, False
+    errors: dict[str, str] = {}
+    evidence = _photos(session, errors, photos)
+    if errors:
+        raise ValidationError("报告有误", errors)
+    intake = replace(intake, channel="grid_visit", grid_code=grid or intake.grid_code)
+    process_key = category_process(session, intake.category) or "civic_loop"
+    case = case_operations.open_case(session, intake, actor=actor, at=at, hooks=hooks, process_key=process_key).case
+    session.add(FieldReport(client_key=key, case_id=case.id, filed_by=actor.username, filed_at=to_db(at)))
+    if evidence:
+        attach(session, case, evidence, purpose="report", actor=actor, at=at, max_per_case=max_files_per_case)
+    session.flush()
+    return case, True
 
 
 def open_needs(session: Session, grid_code: str | None) -> int:

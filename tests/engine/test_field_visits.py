@@ -244,3 +244,44 @@ def test_a_capture_whose_twin_committed_first_is_answered_with_the_twins_visit(
     with pytest.raises(IntegrityError):  # without a key there is nothing to answer with
         raced.clear()
         field.record_visit(visit(homes[0]), GRID_WORKER)
+
+
+def test_a_phone_report_opens_one_case_per_key_even_when_its_twin_commits_first(
+        field: FieldService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report filed from the phone page (代居民登记) opens a case in the worker's own grid, channel 入户走访;
+    synced again — or twice at once — it answers the same case; another person's key is refused."""
+    from sqlalchemy.exc import IntegrityError
+
+    from engine.cases.intake import Intake
+    from engine.cases.models import Case
+    from engine.field import visits as visit_rows
+    from engine.field.models import FieldReport
+
+    intake = Intake(description="3号楼前路灯不亮", category="公共设施", grid_code="HP-01", address="3号楼前")
+    code, new = field.file_report(intake, "report-key-0001", GRID_WORKER)
+    assert new and field.file_report(intake, "report-key-0001", GRID_WORKER) == (code, False)
+    with field.db.reading() as s:
+        [case] = s.scalars(select(Case)).all()
+        assert (case.tracking_code, case.grid_code, case.channel) == (code, "XF-01", "grid_visit")
+    with pytest.raises(ConflictError):
+        field.file_report(intake, "report-key-0001", OTHER_GRID_WORKER)
+    with pytest.raises(PermissionDenied):
+        field.file_report(intake, "report-key-0002", AUDITOR)
+    with pytest.raises(ValidationError) as refused:
+        field.file_report(intake, "", GRID_WORKER)
+    assert "client_key" in refused.value.field_errors
+
+    original, raced = visit_rows.file_report, []
+
+    def racing(session, intake, key, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if not raced:  # the twin commits in between: this transaction's insert hits the unique key
+            with field.db.transaction() as twin:
+                raced.append(original(twin, intake, key, **kwargs)[0].tracking_code)
+            raise IntegrityError("INSERT INTO field_report", {}, Exception("duplicate key value (client_key)"))
+        return original(session, intake, key, **kwargs)
+
+    monkeypatch.setattr(visit_rows, "file_report", racing)
+    assert field.file_report(intake, "report-key-0003", GRID_WORKER) == (raced[0], False)
+    with field.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 2
+        assert s.scalar(select(func.count()).select_from(FieldReport)) == 2
