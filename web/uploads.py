@@ -21,6 +21,7 @@ NAME_SHOWN = 40
 #: Endpoints whose posts may carry files: their body limit is that of the files, not the app's.
 UPLOAD_ENDPOINTS = {"public.report_photos", "inbox.task", "mediation.session", "mediation.agreement_signature",
                     "api.upload_evidence", "open311.submit", "field.new_visit", "field.import_households",
+                    "field.sync_visit", "field.sync_report",
                     "council.record", "council.add_minutes"}
 
 

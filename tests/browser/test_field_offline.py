@@ -1,20 +1,23 @@
 """The grid worker's phone page offline (issue 23): in a phone viewport the network goes away (Playwright's
 offline emulation), a visit is recorded and waits in the queue on the phone, the page reopens from the service
-worker's copy, and when the network is back the visit is stored exactly once — even though the page sends its
-queue from two tabs at once."""
+worker's copy, and when the network is back the visit (with its photo) and a new report (with its photo) are
+stored exactly once each — one visit, one case — even though the page sends its queue from two tabs at once."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.clock import FixedClock
 from engine.db import Database
-from engine.field.models import FieldNeed, FieldVisit
+from engine.cases.models import Case
+from engine.evidence.models import Attachment
+from engine.field.models import FieldNeed, FieldReport, FieldVisit, VisitPhoto
 from engine.field.service import FieldService
 from engine import CaseService
 from tests.browser.helpers import PHONE, People, log_in
 from tests.fixtures.field import register
+from tests.fixtures.photos import photo
 from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
@@ -25,7 +28,15 @@ def stored(db: Database) -> list[tuple[str, str | None]]:
         return [(v.met, v.client_key) for v in s.scalars(select(FieldVisit).order_by(FieldVisit.id))]
 
 
-def test_a_visit_recorded_offline_is_synced_once_when_the_network_returns(browser, live_server: str, db: Database,
+def cases(db: Database) -> list[tuple[str, str, int]]:
+    """(description, channel, files attached) of every case."""
+    with db.reading() as s:
+        return [(c.description, c.channel,
+                 s.scalar(select(func.count()).select_from(Attachment).where(Attachment.case_id == c.id)) or 0)
+                for c in s.scalars(select(Case).order_by(Case.id))]
+
+
+def test_a_visit_and_a_report_recorded_offline_are_synced_once_when_the_network_returns(browser, live_server: str, db: Database,
                                                                            clock: FixedClock) -> None:
     field = FieldService(db, clock, CaseService(db, clock).hooks)
     [home] = register(field, "XF-01", "3号楼,101,张建国")
@@ -44,13 +55,26 @@ def test_a_visit_recorded_offline_is_synced_once_when_the_network_returns(browse
         phone.get_by_label("住户").select_option(str(home))
         phone.get_by_label("见到的人").fill("户主本人及其女儿")
         phone.get_by_label("发现的需求（每行一条）").fill("卫生间扶手松动")
+        phone.locator("#photos").set_input_files(
+            {"name": "handrail.jpg", "mimeType": "image/jpeg", "buffer": photo()})
         phone.get_by_role("button", name="保存走访").click()
         expect(phone.locator("#queue-count")).to_have_text("1")
         expect(phone.locator("#queue li")).to_contain_text("户主本人及其女儿")
-        assert stored(db) == []
+        expect(phone.locator("#queue li")).to_contain_text("1 张照片")
+        # a new report for a resident, with its photo, also offline
+        report = phone.locator("#report")
+        report.get_by_label("问题类别").select_option("公共设施")
+        report.get_by_label("问题描述").fill("3号楼前路灯不亮")
+        report.get_by_label("位置").fill("3号楼前")
+        report.get_by_label("现场照片").set_input_files(
+            {"name": "lamp.jpg", "mimeType": "image/jpeg", "buffer": photo(colour="red")})
+        report.get_by_role("button", name="保存报告").click()
+        expect(phone.locator("#queue-count")).to_have_text("2")
+        expect(phone.locator("#queue li").nth(1)).to_contain_text("3号楼前路灯不亮")
+        assert stored(db) == [] and cases(db) == []
         second = context.new_page()  # a second tab of the same phone shares the queue: both will send it
         second.goto(f"{live_server}/field/m")
-        expect(second.locator("#queue-count")).to_have_text("1")
+        expect(second.locator("#queue-count")).to_have_text("2")
         context.set_offline(False)  # both tabs hear "online" and send the queue at once
         expect(phone.locator("#queue-count")).to_have_text("0")
         expect(second.locator("#queue-count")).to_have_text("0")
@@ -59,8 +83,12 @@ def test_a_visit_recorded_offline_is_synced_once_when_the_network_returns(browse
         assert met == "户主本人及其女儿" and key
         with db.reading() as s:
             assert [n.description for n in s.scalars(select(FieldNeed))] == ["卫生间扶手松动"]
+            assert s.scalar(select(func.count()).select_from(VisitPhoto)) == 1
+            assert s.scalar(select(func.count()).select_from(FieldReport)) == 1
+        [(description, channel, files)] = cases(db)
+        assert description == "3号楼前路灯不亮" and channel == "grid_visit" and files == 1
         phone.get_by_role("button", name="立即上传").click()  # nothing left to send, nothing more stored
         expect(phone.locator("#queue-count")).to_have_text("0")
-        assert len(stored(db)) == 1
+        assert len(stored(db)) == 1 and len(cases(db)) == 1
     finally:
         people.close()

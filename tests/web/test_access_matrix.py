@@ -269,6 +269,7 @@ POST /field/households/<int:household_id>/notes                        login ok 
 POST /field/notes/<int:note_id>/read                                   login ok    403   403   403   ok    ok    403   login
 POST /field/notes/<int:note_id>/request                                login ok    403   403   403   ok    ok    403   login
 GET  /field/m                                                          login ok    403   403   403   403   403   403   login
+POST /field/m/reports                                                  login ok    403   403   403   403   403   403   login
 POST /field/m/visits                                                   login ok    403   403   403   403   403   403   login
 GET  /field/meetings                                                   login ok    403   403   403   ok    ok    403   login
 GET  /field/meetings/<int:meeting_id>                                  login ok    403   403   403   ok    ok    403   login

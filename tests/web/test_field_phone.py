@@ -2,6 +2,7 @@
 stores a capture once per key whatever is sent again, and refuses bad captures with their reason."""
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -9,9 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from engine.field.models import FieldVisit
+from engine.cases.models import Case
+from engine.evidence.models import Attachment
+from engine.field.models import FieldReport, FieldVisit, VisitPhoto
 from engine.field.service import FieldService
 from tests.fixtures.field import register
+from tests.fixtures.photos import photo
 from tests.fixtures.passwords import cheap_password_hashes  # noqa: F401
 from tests.web.conftest import LoginAs
 
@@ -63,3 +67,50 @@ def test_a_capture_sent_twice_is_one_visit_and_bad_ones_say_why(field: FieldServ
     assert wangge.post("/field/m/visits", data="[]", content_type="application/json").status_code == 400
     assert visits(field) == 1
     assert login_as("dudao").post("/field/m/visits", json=capture).status_code == 403
+
+
+def test_a_capture_with_photos_and_a_report_are_stored_once_each(field: FieldService, login_as: LoginAs) -> None:
+    """Sent as multipart (the phone's own photo files beside the JSON), twice: one visit with one photo, one
+    case with its photo; a bad report says why and opens nothing."""
+    [home] = register(field, "XF-01", "3号楼,101,张建国")
+    wangge = login_as("wangge")
+    page = wangge.get("/field/m").get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="phone-data">(.*?)</script>', page)
+    assert block is not None and "公共设施" in [c["value"] for c in json.loads(block.group(1))["categories"]]
+    capture = {"client_key": "visit-photo-0001", "household_id": home, "visited_on": "2026-03-02", "met": "户主本人",
+               "notes": "", "needs": []}
+    for status in (201, 200):
+        sent = wangge.post("/field/m/visits", content_type="multipart/form-data", data={
+            "capture": json.dumps(capture), "photos": (io.BytesIO(photo()), "door.jpg")})
+        assert sent.status_code == status, sent.get_data(as_text=True)
+    with field.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(VisitPhoto)) == 1
+    assert visits(field) == 1
+    report = {"client_key": "report-0001", "category": "公共设施", "description": "3号楼前路灯不亮",
+              "address": "3号楼前"}
+    codes = []
+    for status in (201, 200):
+        sent = wangge.post("/field/m/reports", content_type="multipart/form-data", data={
+            "capture": json.dumps(report), "photos": (io.BytesIO(photo(colour="red")), "lamp.jpg")})
+        assert sent.status_code == status, sent.get_data(as_text=True)
+        codes.append(sent.json["tracking_code"])
+    assert codes[0] == codes[1]
+    with field.db.reading() as s:
+        [case] = s.scalars(select(Case)).all()
+        assert case.tracking_code == codes[0] and case.channel == "grid_visit" and case.grid_code == "XF-01"
+        assert s.scalar(select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id)) == 1
+        assert s.scalar(select(func.count()).select_from(FieldReport)) == 1
+    for body, status, name in [({**report, "client_key": "report-0002", "category": "没有这类"}, 400, "category"),
+                               ({**report, "client_key": "report-0003", "description": " "}, 400, "description"),
+                               ({**report, "client_key": ""}, 400, "client_key"),
+                               ({**report, "client_key": "report-0004", "grid_code": "HP-01"}, 400, "grid_code")]:
+        refused = wangge.post("/field/m/reports", json=body)
+        assert refused.status_code == status and name in refused.json["field_errors"], refused.json
+    not_json = wangge.post("/field/m/reports", content_type="multipart/form-data", data={"capture": "{"})
+    assert not_json.status_code == 400
+    not_photo = wangge.post("/field/m/reports", content_type="multipart/form-data", data={
+        "capture": json.dumps({**report, "client_key": "report-0005"}), "photos": (io.BytesIO(b"%PDF-1.4"), "a.pdf")})
+    assert not_photo.status_code == 400 and "photos" in not_photo.json["field_errors"]
+    with field.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+    assert login_as("dudao").post("/field/m/reports", json=report).status_code == 403

@@ -1069,6 +1069,11 @@ def field_action(action: str) -> Callable[[World, Draw], Prepared]:
                                 shows=[f"/field/volunteers/{helper}", "/field/volunteers"])
             return Prepared("wangge", f"/field/volunteers/{helper}/{action}", f"/field/volunteers/{helper}",
                             shows=[f"/field/volunteers/{helper}", "/field/volunteers"])
+        if action == "report":
+            body = {"client_key": f"hostile-report-{next(_ROOMS)}", "category": "公共设施",
+                    "description": "3号楼前路灯不亮", "address": "3号楼前"}
+            return Prepared("wangge", "/field/m/reports", "/field/m", body=body, csrf_header="X-CSRFToken",
+                            shows=["/field", "/inbox"])
         household = field_household(world)
         if action == "sync":
             day = world.clock.now().date().isoformat()
@@ -1240,6 +1245,7 @@ TARGETS: dict[str, Target] = {
     "field.generate": Target(fixed("dudao", "/field/plans/generate", "/field/plans"), examples=3),
     "field.set_plan_active": Target(field_action("plan_active"), examples=3),
     "field.sync_visit": Target(field_action("sync"), examples=6),
+    "field.sync_report": Target(field_action("report"), examples=6),
     "field.register_volunteer": Target(fixed("wangge", "/field/volunteers", None, "/field/volunteers"), examples=5),
     "field.record_service": Target(field_action("services"), examples=5),
     "field.decide_service": Target(field_action("decide"), examples=4),

@@ -1,8 +1,9 @@
 /* The grid worker's phone page (/field/m): visits captured with or without a network.
  *
- * A capture is written to an IndexedDB queue on the phone first, with a key made here; the queue is sent
- * when the network is there (at once, on the "online" event, on opening the page, or by the button). The
- * server stores a key once, so a capture sent twice is one visit. A capture the server refuses stays in the
+ * A capture (a visit, or a report filed for a resident) is written to an IndexedDB queue on the phone first,
+ * with a key made here and its photos as the phone's own files (Blobs); the queue is sent when the network
+ * is there (at once, on the "online" event, on opening the page, or by the button) — as JSON, or as
+ * multipart when it has photos. The server stores a key once, so a capture sent twice is one visit or case. A capture the server refuses stays in the
  * queue with its reason (the household moved to another grid, a date too old …) until the worker deletes it.
  */
 (function () {
@@ -16,6 +17,8 @@
   const status = document.getElementById('net-status');
   const problem = document.getElementById('capture-error');
   const select = document.getElementById('household_id');
+  const report = document.getElementById('report');
+  const reportProblem = document.getElementById('report-error');
   const labels = {};
   let token = form.querySelector('input[name="csrf_token"]').value;
   let syncing = null;
@@ -26,6 +29,13 @@
     option.value = String(home.id);
     option.textContent = home.label;
     select.appendChild(option);
+  }
+
+  for (const category of data.categories || []) {
+    const option = document.createElement('option');
+    option.value = category.value;
+    option.textContent = category.label;
+    report.elements.category.appendChild(option);
   }
 
   if ('serviceWorker' in navigator) {
@@ -74,8 +84,10 @@
         item.dataset.key = c.client_key;
         item.className = c.refused ? 'refused' : 'pending';
         const text = document.createElement('span');
-        text.textContent = `${c.visited_on} ${labels[c.household_id] || c.household_id} · ${c.met} — ` +
-          (c.refused ? `${words.refused}：${c.refused}` : words.pending);
+        const what = c.kind === 'report' ? `${words.report} · ${c.category} · ${c.description.slice(0, 40)}`
+          : `${c.visited_on} ${labels[c.household_id] || c.household_id} · ${c.met}`;
+        const photos = (c.photos || []).length ? ` · ${words.photos.replace('{n}', String(c.photos.length))}` : '';
+        text.textContent = `${what}${photos} — ` + (c.refused ? `${words.refused}：${c.refused}` : words.pending);
         item.appendChild(text);
         if (c.refused) {
           const button = document.createElement('button');
@@ -103,12 +115,24 @@
   }
 
   function post(capture) {
-    const body = { client_key: capture.client_key, household_id: capture.household_id, visited_on: capture.visited_on,
-                   met: capture.met, notes: capture.notes, needs: capture.needs };
-    return fetch(form.dataset.syncUrl, {
-      method: 'POST', credentials: 'same-origin', redirect: 'manual',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
-      body: JSON.stringify(body),
+    const isReport = capture.kind === 'report';
+    const fields = isReport
+      ? { client_key: capture.client_key, category: capture.category, description: capture.description,
+          address: capture.address }
+      : { client_key: capture.client_key, household_id: capture.household_id, visited_on: capture.visited_on,
+          met: capture.met, notes: capture.notes, needs: capture.needs };
+    const headers = { 'X-CSRFToken': token, Accept: 'application/json' };
+    let body;
+    if ((capture.photos || []).length) {  // multipart: the fields as JSON in "capture", the photos beside them
+      body = new FormData();
+      body.append('capture', JSON.stringify(fields));
+      capture.photos.forEach((photo, i) => body.append('photos', photo, photo.name || `photo-${i + 1}.jpg`));
+    } else {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(fields);
+    }
+    return fetch(isReport ? report.dataset.syncUrl : form.dataset.syncUrl, {
+      method: 'POST', credentials: 'same-origin', redirect: 'manual', headers: headers, body: body,
     });
   }
 
@@ -161,18 +185,41 @@
     }
     problem.hidden = true;
     const capture = {
-      client_key: newKey(), household_id: household, visited_on: form.elements.visited_on.value.trim(), met: met,
+      kind: 'visit', client_key: newKey(), household_id: household, photos: Array.from(form.elements.photos.files), visited_on: form.elements.visited_on.value.trim(), met: met,
       notes: form.elements.notes.value.trim(),
       needs: form.elements.needs.value.split('\n').map((n) => n.trim()).filter((n) => n),
       captured_at: new Date().toISOString(), refused: null,
     };
-    put(capture).then(() => {
+    keep(capture, () => {
       form.reset();
       form.elements.visited_on.value = data.today;
+    });
+  });
+
+  report.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const category = report.elements.category.value;
+    const description = report.elements.description.value.trim();
+    if (!category || !description) {
+      reportProblem.textContent = words.reportRequired;
+      reportProblem.hidden = false;
+      return;
+    }
+    reportProblem.hidden = true;
+    keep({
+      kind: 'report', client_key: newKey(), category: category, description: description,
+      address: report.elements.address.value.trim(), photos: Array.from(report.elements.photos.files),
+      captured_at: new Date().toISOString(), refused: null,
+    }, () => report.reset());
+  });
+
+  function keep(capture, clear) {
+    put(capture).then(() => {
+      clear();
       showStatus(words.saved);
       return render();
     }).then(() => { if (navigator.onLine) sync(); });
-  });
+  }
 
   document.getElementById('sync-now').addEventListener('click', () => sync());
   window.addEventListener('online', () => { showStatus(); sync(); });

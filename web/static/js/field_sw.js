@@ -3,7 +3,7 @@
  * copy when offline; its static files: the kept copy first. Nothing else is touched: posts always go to the
  * network (the page's own queue holds them while offline). */
 'use strict';
-const CACHE = 'casegrid-field-v1';
+const CACHE = 'casegrid-field-v2';
 const PAGE = '/field/m';
 const ASSETS = ['/static/js/field_offline.js', '/static/css/app.css'];
 
