@@ -86,14 +86,14 @@ class NeedToCaseForm(FlaskForm):
 
 
 class FlagsForm(FlaskForm):
-    flags = SelectMultipleField(_l("重点人群标识"), choices=[SelectChoice(k, v) for k, v in FLAGS.items()],
+    flags = SelectMultipleField(_l("重点人群标识"), choices=[SelectChoice(k, _l(v)) for k, v in FLAGS.items()],
                                 validate_choice=False)
 
 
 class PlanForm(FlaskForm):
     name = StringField(_l("计划名称"), filters=[_strip],
                        validators=[DataRequired(message=_l("请填写计划名称")), Length(max=100, message=_l("最多 %(max)d 字"))])
-    flag = SelectField(_l("重点人群"), choices=[SelectChoice(k, v) for k, v in FLAGS.items()],
+    flag = SelectField(_l("重点人群"), choices=[SelectChoice(k, _l(v)) for k, v in FLAGS.items()],
                        validators=[InputRequired(message=_l("请选择重点人群"))])
     per_month = StringField(_l("每月至少走访次数"), filters=[_strip],
                             validators=[DataRequired(message=_l("请填写次数")), Length(max=2)])
@@ -116,7 +116,7 @@ class ActiveForm(FlaskForm):
 class MemberForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[_strip],
                        validators=[DataRequired(message=_l("请填写姓名")), Length(max=100, message=_l("最多 %(max)d 字"))])
-    relation = SelectField(_l("与户主关系"), choices=[SelectChoice(r, r) for r in RELATIONS],
+    relation = SelectField(_l("与户主关系"), choices=[SelectChoice(r, _l(r)) for r in RELATIONS],
                            validators=[InputRequired(message=_l("请选择关系"))])
     birth_year = StringField(_l("出生年份"), filters=[_strip], validators=[Length(max=4)])
 
@@ -183,7 +183,7 @@ class DecideForm(FlaskForm):
 
 
 class SpendForm(FlaskForm):
-    account = SelectField(_l("账户"), choices=[SelectChoice(k, v) for k, v in ACCOUNTS.items()],
+    account = SelectField(_l("账户"), choices=[SelectChoice(k, _l(v)) for k, v in ACCOUNTS.items()],
                           validators=[InputRequired(message=_l("请选择账户"))])
     amount = StringField(_l("数量"), filters=[_strip], description=_l("积分为分，时间银行为分钟"),
                          validators=[DataRequired(message=_l("请填写数量")), Length(max=9)])

@@ -44,7 +44,7 @@ class CommitteeForm(CadenceForm):
 class UnitForm(FlaskForm):
     name = StringField(_l("成员单位"), filters=[_strip], validators=[DataRequired(_l("请填写成员单位名称")),
                                                                   Length(max=200)])
-    kind = SelectField(_l("单位类型"), choices=[SelectChoice(k, v) for k, v in UNIT_KINDS.items()],
+    kind = SelectField(_l("单位类型"), choices=[SelectChoice(k, _l(v)) for k, v in UNIT_KINDS.items()],
                        validators=[InputRequired(_l("请选择单位类型"))])
     representative = StringField(_l("参会代表"), filters=[_strip], validators=[DataRequired(_l("请填写参会代表")),
                                                                             Length(max=100)])
