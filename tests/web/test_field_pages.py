@@ -148,3 +148,27 @@ def test_households_go_out_and_come_back_as_a_spreadsheet_and_a_sensitive_note_i
     log = login_as("jiandu").get("/audit/access-log").get_data(as_text=True)
     for words in ("申请查看核心数据", "批准查看核心数据", "查看敏感信息"):
         assert words in log
+
+
+def test_the_field_pages_and_the_due_visit_panel_read_in_english(field: FieldService, login_as: LoginAs) -> None:
+    [home] = register(field, "XF-01", "3号楼,101,张建国")
+    field.set_flags(home, ["独居老人"], GRID_WORKER)
+    field.create_plan(name="每月两次", flag="独居老人", per_month=2, grid_code=None, actor=SUPERVISOR)
+    wangge = login_as("wangge")
+    wangge.post("/lang/en", data={"next": "/"})
+    inbox = wangge.get("/inbox").get_data(as_text=True)
+    assert "Due visits 2" in inbox and "All due visits" in inbox and "待走访" not in inbox
+    pages = {path: wangge.get(path) for path in ("/field", "/field/households", f"/field/households/{home}",
+                                                  "/field/visits/new", "/field/meetings", "/field/meetings/new",
+                                                  "/field/volunteers", "/field/m")}
+    assert {path: r.status_code for path, r in pages.items()} == dict.fromkeys(pages, 200)
+    text = {path: r.get_data(as_text=True) for path, r in pages.items()}
+    assert "Field log" in text["/field"] and "民情日志" not in text["/field"]
+    assert "Living alone (elderly)" in text["/field"]  # the due visit's flag, not 独居老人
+    assert "Living alone (elderly)" in text[f"/field/households/{home}"]
+    assert "独居老人" not in text[f"/field/households/{home}"] and "重点人群" not in text["/field/households"]
+    assert "Visit date" in text["/field/visits/new"] and "Volunteer register" in text["/field/volunteers"]
+    assert "Record visits (phone)" in text["/field/m"]
+    plans = login_as("dudao")
+    plans.post("/lang/en", data={"next": "/"})
+    assert "Visit plans" in plans.get("/field/plans").get_data(as_text=True)

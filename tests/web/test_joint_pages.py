@@ -90,3 +90,13 @@ def test_the_street_office_changes_the_cadence_and_bad_values_come_back_next_to_
                             data={"chair_username": "yishi", "cadence_months": "2", "remind_days": "5"})
     assert saved.status_code == 302
     assert "每 2 个月至少召开 1 次" in text(council.get(f"/joint/{committee_id}"))
+
+
+def test_the_joint_meeting_pages_read_in_english(login_as: LoginAs) -> None:
+    supervisor, council = login_as("dudao"), login_as("yishi")
+    committee_id = _committee(supervisor, council)
+    council.post("/lang/en", data={"next": "/"})
+    index, committee = text(council.get("/joint")), text(council.get(f"/joint/{committee_id}"))
+    assert "Schedule" in index and "召开周期" not in index
+    assert "Member units" in committee and "Property management company" in committee  # the unit-kind choice
+    assert "成员单位" not in committee and "物业服务企业" not in committee

@@ -86,3 +86,10 @@ def test_an_assessments_findings_are_listed_from_its_page(login_as: LoginAs, db:
     assert response.status_code == 302, text(response)
     shown = text(supervisor.get("/rectification"))
     assert "响应率连续两月低于" in shown and "2026-02 考核评估" in shown
+
+
+def test_the_rectification_list_reads_in_english(login_as: LoginAs) -> None:
+    supervisor = login_as("dudao")
+    supervisor.post("/lang/en", data={"next": "/"})
+    page = text(supervisor.get("/rectification"))
+    assert "Overdue only" in page and "只看逾期" not in page and "整改期限" not in page
