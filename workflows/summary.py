@@ -20,6 +20,7 @@ SHORT = {
     "onsite_resolution": "化解",
     "joint_attendance": "联席参会", "joint_executable": "可执行决议", "joint_effective": "联席运作",
     "visit_coverage": "走访覆盖",
+    "volunteer_hours": "志愿时长", "volunteer_active": "志愿活跃",
 }
 BELOW_MARK, FLAG_MARK = "!", "⚑"
 TOP = 10
@@ -68,7 +69,8 @@ def _unit_label(unit: UnitRow) -> str:
 def quarterly(report: RunReport) -> list[str]:
     keys = [i.key for i in QUARTERLY]
     rows = [[_unit_label(u)] + [_cell(u.results.get(k)) for k in keys] for u in report.units()]
-    lines = table(["单位"] + [SHORT[k] for k in keys], rows)
+    # An indicator added without a short heading still prints, under its full name.
+    lines = table(["单位"] + [SHORT.get(i.key, i.label) for i in QUARTERLY], rows)
     targets = "，".join(f"{i.label} {format_target(float(i.target), i.kind, i.better)}"
                        for i in QUARTERLY if i.target is not None)
     flagged = [u for u in report.units() if u.flagged]

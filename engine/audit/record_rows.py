@@ -49,9 +49,10 @@ FORMAT_KEY = "_rows_format"
 ROWS_FORMAT = 4
 #: Where a session keeps its fact rows changed since their case's last event.
 _PENDING = "casegrid_pending_rows"
-#: The values last committed for each row object of this transaction (by ``id()``).
+#: The values last committed for each row object of this transaction, by ``id()``, with the object itself: held,
+#: it cannot be collected and its ``id()`` given to a new row (which would then pass for committed).
 _COMMITTED = "casegrid_committed_rows"
-#: Link rows (agenda items) whose linked rows were made pending already in this transaction.
+#: Link rows (agenda items) whose linked rows were made pending already in this transaction (held, like above).
 _LINKED = "casegrid_linked_rows"
 
 
@@ -210,17 +211,17 @@ def _pend_again(obj: Any, fact: FactTable, pending: dict[int, _Pending], committ
     """Whether ``obj`` must be (re)committed: not pending yet, or changed since an event committed it."""
     key = id(obj)
     if key in committed:
-        return bool(committed[key] != raw_values(fact, obj))
+        return bool(committed[key][1] != raw_values(fact, obj))
     return key not in pending
 
 
 def _collect_links(session: Session, pending: dict[int, _Pending]) -> None:
-    linked = session.info.setdefault(_LINKED, set())
+    linked = session.info.setdefault(_LINKED, {})
     for obj in list(session.new):
         link = _LINKS.get(type(obj))
         if link is None or id(obj) in linked:
             continue
-        linked.add(id(obj))
+        linked[id(obj)] = obj
         cases = set(_BY_MODEL[type(obj)].cases_of(session, obj)) if type(obj) in _BY_MODEL else set()
         with session.no_autoflush:
             rows = link(session, obj)
@@ -281,10 +282,11 @@ def rows_to_commit(session: Session, case_id: int, *, opening: bool = False) -> 
         state = inspect(obj)
         gone = state.deleted or state.was_deleted or obj in session.deleted
         if gone:
-            committed[key] = values = None
+            committed[key] = (obj, None)
+            values = None
         else:
-            committed[key] = raw_values(fact, obj)
-            values = dict(committed[key])
+            committed[key] = (obj, raw_values(fact, obj))
+            values = dict(committed[key][1])
             if fact.hashed:
                 digests = digests or digests_for_write(session, case_id)
                 values = committed_values(fact, obj, digests)

@@ -28,6 +28,9 @@ def case(driver: Driver) -> Case:
 
 def top_bar_fits(page: Page) -> None:
     """The navigation is one row and nothing scrolls sideways."""
+    # Measured once the page's stylesheets are in: a layout forced while app.css is still loading is the
+    # unstyled page's, links stacked (seen once in CI right after the switch to English).
+    page.wait_for_load_state("load")
     height = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert height < 70 and width <= 1280, (height, width)

@@ -48,6 +48,19 @@ REPORT_VIEW = {"type": "object",
                                   "type": "object", "required": ["kind", "at"],
                                   "properties": {"kind": {"type": "string"}, "at": _TIME}}}}}
 
+VOLUNTEERS = {"type": "object", "required": ["volunteers"], "properties": {"volunteers": {"type": "array", "items": {
+    "type": "object",
+    "required": ["name", "grid", "active", "hours_this_year", "points", "time_bank_minutes", "services", "ledger"],
+    "properties": {
+        "name": {"type": "string"}, "grid": _NULLABLE_STRING, "active": {"type": "boolean"},
+        "hours_this_year": {"type": "number"}, "points": {"type": "integer"}, "time_bank_minutes": {"type": "integer"},
+        "services": {"type": "array", "items": {"type": "object", "properties": {
+            "served_on": {"type": "string", "format": "date"}, "hours": {"type": "number"},
+            "description": {"type": "string"}, "status": {"type": "string"}, "note": _NULLABLE_STRING}}},
+        "ledger": {"type": "array", "items": {"type": "object", "properties": {
+            "account": {"type": "string"}, "amount": {"type": "integer"}, "balance": {"type": "integer"},
+            "reason": {"type": "string"}, "at": _TIME}}}}}}}}
+
 
 def _action(summary: str, body: dict[str, Any], description: str = "") -> dict[str, Any]:
     return {"post": {
@@ -126,6 +139,13 @@ PATHS: dict[str, Any] = {
             "type": "object", "required": ["consent"], "properties": {"consent": {"const": True}}}),
     "/api/resident/reports/{code}/withdraw": _action(
         "Residents' app: withdraw consent to messages about the report", {"type": "object"}),
+    "/api/resident/volunteer": {"get": {
+        "summary": "Residents' app: my volunteer records (志愿者): services, points and time bank",
+        "description": "The volunteers registered with the token's verified phone; an empty list when it belongs "
+                       "to none.",
+        "security": _SECURITY,
+        "responses": {"200": _json(VOLUNTEERS, "The volunteer records."),
+                      "401": _TOKEN_ERRORS["401"], **_THROTTLED}}},
 }
 
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer",
