@@ -64,20 +64,20 @@ def default_path() -> Path:
     return instance_path() / MASTER_FILE_NAME
 
 
-def _read(path: Path) -> MasterKey:
+def _read(path: Path, what: str) -> MasterKey:
     try:
         return parse(path.read_text(encoding="ascii"), str(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise MasterKeyError(f"无法读取数据主密钥 {path}：{getattr(exc, 'strerror', None) or exc}") from None
+        raise MasterKeyError(f"无法读取{what} {path}：{getattr(exc, 'strerror', None) or exc}") from None
 
 
-def _create(path: Path) -> MasterKey:
+def _create(path: Path, what: str) -> MasterKey:
     key = generate()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first: use theirs
-        return _read(path)
+        return _read(path, what)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(encode(key) + "\n")
     return key
@@ -93,24 +93,31 @@ def _is_key_text(value: str) -> bool:
 _CACHE: dict[str, MasterKey] = {}
 
 
-def master_key(*, create: bool = True) -> MasterKey:
-    """The configured master key (read once per process and source); made in the instance folder if there is none
-    and ``create`` (a case is being given its first key)."""
-    value = os.environ.get(MASTER_KEY_ENV, "").strip()
-    source = value or str(default_path())
+def load_key(env: str, default: Path, what: str, *, create: bool = True) -> MasterKey:
+    """A key kept outside the database (read once per process and source): ``$env`` holds the key itself (base64)
+    or the path of a file holding it; else the file ``default``, made (mode 0600) if there is none and ``create``.
+    ``what`` names the key in messages."""
+    value = os.environ.get(env, "").strip()
+    source = value or str(default)
     if (cached := _CACHE.get(source)) is not None:
         return cached
     if value and _is_key_text(value):
-        key = parse(value, f"${MASTER_KEY_ENV}")
+        key = parse(value, f"${env}")
     else:
-        path = Path(value).expanduser() if value else default_path()
+        path = Path(value).expanduser() if value else default
         if path.exists():
-            key = _read(path)
+            key = _read(path, what)
         elif value:
-            raise MasterKeyError(f"${MASTER_KEY_ENV} 指向的数据主密钥文件 {path} 不存在")
+            raise MasterKeyError(f"${env} 指向的{what}文件 {path} 不存在")
         elif create:
-            key = _create(path)
+            key = _create(path, what)
         else:
-            raise MasterKeyError(f"没有数据主密钥（{path}）：无法读取加密存储的个人信息")
+            raise MasterKeyError(f"没有{what}（{path}）：无法读取加密存储的个人信息")
     _CACHE[source] = key
     return key
+
+
+def master_key(*, create: bool = True) -> MasterKey:
+    """The configured master key; made in the instance folder if there is none and ``create`` (a case is being
+    given its first key)."""
+    return load_key(MASTER_KEY_ENV, default_path(), "数据主密钥", create=create)

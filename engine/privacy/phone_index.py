@@ -19,11 +19,9 @@ This module is the hotline/resident-app session's, beside the privacy work's mod
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import os
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -34,59 +32,17 @@ from sqlalchemy.orm import Session
 
 from engine.config import instance_path
 from engine.people.resident_identity import RECIPIENT_PREFIX, ResidentCode, ResidentIdentity
-from engine.privacy.masterkey import KEY_BYTES, MasterKey, MasterKeyError, encode, generate, master_key, parse
+from engine.privacy.masterkey import MasterKey, MasterKeyError, load_key, master_key
 
 INDEX_KEY_ENV = "CASEGRID_PHONE_INDEX_KEY"
 INDEX_FILE_NAME = "phone-index.key"
 PREFIX = "rp1:"
 _INDEX_LABEL = b"casegrid resident phone index\x00"
-_CACHE: dict[str, MasterKey] = {}
-
-
-def _is_key_text(value: str) -> bool:
-    try:
-        return len(base64.b64decode(value, validate=True)) == KEY_BYTES
-    except (binascii.Error, ValueError):
-        return False
-
-
-def _read(path: Path) -> MasterKey:
-    try:
-        return parse(path.read_text(encoding="ascii"), str(path))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MasterKeyError(f"无法读取手机号索引密钥 {path}：{getattr(exc, 'strerror', None) or exc}") from None
-
-
-def _create(path: Path) -> MasterKey:
-    key = generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return _read(path)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(encode(key) + "\n")
-    return key
 
 
 def index_key() -> MasterKey:
     """The phone index key (read once per process and source; made in the instance folder if there is none)."""
-    value = os.environ.get(INDEX_KEY_ENV, "").strip()
-    source = value or str(instance_path() / INDEX_FILE_NAME)
-    if (cached := _CACHE.get(source)) is not None:
-        return cached
-    if value and _is_key_text(value):
-        key = parse(value, f"${INDEX_KEY_ENV}")
-    else:
-        path = Path(value).expanduser() if value else instance_path() / INDEX_FILE_NAME
-        if path.exists():
-            key = _read(path)
-        elif value:
-            raise MasterKeyError(f"${INDEX_KEY_ENV} 指向的手机号索引密钥文件 {path} 不存在")
-        else:
-            key = _create(path)
-    _CACHE[source] = key
-    return key
+    return load_key(INDEX_KEY_ENV, instance_path() / INDEX_FILE_NAME, "手机号索引密钥")
 
 
 def phone_index(number: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.privacy import phone_index as index_module
+from engine.privacy import masterkey
 from engine.privacy.masterkey import MasterKeyError
 from engine.privacy.phone_index import find_identity, identity_phone, open_phone, phone_index, phone_of, seal_phone
 from engine.processes import default_hooks
@@ -60,7 +61,7 @@ def test_the_index_depends_on_the_key_and_the_key_file_is_the_owners_only(
     made = phone_index(PHONE)
     path = tmp_path / "instance" / index_module.INDEX_FILE_NAME
     assert path.stat().st_mode & 0o777 == 0o600 and made != before
-    index_module._CACHE.clear()
+    masterkey._CACHE.clear()  # the keys kept outside the database are read once per process
     assert phone_index(PHONE) == made  # read back from the file
     monkeypatch.setenv("CASEGRID_PHONE_INDEX_KEY", str(tmp_path / "missing.key"))
     with pytest.raises(MasterKeyError, match="不存在"):
