@@ -18,6 +18,7 @@ from engine.cases.models import Case
 from engine.clock import to_db
 from engine.council.models import Household
 from engine.errors import ConflictError, NotFound, ValidationError
+from engine.field.text import CONTROL, text_field
 from engine.evidence.content import IMAGE_TYPES
 from engine.evidence.models import EvidenceFile
 from engine.evidence.operations import MAX_PER_CASE, attach
@@ -34,7 +35,6 @@ MAX_DAYS_BACK = 60
 #: The case log's event naming the visit or 恳谈会 a case came from.
 LINK_EVENT = "field_need_linked"
 _COORD = re.compile(r"^-?\d{1,3}(\.\d{1,8})?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -63,18 +63,6 @@ class MeetingInput:
     issues: list[str] = field(default_factory=list)
 
 
-def _text(errors: dict[str, str], name: str, value: str | None, most: int, label: str, *,
-          required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        errors[name] = f"请填写{label}"
-    elif len(text) > most:
-        errors[name] = f"{label}最多 {most} 字"
-    elif _CONTROL.search(text):
-        errors[name] = f"{label}含有控制字符"
-    return text
-
-
 def _day(errors: dict[str, str], name: str, value: str, at: datetime, label: str) -> date | None:
     try:
         day = date.fromisoformat((value or "").strip())
@@ -97,7 +85,7 @@ def _needs(errors: dict[str, str], name: str, needs: list[str]) -> list[str]:
         errors[name] = f"最多 {MAX_NEEDS} 条"
     elif any(len(n) > 1000 for n in found):
         errors[name] = "每条最多 1000 字"
-    elif any(_CONTROL.search(n) for n in found):
+    elif any(CONTROL.search(n) for n in found):
         errors[name] = "含有控制字符"
     return found
 
@@ -150,8 +138,8 @@ def record_visit(session: Session, data: VisitInput, *, actor: Actor, at: dateti
     household = access.household(session, data.household_id, actor)
     errors: dict[str, str] = {}
     day = _day(errors, "visited_on", data.visited_on, at, "走访日期")
-    met = _text(errors, "met", data.met, 300, "见到的人")
-    notes = _text(errors, "notes", data.notes, 4000, "走访情况", required=False)
+    met = text_field(errors, "met", data.met, 300, "见到的人", required=True)
+    notes = text_field(errors, "notes", data.notes, 4000, "走访情况", required=False)
     needs = _needs(errors, "needs", data.needs)
     lat, lon = _gps(errors, data.gps_lat, data.gps_lon)
     photos = _photos(session, errors, data.photos)
@@ -180,9 +168,9 @@ def record_meeting(session: Session, data: MeetingInput, *, actor: Actor, at: da
         raise NotFound("网格不存在")
     errors: dict[str, str] = {}
     day = _day(errors, "held_on", data.held_on, at, "会议日期")
-    topic = _text(errors, "topic", data.topic, 200, "会议主题")
-    location = _text(errors, "location", data.location, 200, "地点")
-    attendees = _text(errors, "attendees", data.attendees, 4000, "参会人员", required=False)
+    topic = text_field(errors, "topic", data.topic, 200, "会议主题", required=True)
+    location = text_field(errors, "location", data.location, 200, "地点", required=True)
+    attendees = text_field(errors, "attendees", data.attendees, 4000, "参会人员", required=False)
     try:
         attendance = int(str(data.attendance).strip())
     except ValueError:

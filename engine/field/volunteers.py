@@ -23,6 +23,7 @@ from engine.calendar import china_date
 from engine.cases.models import Case
 from engine.clock import to_db
 from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from engine.field.text import CONTROL, text_field
 from engine.field import access
 from engine.field.models import FieldVisit, Volunteer, VolunteerLedgerEntry, VolunteerService
 from engine.people.actor import Actor
@@ -46,7 +47,6 @@ POINTS, MINUTES = "points", "minutes"
 ACCOUNTS = {POINTS: "社区积分", MINUTES: "时间银行（分钟）"}
 CLAIMED, CONFIRMED, REJECTED = "claimed", "confirmed", "rejected"
 STATUS_LABELS = {CLAIMED: "待确认", CONFIRMED: "已确认", REJECTED: "未通过"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 
 
@@ -93,31 +93,19 @@ def volunteer(session: Session, volunteer_id: int, actor: Actor, *, lock: bool =
     return row
 
 
-def _text(errors: dict[str, str], name: str, value: str | None, most: int, label: str, *,
-          required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        errors[name] = f"请填写{label}"
-    elif len(text) > most:
-        errors[name] = f"{label}最多 {most} 字"
-    elif _CONTROL.search(text):
-        errors[name] = f"{label}含有控制字符"
-    return text
-
-
 # -- registration ---------------------------------------------------------------------------------------------
 
 
 def register(session: Session, data: VolunteerInput, *, actor: Actor, at: datetime) -> Volunteer:
     grid = check_may_keep(actor)
     errors: dict[str, str] = {}
-    name = _text(errors, "name", data.name, 100, "姓名", required=True)
-    phone = _text(errors, "phone", data.phone, 20, "联系电话").replace(" ", "")
+    name = text_field(errors, "name", data.name, 100, "姓名", required=True)
+    phone = text_field(errors, "phone", data.phone, 20, "联系电话", required=False).replace(" ", "")
     if phone and "phone" not in errors and not _PHONE.match(phone):
         errors["phone"] = "联系电话应为 11 位手机号或带区号的固定电话"
-    skills = _text(errors, "skills", data.skills, 300, "特长")
-    availability = _text(errors, "availability", data.availability, 200, "可服务时间")
-    training = _text(errors, "training", data.training, 500, "培训情况")
+    skills = text_field(errors, "skills", data.skills, 300, "特长", required=False)
+    availability = text_field(errors, "availability", data.availability, 200, "可服务时间", required=False)
+    training = text_field(errors, "training", data.training, 500, "培训情况", required=False)
     if errors:
         raise ValidationError("志愿者信息有误", errors)
     row = Volunteer(grid_code=grid, name=name, phone="", skills=skills, availability=availability,
@@ -191,7 +179,7 @@ def record_service(session: Session, volunteer_id: int, data: ServiceInput, *, a
     elif served_on is not None and served_on < today - timedelta(days=MAX_DAYS_BACK):
         errors["served_on"] = f"服务日期不能早于 {MAX_DAYS_BACK} 天前"
     minutes = parse_hours(errors, data.hours)
-    description = _text(errors, "description", data.description, 300, "服务内容", required=True)
+    description = text_field(errors, "description", data.description, 300, "服务内容", required=True)
     visit_id = _visit(session, errors, data.visit_id, person.grid_code)
     case_id = _case(session, errors, data.case_code)
     if errors or served_on is None:
@@ -222,7 +210,7 @@ def _case(session: Session, errors: dict[str, str], value: str | None) -> int | 
     code = (value or "").strip()
     if not code:
         return None
-    if len(code) > 40 or _CONTROL.search(code):
+    if len(code) > 40 or CONTROL.search(code):
         errors["case_code"] = "案件编号有误"
         return None
     found = session.scalar(select(Case.id).where(Case.tracking_code == code))
@@ -240,7 +228,7 @@ def decide_service(session: Session, service_id: int, confirm: bool, *, note: st
         raise NotFound("服务记录不存在")
     person = volunteer(session, row.volunteer_id, actor, lock=True)
     errors: dict[str, str] = {}
-    text = _text(errors, "note", note, 200, "说明", required=not confirm)
+    text = text_field(errors, "note", note, 200, "说明", required=not confirm)
     if errors:
         raise ValidationError("请说明未通过的原因", errors)
     if row.status != CLAIMED:
@@ -293,7 +281,7 @@ def spend(session: Session, volunteer_id: int, account: str, amount: str | int, 
     value = int(text) if text.isdigit() and len(text) <= 9 else 0
     if not 1 <= value <= MAX_SPEND:
         errors["amount"] = f"数量应为 1 至 {MAX_SPEND} 的整数"
-    why = _text(errors, "reason", reason, 200, "事由", required=True)
+    why = text_field(errors, "reason", reason, 200, "事由", required=True)
     if errors:
         raise ValidationError("兑换有误", errors)
     return _enter(session, person.id, account, -value, why, None, actor, at)
