@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from engine import CaseService
 from engine.audit.chain import GENESIS, format_at
 from engine.audit.record_rows import FORMAT_KEY, ROWS_KEY
 from engine.audit.verify import chain_body, chain_hash
@@ -52,7 +53,6 @@ from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.organisation import seed_organisation
 from engine.demo.scenarios import SCENARIOS
-from engine import CaseService
 
 #: Tables holding a case's rows besides ``case`` and ``case_event`` (the civic loop's; mediation and
 #: council rows are not cloned, so only civic-loop templates are used). The reporter's contact is not
@@ -400,6 +400,46 @@ def bulk_load(db: Database, n: int, *, moments: int = 12, paths: list[str] | Non
     clone(templates, n, sink, _next_ids(db), seed, progress)
     _fix_sequences(db)
     return LoadResult(len(templates), n, dict(sink.written), template_s, time.perf_counter() - started)
+
+
+def loaded_parser(description: str, *, cases: int, smoke: str) -> argparse.ArgumentParser:
+    """The arguments every script over a bulk-loaded database takes (``--db``, ``--cases``, ``--reuse``,
+    ``--smoke``, ``--json``); the script adds its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--db", action="append", help="Database URL (repeatable: SQLite and PostgreSQL).")
+    parser.add_argument("--cases", type=int, default=cases, help="Historical cases to load first.")
+    parser.add_argument("--reuse", action="store_true", help="The database already holds the cases.")
+    parser.add_argument("--smoke", action="store_true", help=smoke)
+    parser.add_argument("--json")
+    return parser
+
+
+def for_each_loaded(args: argparse.Namespace, smoke_file: str,
+                    run: Callable[[Database, str, bool], None],
+                    load_more: Callable[[Database, bool], None] | None = None) -> None:
+    """Run ``run(db, label, smoke)`` on each database of ``--db`` (loaded with ``--cases`` historical cases unless
+    ``--reuse``), or with ``--smoke`` on 500 cases in a temporary SQLite file. ``load_more(db, smoke)`` adds what a
+    script needs beyond the cases (and is skipped with ``--reuse`` as they are)."""
+    from benchlib import scratch_sqlite
+
+    if args.smoke:
+        with scratch_sqlite(smoke_file) as url:
+            db = init_database(url)[0]
+            bulk_load(db, 500, moments=1)
+            if load_more is not None:
+                load_more(db, True)
+            run(db, "sqlite", True)
+            db.dispose()
+        return
+    for url in args.db or []:
+        db = init_database(url)[0]
+        if not args.reuse:
+            result = bulk_load(db, args.cases)
+            print(f"loaded {result.cases:,} cases in {result.template_s + result.clone_s:.0f} s", flush=True)
+            if load_more is not None:
+                load_more(db, False)
+        run(db, "sqlite" if db.is_sqlite else "postgresql", False)
+        db.dispose()
 
 
 class _Exec:

@@ -21,7 +21,6 @@ Run from the repository root::
 """
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import time
@@ -30,18 +29,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import Figures, loadavg, med, pct, scratch_sqlite  # noqa: E402
-from bulkload import bulk_load, sample_case_ids  # noqa: E402
+from benchlib import Figures, loadavg, med, pct  # noqa: E402
+from bulkload import for_each_loaded, loaded_parser, sample_case_ids  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from engine.bootstrap import init_database  # noqa: E402
+from engine import CaseService  # noqa: E402
 from engine.cases.models import Case  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.db import Database  # noqa: E402
 from engine.demo.driver import DEMO_ACTORS, Driver  # noqa: E402
 from engine.demo.organisation import DEMO_PASSWORD  # noqa: E402
 from engine.demo.scenarios import waiting_for_council, waiting_for_department  # noqa: E402
-from engine import CaseService  # noqa: E402
 
 #: "Now" for the backlog and the timings: after every historical case.
 NOW = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
@@ -141,31 +139,13 @@ def run(db: Database, label: str, repeat: int, open_cases: int, figures: Figures
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", action="append", help="Database URL (repeatable: SQLite and PostgreSQL).")
-    parser.add_argument("--cases", type=int, default=1_000_000, help="Historical cases to load first.")
-    parser.add_argument("--reuse", action="store_true", help="The database already holds the cases.")
+    parser = loaded_parser(__doc__.splitlines()[0], cases=1_000_000, smoke="500 cases in a temporary SQLite file.")
     parser.add_argument("--open", type=int, default=300, help="Open cases in the backlog.")
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--smoke", action="store_true", help="500 cases in a temporary SQLite file.")
-    parser.add_argument("--json")
     args = parser.parse_args(argv)
     figures = Figures()
-    if args.smoke:
-        with scratch_sqlite("fig4.db") as url:
-            db = init_database(url)[0]
-            bulk_load(db, 500, moments=1)
-            run(db, "sqlite", 10, 6, figures)
-            db.dispose()
-    else:
-        for url in args.db or []:
-            db = init_database(url)[0]
-            label = "sqlite" if db.is_sqlite else "postgresql"
-            if not args.reuse:
-                result = bulk_load(db, args.cases)
-                print(f"loaded {result.cases:,} cases in {result.template_s + result.clone_s:.0f} s", flush=True)
-            run(db, label, args.repeat, args.open, figures)
-            db.dispose()
+    for_each_loaded(args, "fig4.db", lambda db, label, smoke: run(
+        db, label, 10 if smoke else args.repeat, 6 if smoke else args.open, figures))
     figures.write(args.json)
     return 0
 

@@ -13,7 +13,6 @@ Run from the repository root::
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from datetime import UTC, datetime
@@ -22,19 +21,18 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import Figures, loadavg, med, pct, scratch_sqlite  # noqa: E402
-from bulkload import bulk_load  # noqa: E402
+from benchlib import Figures, loadavg, med, pct  # noqa: E402
+from bulkload import for_each_loaded, loaded_parser  # noqa: E402
 
-from engine.bootstrap import init_database  # noqa: E402
+from engine import CaseService  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.council.service import CouncilService  # noqa: E402
 from engine.db import Database  # noqa: E402
-from engine.demo.driver import Driver  # noqa: E402
 from engine.demo import project_scenarios as ps  # noqa: E402
+from engine.demo.driver import Driver  # noqa: E402
 from engine.demo.project_scenarios import run_project_demo  # noqa: E402
 from engine.projects.service import ProjectService  # noqa: E402
 from engine.public.service import PublicService  # noqa: E402
-from engine import CaseService  # noqa: E402
 
 COMMUNITY = "幸福里社区"
 START = datetime(2023, 1, 2, 1, 0, tzinfo=UTC)
@@ -108,33 +106,15 @@ def run(db: Database, label: str, repeat: int, figures: Figures) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", action="append", help="Database URL (repeatable: SQLite and PostgreSQL).")
-    parser.add_argument("--cases", type=int, default=100_000)
+    parser = loaded_parser(__doc__.splitlines()[0], cases=100_000,
+                           smoke="500 cases and 4 projects in a temporary SQLite file.")
     parser.add_argument("--projects", type=int, default=1000, help="Projects (run through the engine, in pairs).")
-    parser.add_argument("--reuse", action="store_true", help="The database already holds the cases and projects.")
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--smoke", action="store_true", help="500 cases and 4 projects in a temporary SQLite file.")
-    parser.add_argument("--json")
     args = parser.parse_args(argv)
     figures = Figures()
-    if args.smoke:
-        with scratch_sqlite("board.db") as url:
-            db = init_database(url)[0]
-            bulk_load(db, 500, moments=1)
-            load_projects(db, 4, batch=2)
-            run(db, "sqlite", 20, figures)
-            db.dispose()
-    else:
-        for url in args.db or []:
-            db = init_database(url)[0]
-            label = "sqlite" if db.is_sqlite else "postgresql"
-            if not args.reuse:
-                result = bulk_load(db, args.cases)
-                print(f"loaded {result.cases:,} cases in {result.template_s + result.clone_s:.0f} s", flush=True)
-                load_projects(db, args.projects)
-            run(db, label, args.repeat, figures)
-            db.dispose()
+    for_each_loaded(args, "board.db", lambda db, label, smoke: run(db, label, 20 if smoke else args.repeat, figures),
+                    load_more=lambda db, smoke: load_projects(db, 4, batch=2) if smoke else load_projects(
+                        db, args.projects))
     figures.write(args.json)
     return 0
 

@@ -19,7 +19,6 @@ Run from the repository root::
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -27,11 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import Figures, loadavg, med, pct, scratch_sqlite  # noqa: E402
-from bulkload import bulk_load  # noqa: E402
+from benchlib import Figures, loadavg, med, pct  # noqa: E402
+from bulkload import for_each_loaded, loaded_parser  # noqa: E402
 from sqlalchemy import func, select, update  # noqa: E402
 
-from engine.bootstrap import init_database  # noqa: E402
+from engine import CaseService  # noqa: E402
 from engine.calendar.store import load_calendar  # noqa: E402
 from engine.cases.models import Case, Notification  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
@@ -40,7 +39,6 @@ from engine.demo.driver import Driver  # noqa: E402
 from engine.demo.scenarios import waiting_for_department  # noqa: E402
 from engine.notify import Outgoing  # noqa: E402
 from engine.runtime import apply_event, load, new_context  # noqa: E402
-from engine import CaseService  # noqa: E402
 from engine.specs.registry import process_of  # noqa: E402
 from engine.sweep import lease  # noqa: E402
 from engine.sweep.cycle import run_cycle  # noqa: E402
@@ -148,31 +146,13 @@ def run(db: Database, label: str, repeat: int, cases: int, figures: Figures) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", action="append", help="Database URL (repeatable: SQLite and PostgreSQL).")
-    parser.add_argument("--cases", type=int, default=1_000_000, help="Historical cases to load first.")
-    parser.add_argument("--reuse", action="store_true", help="The database already holds the cases.")
+    parser = loaded_parser(__doc__.splitlines()[0], cases=1_000_000, smoke="500 cases in a temporary SQLite file.")
     parser.add_argument("--due", type=int, default=200, help="Due cases for the per-case cost.")
     parser.add_argument("--repeat", type=int, default=100)
-    parser.add_argument("--smoke", action="store_true", help="500 cases in a temporary SQLite file.")
-    parser.add_argument("--json")
     args = parser.parse_args(argv)
     figures = Figures()
-    if args.smoke:
-        with scratch_sqlite("sweep.db") as url:
-            db = init_database(url)[0]
-            bulk_load(db, 500, moments=1)
-            run(db, "sqlite", 10, 5, figures)
-            db.dispose()
-    else:
-        for url in args.db or []:
-            db = init_database(url)[0]
-            label = "sqlite" if db.is_sqlite else "postgresql"
-            if not args.reuse:
-                result = bulk_load(db, args.cases)
-                print(f"loaded {result.cases:,} cases in {result.template_s + result.clone_s:.0f} s", flush=True)
-            run(db, label, args.repeat, args.due, figures)
-            db.dispose()
+    for_each_loaded(args, "sweep.db", lambda db, label, smoke: run(
+        db, label, 10 if smoke else args.repeat, 5 if smoke else args.due, figures))
     figures.write(args.json)
     return 0
 
