@@ -24,7 +24,7 @@ NAV = [
     ("council.households", _l("住户登记"), {"grid_worker", "council"}),
     ("projects.index", _l("治理项目"), {"council", "auditor"}),
     ("joint.index", _l("联席会议"), {"council", "supervisor"}),
-    ("rectification.index", _l("整改清单"), {"council", "supervisor", "auditor"}),
+    ("rectification.index", _l("整改清单"), {"council", "supervisor", "auditor", "department"}),
     ("assessments.index", _l("考核评估"), {"supervisor", "auditor", "council"}),
     ("dispatch.extensions", _l("延期审批"), {"supervisor"}),
     ("hotline.index", _l("12345 工单"), {"supervisor"}),

@@ -25,6 +25,7 @@ from engine.joint.models import JointCommittee, JointMeeting
 from engine.people.actor import Actor
 from engine.people.roles import Role
 from engine.projects.models import Project, ProjectEvaluation, ProjectOperator
+from engine.rectification.access import check_may_report
 from engine.rectification.models import RectificationItem
 
 SOURCE_KINDS = {"evaluation": "项目验收与评估", "joint_meeting": "联席会议", "assessment": "考核评估"}
@@ -32,8 +33,6 @@ OPEN, SUBMITTED, RECTIFIED = "open", "submitted", "rectified"
 STATUSES = {OPEN: "待整改", SUBMITTED: "待核验", RECTIFIED: "已整改"}
 #: Who lists problems: the street office, the auditor (third-party evaluations) and the council.
 RAISERS = frozenset({Role.SUPERVISOR.value, Role.AUDITOR.value, Role.COUNCIL.value})
-#: Who reports a rectification for the responsible unit (the community's staff take its report in).
-REPORTERS = frozenset({Role.GRID_WORKER.value, Role.COUNCIL.value, Role.SUPERVISOR.value})
 #: Who verifies a rectification (never the one who reported it).
 VERIFIERS = frozenset({Role.SUPERVISOR.value, Role.AUDITOR.value})
 SEPARATORS = ("|", "｜")
@@ -191,8 +190,8 @@ def _text(value: str | None, field: str, label: str, limit: int, errors: dict[st
 def submit(session: Session, item_id: int, *, measures: str, evidence: str, actor: Actor,
            at: datetime) -> RectificationItem:
     """Report what the responsible unit did and the evidence for it; the item waits for verification."""
-    _require(actor, REPORTERS, "只有网格员、社区治理委员会和街道督办可以登记整改情况")
     item = get_item(session, item_id)
+    check_may_report(session, actor, item)
     if item.status != OPEN:
         raise ConflictError("该事项已报送整改情况或已整改完毕")
     errors: dict[str, str] = {}

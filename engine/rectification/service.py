@@ -10,6 +10,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.people.actor import Actor
 from engine.rectification import operations, overdue, views
+from engine.rectification.access import check_staff
 
 log = logging.getLogger("casegrid.rectification")
 
@@ -57,32 +58,27 @@ class RectificationService:
 
     def items(self, actor: Actor, *, status: str | None = None, overdue: bool = False,
               community: str | None = None) -> list[views.ItemRow]:
-        views.check_may_read(actor)
         with self.db.reading() as s:
-            return views.item_rows(s, self._today(), status=status, overdue=overdue, community=community)
+            return views.item_rows(s, actor, self._today(), status=status, overdue=overdue, community=community)
 
     def summary(self, actor: Actor) -> views.Summary:
-        views.check_may_read(actor)
         with self.db.reading() as s:
-            return views.summary(s, self._today())
+            return views.summary(s, actor, self._today())
 
     def item(self, item_id: int, actor: Actor) -> views.ItemPage:
-        views.check_may_read(actor)
         with self.db.reading() as s:
-            return views.item_page(s, item_id, self._today())
+            return views.item_page(s, actor, item_id, self._today())
 
     def of_case(self, case_id: int, actor: Actor) -> list[views.ItemRow]:
-        views.check_may_read(actor)
         with self.db.reading() as s:
-            return views.rows_of_case(s, case_id, self._today())
+            return views.rows_of_case(s, actor, case_id, self._today())
 
     def of_source(self, kind: str, source_id: int, actor: Actor) -> list[views.ItemRow]:
-        views.check_may_read(actor)
         with self.db.reading() as s:
-            return views.rows_of_source(s, kind, source_id, self._today())
+            return views.rows_of_source(s, actor, kind, source_id, self._today())
 
     def source(self, ref: str, actor: Actor) -> views.SourceView:
         """What a raise form is about (:class:`NotFound` for an unknown source)."""
-        views.check_may_read(actor)
+        check_staff(actor)
         with self.db.reading() as s:
             return views.source_view(operations.load_source(s, *operations.parse_source(ref)))

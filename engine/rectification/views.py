@@ -14,21 +14,13 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import china_date
 from engine.cases.models import Case
-from engine.errors import PermissionDenied
 from engine.people.actor import Actor
-from engine.people.roles import Role
+from engine.rectification.access import check_may_read_item, may_report, reading_scope
 from engine.rectification.models import RectificationItem
 from engine.rectification.operations import RECTIFIED, SOURCE_KINDS, STATUSES, Source, get_item
 
-READERS = frozenset({Role.GRID_WORKER.value, Role.COUNCIL.value, Role.SUPERVISOR.value, Role.AUDITOR.value,
-                     Role.ADMIN.value})
 #: The list shows at most this many items (newest first) per filter.
 LIST_LIMIT = 500
-
-
-def check_may_read(actor: Actor) -> None:
-    if actor.role not in READERS:
-        raise PermissionDenied("只有街道、社区工作人员可以查看整改清单")
 
 
 @dataclass(frozen=True)
@@ -62,6 +54,8 @@ class ItemPage:
     verified_by: str | None
     returned_count: int
     overdue_flagged_at: datetime | None
+    #: Whether the reader may report the rectification (staff, or the department responsible for it).
+    may_report: bool
 
 
 @dataclass(frozen=True)
@@ -100,9 +94,9 @@ def _rows(session: Session, where: list[Any], today: date, limit: int | None = N
     return [_row(item, code, today) for item, code in session.execute(stmt)]
 
 
-def item_rows(session: Session, today: date, *, status: str | None = None, overdue: bool = False,
+def item_rows(session: Session, actor: Actor, today: date, *, status: str | None = None, overdue: bool = False,
               community: str | None = None) -> list[ItemRow]:
-    where: list[Any] = []
+    where: list[Any] = reading_scope(session, actor)
     if status in STATUSES:
         where.append(RectificationItem.status == status)
     if overdue:
@@ -112,29 +106,33 @@ def item_rows(session: Session, today: date, *, status: str | None = None, overd
     return _rows(session, where, today, LIST_LIMIT)
 
 
-def summary(session: Session, today: date) -> Summary:
-    counts = dict(session.execute(select(RectificationItem.status, func.count())
+def summary(session: Session, actor: Actor, today: date) -> Summary:
+    scope = reading_scope(session, actor)
+    counts = dict(session.execute(select(RectificationItem.status, func.count()).where(*scope)
                                   .group_by(RectificationItem.status)).tuples().all())
     overdue = session.scalar(select(func.count()).select_from(RectificationItem).where(
-        RectificationItem.status != RECTIFIED, RectificationItem.deadline < today)) or 0
+        *scope, RectificationItem.status != RECTIFIED, RectificationItem.deadline < today)) or 0
     return Summary(sum(counts.values()), counts.get("open", 0), counts.get("submitted", 0),
                    counts.get(RECTIFIED, 0), overdue)
 
 
-def rows_of_case(session: Session, case_id: int, today: date) -> list[ItemRow]:
-    return _rows(session, [RectificationItem.case_id == case_id], today)
+def rows_of_case(session: Session, actor: Actor, case_id: int, today: date) -> list[ItemRow]:
+    return _rows(session, [*reading_scope(session, actor), RectificationItem.case_id == case_id], today)
 
 
-def rows_of_source(session: Session, kind: str, source_id: int, today: date) -> list[ItemRow]:
-    return _rows(session, [RectificationItem.source_kind == kind, RectificationItem.source_id == source_id], today)
+def rows_of_source(session: Session, actor: Actor, kind: str, source_id: int, today: date) -> list[ItemRow]:
+    return _rows(session, [*reading_scope(session, actor), RectificationItem.source_kind == kind,
+                           RectificationItem.source_id == source_id], today)
 
 
-def item_page(session: Session, item_id: int, today: date) -> ItemPage:
+def item_page(session: Session, actor: Actor, item_id: int, today: date) -> ItemPage:
+    reading_scope(session, actor)  # PermissionDenied before NotFound: an outsider learns nothing of the ids
     item = get_item(session, item_id)
+    check_may_read_item(session, actor, item)
     code = session.scalar(select(Case.tracking_code).where(Case.id == item.case_id)) if item.case_id else None
     return ItemPage(_row(item, code, today), item.source_id, item.raised_by, item.measures, item.evidence,
                     item.submitted_at, item.submitted_by, item.verification_note, item.verified_by,
-                    item.returned_count, item.overdue_flagged_at)
+                    item.returned_count, item.overdue_flagged_at, may_report(session, actor, item))
 
 
 def source_view(source: Source) -> SourceView:

@@ -166,3 +166,27 @@ def test_the_sweep_flags_an_overdue_item_once_and_tells_the_street_office(
     summary = rect.summary(SUPERVISOR)
     assert (summary.total, summary.open, summary.rectified, summary.overdue) == (2, 1, 1, 1)
     assert rect.item(late, SUPERVISOR).overdue_flagged_at is not None
+
+
+def test_a_department_follows_and_reports_only_the_items_it_is_responsible_for(
+        rect: RectificationService, bad_project: tuple[int, int]) -> None:
+    _case_id, evaluation = bad_project
+    chengguan = Actor("chengguan", "department", department_code="chengguan")  # 城管执法中队
+    ours, theirs = rect.raise_items(f"evaluation:{evaluation}",
+                                    "占道经营未清理 | 城管执法中队 | 2099-12-31\n台账缺失 | 2099-12-31", SUPERVISOR)
+    assert [row.id for row in rect.items(chengguan)] == [ours]
+    assert rect.summary(chengguan).total == 1 and rect.summary(SUPERVISOR).total == 2
+    assert rect.item(ours, chengguan).may_report and not rect.item(ours, AUDITOR).may_report
+    with pytest.raises(PermissionDenied):
+        rect.item(theirs, chengguan)
+    with pytest.raises(PermissionDenied):
+        rect.submit(theirs, measures="m", evidence="e", actor=chengguan)
+    with pytest.raises(PermissionDenied):
+        rect.source(f"evaluation:{evaluation}", chengguan)
+    rect.submit(ours, measures="已清理并设置隔离栏", evidence="照片 ZP-07", actor=chengguan)
+    with pytest.raises(PermissionDenied):
+        rect.verify(ours, accepted=True, note="", actor=chengguan)  # the street office checks what it says
+    rect.verify(ours, accepted=True, note="", actor=AUDITOR)
+    assert rect.item(ours, chengguan).row.status == "rectified"
+    with pytest.raises(PermissionDenied):  # a department account with no department sees nothing
+        rect.items(Actor("nobody", "department"))

@@ -298,9 +298,9 @@ GET  /projects/new                                                    login ok  
 POST /projects/new                                                    login ok    ok    403   403   ok    403   403   login
 GET  /projects/operators                                              login ok    ok    403   403   ok    ok    ok    login
 POST /projects/operators                                              login 403   403   403   403   ok    403   ok    login
-GET  /rectification                                                   login ok    ok    403   403   ok    ok    ok    login
-GET  /rectification/<int:item_id>                                     login ok    ok    403   403   ok    ok    ok    login
-POST /rectification/<int:item_id>/submit                              login ok    ok    403   403   ok    403   403   login
+GET  /rectification                                                   login ok    ok    ok    403   ok    ok    ok    login
+GET  /rectification/<int:item_id>                                     login ok    ok    ok    403   ok    ok    ok    login
+POST /rectification/<int:item_id>/submit                              login ok    ok    ok    403   ok    403   403   login
 POST /rectification/<int:item_id>/verify                              login 403   403   403   403   ok    ok    403   login
 GET  /rectification/new                                               login 403   ok    403   403   ok    ok    403   login
 POST /rectification/new                                               login 403   ok    403   403   ok    ok    403   login

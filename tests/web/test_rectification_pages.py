@@ -93,3 +93,22 @@ def test_the_rectification_list_reads_in_english(login_as: LoginAs) -> None:
     supervisor.post("/lang/en", data={"next": "/"})
     page = text(supervisor.get("/rectification"))
     assert "Overdue only" in page and "只看逾期" not in page and "整改期限" not in page
+
+
+def test_a_department_sees_and_reports_its_own_items_and_no_others(login_as: LoginAs) -> None:
+    supervisor, council, department = login_as("dudao"), login_as("yishi"), login_as("chengguan")
+    meeting_id = _held_meeting(supervisor, council)
+    assert council.post(f"/rectification/new?source=joint_meeting:{meeting_id}", data={
+        "items": "占道经营反弹 | 城管执法中队 | 2099-03-31\n地下车库积水 | 幸福里物业 | 2099-03-31"}).status_code == 302
+    listed = department.get("/rectification").get_data(as_text=True)
+    assert "占道经营反弹" in listed and "地下车库积水" not in listed
+    ours = int(re.findall(r"/rectification/(\d+)\"", listed)[0])
+    ids = {int(i) for i in re.findall(r"/rectification/(\d+)\"", council.get("/rectification").get_data(as_text=True))}
+    [theirs] = ids - {ours}
+    assert department.get(f"/rectification/{theirs}").status_code == 403
+    assert department.post(f"/rectification/{theirs}/submit", data={"measures": "m", "evidence": "e"}).status_code == 403
+    assert 'name="measures"' in department.get(f"/rectification/{ours}").get_data(as_text=True)
+    assert department.post(f"/rectification/{ours}/submit", data={
+        "measures": "联合执法清理", "evidence": "执法记录 ZF-11"}).status_code == 302
+    assert "待核验" in text(supervisor.get(f"/rectification/{ours}"))
+    assert department.post(f"/rectification/{ours}/verify", data={"decision": "accept", "note": ""}).status_code == 403

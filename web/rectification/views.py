@@ -14,11 +14,11 @@ from web.engine_errors import place_engine_errors
 from web.rectification.blueprint import bp
 from web.rectification.forms import RaiseForm, SubmitForm, VerifyForm
 
-#: Staff who follow the lists (the engine checks the same).
-READERS = ("grid_worker", "council", "supervisor", "auditor", "admin")
+#: Who follows the lists: the staff, and departments their own items (the engine checks which items).
+READERS = ("grid_worker", "council", "supervisor", "auditor", "admin", "department")
 #: Who lists problems, reports rectifications and verifies them (the engine checks the same).
 RAISERS = ("supervisor", "auditor", "council")
-REPORTERS = ("grid_worker", "council", "supervisor")
+REPORTERS = ("grid_worker", "council", "supervisor", "department")
 VERIFIERS = ("supervisor", "auditor")
 
 
@@ -70,7 +70,7 @@ def _item_page(item_id: int, status: int = 200, messages: list[str] | None = Non
     actor = current_actor()
     page = rectification().item(item_id, actor)
     state = page.row.status
-    submit_form = (forms.get("submit") or SubmitForm()) if actor.role in REPORTERS and state == "open" else None
+    submit_form = (forms.get("submit") or SubmitForm()) if page.may_report and state == "open" else None
     verify_form = ((forms.get("verify") or VerifyForm()) if actor.role in VERIFIERS and state == "submitted"
                    and page.submitted_by != actor.username else None)
     return render_template("rectification/item.html", page=page, messages=messages or [], submit_form=submit_form,
