@@ -37,7 +37,7 @@ from engine.bpmn.watchdog import StepInterrupted
 from engine.calendar import WorkCalendar
 from engine.clock import as_utc
 from engine.errors import CaseStepError, ConflictError
-from engine.specs.rehang import rehang
+from engine.bpmn.rehang import rehang
 
 #: Events that change the workflow; every other event type is a record only.
 ENGINE_EVENTS = frozenset({"case_opened", "task_completed", "tasks_completed", "timers_fired", "task_data_set",

@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.models import Case
 from engine.errors import NotFound
 from engine.specs.models import ProcessVersion
 
@@ -35,22 +34,6 @@ def versions_of(session: Session, key: str | None = None) -> list[ProcessVersion
     if key is not None:
         stmt = stmt.where(ProcessVersion.key == key)
     return list(session.scalars(stmt))
-
-
-def open_case_counts(session: Session) -> dict[int, int]:
-    """Open cases pinned to each version id (versions without open cases are absent)."""
-    rows = session.execute(
-        select(Case.process_version_id, func.count()).where(Case.status == "open")
-        .group_by(Case.process_version_id)
-    )
-    return {version_id: count for version_id, count in rows}
-
-
-def open_cases_on(session: Session, version_id: int) -> list[Case]:
-    """The open cases pinned to one version, oldest first."""
-    return list(session.scalars(
-        select(Case).where(Case.process_version_id == version_id, Case.status == "open").order_by(Case.id)
-    ))
 
 
 def published_count(session: Session, key: str) -> int:

@@ -13,16 +13,17 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.bpmn.importing import ImportReview, apply_import, check_key, check_name, review
 from engine.bpmn.template import blank_template
+from engine.cases import migration
 from engine.cases.hooks import HookRegistry
+from engine.cases.migration import CaseMigration
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.errors import CasegridError, ConflictError, ValidationError
 from engine.people.actor import Actor
 from engine.people.roles import Role
 from engine.processes import default_hooks
-from engine.specs import migration, operations, queries
+from engine.specs import operations, queries
 from engine.specs.diff import SpecDiff, diff_xml
-from engine.specs.migration import CaseMigration
 from engine.specs.models import ProcessVersion, VersionedDocument
 from engine.specs.registry import process_of
 from engine.specs.validation import Problem, problems_of
@@ -78,7 +79,7 @@ class ProcessService:
     def processes(self) -> list[ProcessSummary]:
         """Every process with all its versions, newest first, and the open cases pinned to each."""
         with self.db.reading() as s:
-            counts = queries.open_case_counts(s)
+            counts = migration.open_case_counts(s)
             summaries: dict[str, ProcessSummary] = {}
             for version in queries.versions_of(s):
                 summary = summaries.get(version.key)
@@ -94,7 +95,7 @@ class ProcessService:
 
     def versions(self, key: str) -> list[VersionRow]:
         with self.db.reading() as s:
-            counts = queries.open_case_counts(s)
+            counts = migration.open_case_counts(s)
             return [version_row(v, counts) for v in queries.versions_of(s, key)]
 
     def version(self, version_id: int) -> ProcessVersion:

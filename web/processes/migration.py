@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from engine.errors import ValidationError
-from engine.specs.migration import CaseMigration
+from engine.cases.migration import CaseMigration
 from web.access import current_actor, roles
 from web.processes import labels
 from web.processes.blueprint import EDITORS, bp

@@ -2,7 +2,7 @@
 
 Publishing never touches a running case. A supervisor may then move the open
 cases of version N to N+1 — each case only if every task it waits at still exists
-in N+1 (:func:`engine.specs.rehang.migration_problems`). The move is a
+in N+1 (:func:`engine.bpmn.rehang.migration_problems`). The move is a
 ``spec_migrated`` engine event in the case's own log, with the supervisor as its
 actor, so replay repeats it and the hash chain records who did it.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.cases.hooks import HookRegistry
@@ -23,9 +23,25 @@ from engine.errors import ConflictError, PermissionDenied, ValidationError
 from engine.people.actor import Actor
 from engine.people.roles import Role
 from engine.specs.models import ProcessVersion
-from engine.specs.queries import open_cases_on, version_by_id
+from engine.specs.queries import version_by_id
 from engine.specs.registry import process_of
-from engine.specs.rehang import active_elements, migration_problems
+from engine.bpmn.rehang import active_elements, migration_problems
+
+
+def open_case_counts(session: Session) -> dict[int, int]:
+    """Open cases pinned to each version id (versions without open cases are absent)."""
+    rows = session.execute(
+        select(Case.process_version_id, func.count()).where(Case.status == "open")
+        .group_by(Case.process_version_id)
+    )
+    return {version_id: count for version_id, count in rows}
+
+
+def open_cases_on(session: Session, version_id: int) -> list[Case]:
+    """The open cases pinned to one version, oldest first."""
+    return list(session.scalars(
+        select(Case).where(Case.process_version_id == version_id, Case.status == "open").order_by(Case.id)
+    ))
 
 
 @dataclass(frozen=True)
