@@ -8,21 +8,26 @@ database id) is hashed so that an exported history verifies on any machine.
 Event times never go backwards within a case: :func:`append_event` (and the one
 Core path that casts household ballots, through :func:`refuse_backwards`) refuses
 an event dated before its predecessor, and ``verify`` flags one found in the log.
+
+Every event is written here, by one of two doors that hash alike (:func:`_sealed`): the ORM's
+(:func:`open_event`/:func:`close_event`, :func:`append_event`), which commits the step's fact rows with
+the event, and :func:`append_event_now`, Core statements for a writer that runs once per household and
+keeps out of the unit of work (a household ballot). Both add the event's Merkle leaf and move the head.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy import event as orm_event
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import fact_rows  # noqa: F401  (registers the fact rows the chain commits to)
 from engine.audit import joint_log  # noqa: F401  (joint meetings' leaves, appended at commit)
-from engine.audit.leaves import add_event_leaf
+from engine.audit.leaves import INSERT_LEAF, add_event_leaf, event_leaf, hold_append_lock
 from engine.audit.models import CaseEvent
 from engine.audit.record_rows import (
     FORMAT_KEY,
@@ -87,6 +92,14 @@ def event_hash(prev_hash: str, *, case_uuid: str, seq: int, type: str, actor: st
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+def _sealed(prev_hash: str, *, case_uuid: str, seq: int, type: str, actor: str, role: str, at: datetime,
+            payload: dict[str, Any]) -> tuple[str, str]:
+    """The payload as stored (canonical JSON) and the event's chain hash over it."""
+    text = canonical_json(payload)
+    return text, event_hash(prev_hash, case_uuid=case_uuid, seq=seq, type=type, actor=actor, role=role, at=at,
+                            payload=json.loads(text))
+
+
 #: Where a session keeps the events opened and not yet closed, by case id.
 _OPEN = "casegrid_open_events"
 
@@ -121,10 +134,8 @@ def close_event(session: Session, case: Case) -> None:
         payload = {**payload, ROWS_KEY: rows}
         if event.seq == 1:  # which tables this case's events commit to (verify compares those)
             payload[FORMAT_KEY] = ROWS_FORMAT
-    text = canonical_json(payload)
-    event.payload = text
-    event.hash = event_hash(event.prev_hash, case_uuid=case.uuid, seq=event.seq, type=event.type,
-                            actor=event.actor, role=event.role, at=event.at, payload=json.loads(text))
+    event.payload, event.hash = _sealed(event.prev_hash, case_uuid=case.uuid, seq=event.seq, type=event.type,
+                                        actor=event.actor, role=event.role, at=event.at, payload=payload)
     session.add(event)
     add_event_leaf(session, case.id, case.uuid, event.seq, event.hash)  # its place in the global Merkle log
     case.head_hash = event.hash
@@ -139,6 +150,47 @@ def append_event(session: Session, case: Case, *, type: str, actor: str, role: s
     event = open_event(session, case, type=type, actor=actor, role=role, at=at, payload=payload)
     close_event(session, case)
     return event
+
+
+# The Core door: statements built once with bound parameters, no ORM unit of work.
+_cases, _events = cast(Table, Case.__table__), cast(Table, CaseEvent.__table__)
+#: The case's chain head and the time of its newest event (a new event is never dated before it).
+_NEWEST_AT = (select(_events.c.at).where(_events.c.case_id == _cases.c.id, _events.c.seq == _cases.c.last_seq)
+              .scalar_subquery().label("last_at"))
+_HEAD = select(_cases.c.uuid, _cases.c.last_seq, _cases.c.head_hash, _cases.c.tracking_code, _NEWEST_AT).where(
+    _cases.c.id == bindparam("case_id"))
+_HEAD_LOCKED = _HEAD.with_for_update(of=_cases)
+_INSERT_EVENT = insert(_events)
+_MOVE_HEAD = update(_cases).where(_cases.c.id == bindparam("case_id")).values(
+    last_seq=bindparam("seq"), head_hash=bindparam("digest"))
+
+
+def lock_head(session: Session, case_id: int) -> Row[Any]:
+    """The case's uuid, last_seq, head_hash, tracking_code and last_at (its newest event's stored time), the row
+    locked for this transaction on PostgreSQL (SQLite's BEGIN IMMEDIATE holds the write lock already)."""
+    conn = session.connection()
+    return conn.execute(_HEAD if conn.dialect.name == "sqlite" else _HEAD_LOCKED, {"case_id": case_id}).one()
+
+
+def append_event_now(session: Session, case_id: int, head: Row[Any], *, type: str, actor: str, role: str,
+                     at: datetime, payload: dict[str, Any]) -> str:
+    """Append the case's next event with Core statements, outside the unit of work; returns its hash.
+
+    ``head`` is what :func:`lock_head` read in this transaction (the caller refuses a backwards time
+    with :func:`refuse_backwards` before its own writes). The event, its Merkle leaf and the head move
+    are written now: for a writer that runs once per household, with no fact row of its own to commit.
+    """
+    conn = session.connection()
+    stored_at = to_db(at)
+    seq = head.last_seq + 1
+    text, digest = _sealed(head.head_hash, case_uuid=head.uuid, seq=seq, type=type, actor=actor, role=role,
+                           at=at, payload=payload)
+    conn.execute(_INSERT_EVENT, {"case_id": case_id, "seq": seq, "type": type, "actor": actor, "role": role,
+                                 "at": stored_at, "payload": text, "prev_hash": head.head_hash, "hash": digest})
+    hold_append_lock(session)
+    conn.execute(INSERT_LEAF, event_leaf(case_id, head.uuid, seq, digest))  # its place in the Merkle log
+    conn.execute(_MOVE_HEAD, {"case_id": case_id, "seq": seq, "digest": digest})
+    return digest
 
 
 def _seal_rows(session: Session) -> None:

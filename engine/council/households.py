@@ -18,7 +18,6 @@ Replaying the log reproduces the snapshot exactly, and the chain holds every sin
 """
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -28,10 +27,7 @@ from typing import Any, NoReturn, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event, event_hash, refuse_backwards
-from engine.audit.leaves import INSERT_LEAF, event_leaf, hold_append_lock
-from engine.audit.models import CaseEvent
-from engine.bpmn.serializer import canonical_json
+from engine.audit.chain import append_event, append_event_now, lock_head, refuse_backwards
 from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import lock_case
@@ -160,7 +156,6 @@ def _already(ballot: Any) -> ConflictError:
 # Casting a vote runs once per household, so its statements are Core statements over the tables,
 # built once with bound parameters: no ORM unit of work, no expression building per vote.
 _ballots, _votes, _homes = (cast(Table, m.__table__) for m in (HouseholdBallot, HouseholdVote, Household))
-_cases, _events = cast(Table, Case.__table__), cast(Table, CaseEvent.__table__)
 #: What casting a vote reads: the ballot, its vote's window and case, the household's grid.
 _BALLOT = (select(_ballots.c.id, _ballots.c.vote_id, _ballots.c.household_id, _ballots.c.choice, _ballots.c.channel,
                   _ballots.c.cast_at, _votes.c.case_id, _votes.c.status, _votes.c.closes_at, _homes.c.grid_code)
@@ -170,21 +165,12 @@ _BALLOT_BY_TOKEN = _BALLOT.where(_ballots.c.token_hash == bindparam("token_hash"
 _BALLOT_BY_HOUSEHOLD = _BALLOT.where(_ballots.c.vote_id == bindparam("vote_id"),
                                      _ballots.c.household_id == bindparam("household_id"))
 _BALLOT_BY_ID = _BALLOT.where(_ballots.c.id == bindparam("ballot_id"))
-#: The case's chain head and the time of its newest event (a vote is never dated before it).
-_LAST_AT = (select(_events.c.at).where(_events.c.case_id == _cases.c.id, _events.c.seq == _cases.c.last_seq)
-            .scalar_subquery())
-_HEAD = select(_cases.c.uuid, _cases.c.last_seq, _cases.c.head_hash, _cases.c.tracking_code, _LAST_AT).where(
-    _cases.c.id == bindparam("case_id"))
-_HEAD_LOCKED = _HEAD.with_for_update(of=_cases)
 _CAST = (update(_ballots).where(_ballots.c.id == bindparam("ballot_id"), _ballots.c.choice.is_(None))
          .values(choice=bindparam("choice"), channel=bindparam("channel"), cast_at=bindparam("at"),
                  cast_by=bindparam("cast_by")))
 _COUNT = (update(_votes).where(_votes.c.id == bindparam("vote_id"), _votes.c.status == "open",
                                _votes.c.closes_at > bindparam("at"))
           .values(voted=_votes.c.voted + 1).returning(_votes.c.voted, _votes.c.eligible))
-_EVENT = insert(_events)
-_MOVE_HEAD = update(_cases).where(_cases.c.id == bindparam("case_id")).values(
-    last_seq=bindparam("seq"), head_hash=bindparam("digest"))
 
 
 def _record(session: Session, row: Any, choice: str, channel: str, cast_by: str, role: str,
@@ -198,11 +184,9 @@ def _record(session: Session, row: Any, choice: str, channel: str, cast_by: str,
     if choice not in CHOICES:
         raise ValidationError("请选择同意、反对或弃权", {"choice": "请选择同意、反对或弃权"})
     conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"  # SQLite's BEGIN IMMEDIATE holds the write lock already
-    case_uuid, last_seq, head_hash, tracking, last_at = conn.execute(
-        _HEAD if sqlite else _HEAD_LOCKED, {"case_id": row.case_id}).one()
+    head = lock_head(session, row.case_id)
     stored_at = to_db(at)
-    refuse_backwards(tracking, last_at, stored_at)
+    refuse_backwards(head.tracking_code, head.last_at, stored_at)
     cast = conn.execute(_CAST, {"ballot_id": row.id, "choice": choice, "channel": channel, "at": stored_at,
                                 "cast_by": cast_by})
     if cast.rowcount != 1:
@@ -211,15 +195,8 @@ def _record(session: Session, row: Any, choice: str, channel: str, cast_by: str,
     if counted is None:
         raise ConflictError(f"本次户主表决已于 {_local(row.closes_at)} 截止，不能再投票")
     payload = {"vote": row.vote_id, "household": row.household_id, "choice": choice, "channel": channel}
-    seq = last_seq + 1
-    text = canonical_json(payload)
-    digest = event_hash(head_hash, case_uuid=case_uuid, seq=seq, type="household_vote_cast", actor=cast_by,
-                        role=role, at=at, payload=json.loads(text))
-    conn.execute(_EVENT, {"case_id": row.case_id, "seq": seq, "type": "household_vote_cast", "actor": cast_by,
-                          "role": role, "at": stored_at, "payload": text, "prev_hash": head_hash, "hash": digest})
-    hold_append_lock(session)
-    conn.execute(INSERT_LEAF, event_leaf(row.case_id, case_uuid, seq, digest))  # its place in the Merkle log
-    conn.execute(_MOVE_HEAD, {"case_id": row.case_id, "seq": seq, "digest": digest})
+    append_event_now(session, row.case_id, head, type="household_vote_cast", actor=cast_by, role=role, at=at,
+                     payload=payload)
     return row.vote_id, counted.voted >= counted.eligible
 
 
