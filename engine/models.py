@@ -69,6 +69,7 @@ from engine.people.category import Category
 from engine.people.lockout import LoginThrottle
 from engine.people.models import Department, Grid, User
 from engine.people.resident_identity import ResidentCode, ResidentIdentity, ResidentSession
+from engine.people.sso import SsoIdentity, SsoRule
 from engine.people.tokens import ApiToken
 from engine.privacy.keys import CaseDataKey
 from engine.projects.models import (
@@ -78,8 +79,7 @@ from engine.projects.models import (
     ProjectOperator,
     ProjectProgress,
 )
-from engine.cases.location import CaseLocation
-from engine.public.georeport import CaseAddressRef
+from engine.public.georeport import CaseAddressRef, CaseLocation
 from engine.specs.models import DecisionVersion, ProcessVersion
 from engine.sweep.models import SweepLease, SweepRun
 
@@ -102,6 +102,6 @@ __all__ = [
     "Volunteer", "VolunteerLedgerEntry", "VolunteerService",
     "DeadlineWatch", "Delivery", "NotificationPreference", "NotificationTemplate", "ResidentSubscription",
     "DecisionVersion", "ExtensionRequest", "CaseDataKey",
-    "CaseAddressRef", "ResidentCode", "ResidentIdentity", "ResidentSession",
+    "CaseAddressRef", "ResidentCode", "ResidentIdentity", "ResidentSession", "SsoIdentity", "SsoRule",
     "HotlineCallback", "HotlineCaller", "HotlineOrder",
 ]

@@ -41,6 +41,7 @@ from web import (
     rectification,
     routing,
     security_headers,
+    sso,
     throttles,
     uploads,
     wording,
@@ -86,7 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     wording.init_app(app)
     for part in (auth, inbox, cases, public, admin, api, open311, assessments, processes, audit, mediation,
-                 council, ops, notify, routing, dispatch, projects, joint, field, hotline, rectification):
+                 council, ops, notify, routing, dispatch, projects, joint, field, hotline, rectification, sso):
         part.init_app(app)
     throttles.init_app(app)
     if app.config.get("SWEEP_IN_BACKGROUND"):  # gunicorn: CASEGRID_SWEEP_IN_BACKGROUND=true (see sweeping.py)

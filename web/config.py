@@ -89,5 +89,12 @@ def defaults() -> dict[str, Any]:
         "OPEN311_KEY_SERVICE": "api_key 由管理员在「接口令牌」页为网格员账号签发（/admin/tokens）",
         #: 12345 work orders (docs/hotline.md): the hotline's category → the street's, where the names differ.
         "HOTLINE_CATEGORY_MAP": {"市容环境": "环境卫生", "物业服务": "物业管理"},
+        #: Single sign-on (web/sso; README "Single sign-on"): the OpenID Connect provider's issuer URL and this
+        #: app's client there (CASEGRID_SSO_ISSUER, _CLIENT_ID, _CLIENT_SECRET). No issuer: local accounts only.
+        "SSO_ISSUER": "",
+        "SSO_CLIENT_ID": "",
+        "SSO_CLIENT_SECRET": "",
+        "SSO_SCOPE": "openid profile",
+        "SSO_TIMEOUT": 10,
         "INSTANCE": str(instance),
     }

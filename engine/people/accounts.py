@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ValidationError
 from engine.people.actor import Actor
-from engine.people.membership import check_membership
+from engine.people.membership import membership_or_errors
 from engine.people.models import User
 from engine.people.operations import ensure_user
 from engine.people.password_policy import password_problem
@@ -117,10 +117,7 @@ def add_account(session: Session, username: str, display_name: str, role: str, p
     errors = _account_field_errors(session, username, display_name)
     if problem := password_problem(password, username=username, display_name=display_name):
         errors["password"] = problem
-    try:
-        department_code, grid_code = check_membership(session, role, department_code, grid_code)
-    except ValidationError as exc:
-        errors.update(exc.field_errors)
+    department_code, grid_code = membership_or_errors(session, role, department_code, grid_code, errors)
     if errors:
         raise ValidationError("用户信息有误", errors)
     ensure_user(session, username, display_name, role, department_code=department_code, grid_code=grid_code)

@@ -46,3 +46,14 @@ def check_membership(session: Session, role: str, department_code: str | None, g
         raise ValidationError("用户信息有误", errors)
     return (department_code if role == Role.DEPARTMENT.value else None,
             grid_code if role == Role.GRID_WORKER.value else None)
+
+
+def membership_or_errors(session: Session, role: str, department_code: str | None, grid_code: str | None,
+                         errors: dict[str, str]) -> tuple[str | None, str | None]:
+    """:func:`check_membership` for a form that gathers every field's error: a bad membership adds its
+    errors to ``errors`` (and answers the values as given) instead of raising."""
+    try:
+        return check_membership(session, role, department_code, grid_code)
+    except ValidationError as exc:
+        errors.update(exc.field_errors)
+        return department_code, grid_code

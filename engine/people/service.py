@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engine.clock import Clock, SystemClock
 from engine.db import Database
-from engine.people import accounts, directory, integrations, lockout
+from engine.people import accounts, directory, integrations, lockout, sso
 from engine.people import queries as people_queries
 from engine.people.accounts import Account
 from engine.people.lockout import LockoutPolicy
@@ -193,3 +194,34 @@ class PeopleService:
     def move_category(self, name: str, step: int, *, by: str) -> None:
         with self.db.transaction() as s:
             directory.move_category(s, name, step, by=by)
+
+    # -- single sign-on (engine.people.sso) -------------------------------------------------------
+
+    def sso_sign_in(self, issuer: str, subject: str, claims: dict[str, object]) -> Account:
+        """The local account of the identity provider's person, its role from the admins' rules; raises
+        :class:`engine.people.sso.SsoRefused` (nothing written) when no rule matches or it is disabled."""
+        try:
+            with self.db.transaction() as s:
+                return sso.sign_in(s, issuer=issuer, subject=subject, claims=claims, now=self.clock.now())
+        except IntegrityError:
+            # the same person's first login twice at once (two tabs): the other one linked them; now they are
+            with self.db.transaction() as s:
+                return sso.sign_in(s, issuer=issuer, subject=subject, claims=claims, now=self.clock.now())
+
+    def sso_rules(self) -> list[sso.Rule]:
+        with self.db.reading() as s:
+            return sso.rules(s)
+
+    def add_sso_rule(self, *, position: int | None, claim: str | None, operator: str | None, value: str | None,
+                     role: str | None, department_code: str | None, grid_code: str | None, by: str) -> sso.Rule:
+        with self.db.transaction() as s:
+            return sso.add_rule(s, position=position, claim=claim, operator=operator, value=value, role=role,
+                                department_code=department_code, grid_code=grid_code, by=by)
+
+    def delete_sso_rule(self, rule_id: int, *, by: str) -> None:
+        with self.db.transaction() as s:
+            sso.delete_rule(s, rule_id, by=by)
+
+    def sso_identities(self) -> list[sso.Identity]:
+        with self.db.reading() as s:
+            return sso.identities(s)

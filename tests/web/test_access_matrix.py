@@ -69,6 +69,9 @@ POST /admin/integrations                                              login 403 
 GET  /admin/tokens                                                    login 403   403   403   403   403   403   ok    login
 POST /admin/tokens                                                    login 403   403   403   403   403   403   ok    login
 POST /admin/tokens/<int:token_id>/revoke                              login 403   403   403   403   403   403   ok    login
+GET  /admin/sso                                                       login 403   403   403   403   403   403   ok    login
+POST /admin/sso                                                       login 403   403   403   403   403   403   ok    login
+POST /admin/sso/<int:rule_id>/delete                                  login 403   403   403   403   403   403   ok    login
 GET  /admin/users                                                     login 403   403   403   403   403   403   ok    login
 GET  /admin/users/<username>                                          login 403   403   403   403   403   403   ok    login
 POST /admin/users/<username>                                          login 403   403   403   403   403   403   ok    login
@@ -170,6 +173,8 @@ POST /joint/meetings/<int:meeting_id>/sitting                         login 403 
 POST /joint/resolutions/<int:resolution_id>/done                      login 403   ok    403   403   ok    403   403   login
 GET  /login                                                           ok    ok    ok    ok    ok    ok    ok    ok    ok
 POST /login                                                           ok    ok    ok    ok    ok    ok    ok    ok    ok
+GET  /login/sso                                                       ok    ok    ok    ok    ok    ok    ok    ok    ok
+GET  /login/sso/callback                                              ok    ok    ok    ok    ok    ok    ok    ok    ok
 POST /logout                                                          login ok    ok    ok    ok    ok    ok    ok    login
 GET  /mediation                                                       login ok    ok    403   ok    ok    ok    403   login
 GET  /mediation/<code>                                                login ok    ok    403   ok    ok    ok    403   login

@@ -18,6 +18,7 @@ from engine.field.files import RELATIONS
 from engine.field.flags import FLAGS
 from engine.field.volunteers import ACCOUNTS, STATUS_LABELS
 from engine.joint.operations import UNIT_KINDS
+from engine.people.sso import OPERATORS
 
 WEB = Path(web.__file__).resolve().parent
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2),
@@ -34,7 +35,7 @@ CHINESE_ONLY: dict[str, str] = {}
 
 #: Engine labels that pages pass through ``_()`` (or form choices through ``_l``) when they render.
 RENDERED_LABELS = {*FLAGS.values(), *RELATIONS, *ACCOUNTS.values(), *STATUS_LABELS.values(),
-                   *UNIT_KINDS.values()}
+                   *UNIT_KINDS.values(), *OPERATORS.values()}
 
 
 def _catalogue() -> dict[tuple[str | None, str], str]:

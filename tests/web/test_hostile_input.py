@@ -690,7 +690,7 @@ def resident_json(action: str, body: dict[str, Any]) -> Callable[[World, Draw], 
     """A JSON post to one of the resident's own reports, with their token."""
     def prepare(world: World, draw: Draw) -> Prepared:
         from engine import Intake
-        from engine.cases.location import Location
+        from engine.public.georeport import Location
         who, token = resident_session(world)
         code = world.app.extensions["casegrid.resident_app"].report(
             who, Intake(description="东门垃圾", category="环境卫生", channel="resident_app"),
@@ -774,6 +774,13 @@ def hotline_callback_retry(world: World, draw: Draw) -> Prepared:
 def revoke_token(world: World, draw: Draw) -> Prepared:
     issued = world.app.extensions["casegrid.tokens"].issue("wangge", "小程序", by="admin")
     return Prepared("admin", f"/admin/tokens/{issued.info.id}/revoke", "/admin/tokens", shows=["/admin/tokens"])
+
+
+def delete_sso_rule(world: World, draw: Draw) -> Prepared:
+    rule = world.app.extensions["casegrid.people"].add_sso_rule(
+        position=None, claim="groups", operator="contains", value="street-supervisors", role="supervisor",
+        department_code=None, grid_code=None, by="admin")
+    return Prepared("admin", f"/admin/sso/{rule.id}/delete", "/admin/sso", shows=["/admin/sso"])
 
 
 def incident_retry(world: World, draw: Draw) -> Prepared:
@@ -1211,6 +1218,9 @@ TARGETS: dict[str, Target] = {
     "admin.tokens": Target(fixed("admin", "/admin/tokens", None, "/admin/tokens")),
     "admin.integrations": Target(fixed("admin", "/admin/integrations", None, "/admin/integrations")),
     "admin.revoke_token": Target(revoke_token, examples=3),
+    # single sign-on rules (web/admin/sso.py)
+    "admin.sso_rules": Target(fixed("admin", "/admin/sso", None, "/admin/sso")),
+    "admin.delete_sso_rule": Target(delete_sso_rule, examples=3),
     # assessments run from the UI (a valid post queues a run; hostile kinds and periods are refused)
     "assessments.start": Target(assessment_run, examples=4),
     # governance projects (issue 22)

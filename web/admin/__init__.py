@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.admin import integrations, organisation, privacy, tokens, users  # noqa: F401  (they register their views on bp)
+from web.admin import integrations, organisation, privacy, sso, tokens, users  # noqa: F401  (they register their views on bp)
 from web.admin.blueprint import bp
 
 

@@ -16,6 +16,7 @@ from web.access import login_required, public
 from web.auth.forms import EmptyForm, LoginForm
 from web.auth.user import WebUser
 from web.retry_time import retry_clock_at
+from web.sso.logout import ID_TOKEN, logout_response
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -84,8 +85,12 @@ def logout() -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
         # Every session of the account ends, not just this cookie: a copy of it must not stay a login.
         services.people().end_sessions(current_user.account.id)
+        id_token = session.get(ID_TOKEN)
         logout_user()
         _fresh_session()  # the CSRF token and anything else the staff session held go too
+        # Signed in through the identity provider: its session ends too, where it offers that.
+        if (to_provider := logout_response(id_token)) is not None:
+            return to_provider
     return redirect(url_for("auth.home"))
 
 
