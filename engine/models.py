@@ -79,7 +79,8 @@ from engine.projects.models import (
     ProjectOperator,
     ProjectProgress,
 )
-from engine.public.georeport import CaseAddressRef, CaseLocation
+from engine.cases.location import CaseLocation
+from engine.public.georeport import CaseAddressRef
 from engine.specs.models import DecisionVersion, ProcessVersion
 from engine.sweep.models import SweepLease, SweepRun
 

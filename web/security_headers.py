@@ -30,9 +30,13 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     # Tracking codes and case codes are in URLs: never send the path to another site.
     "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",  # see allow_location
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+#: The policy of a page that asks for the phone's position when its user presses a button (the grid worker's phone
+#: page): this origin only, never a frame of another.
+LOCATION_PERMISSIONS = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
 
 #: Sent only over HTTPS (``SESSION_COOKIE_SECURE``): browsers then refuse plain HTTP for a year.
 HSTS = "max-age=31536000"
@@ -46,6 +50,12 @@ def _add_headers(response: Response, *, https: bool, staff_page: bool) -> Respon
     if staff_page:
         # Case pages carry personal data: after logout, Back on a shared office PC must not show them.
         response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def allow_location(response: Response) -> Response:
+    """Let this page read the device's position (every other page may not)."""
+    response.headers["Permissions-Policy"] = LOCATION_PERMISSIONS
     return response
 
 

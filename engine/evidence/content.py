@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,9 @@ class Content:
     captured_at: str | None = None
     gps_lat: str | None = None
     gps_lon: str | None = None
+    #: The full-size pixels, kept where the check decoded them anyway (HEIC, PNG, WebP) so that the public
+    #: copies are made from them instead of a second full decode; None for a JPEG, which the check reads at 1/8.
+    pixels: Image.Image | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_image(self) -> bool:
@@ -108,6 +111,7 @@ def _image(path: Path, head: bytes) -> Content:
                     img.draft(img.mode, (max(1, width // 8), max(1, height // 8)))
                 img.load()  # decodes the whole stream: a truncated file fails here
                 exif = img.getexif()
+                pixels = None if kind == "JPEG" else img.copy()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise FileRefused(f"图片像素过多（超过 {MAX_PIXELS // 10_000} 万像素），不能上传") from None
     except FileRefused:
@@ -117,7 +121,9 @@ def _image(path: Path, head: bytes) -> Content:
         raise FileRefused("文件不是完整的照片（可能上传中断、已损坏或并非图片），请重新上传") from None
     _check_ends(path, kind)
     lat, lon = _gps(exif)
-    return Content(IMAGE_TYPES[kind], width, height, _captured_at(exif), lat, lon)
+    if pixels is not None:
+        pixels.info["exif"] = exif.tobytes()  # the orientation the copies apply before they drop the rest
+    return Content(IMAGE_TYPES[kind], width, height, _captured_at(exif), lat, lon, pixels)
 
 
 def _check_ends(path: Path, kind: str) -> None:

@@ -148,7 +148,7 @@ class EvidenceService:
             raise
         public = thumb = None
         try:
-            copies = public_copies(received.path) if content.is_image else None
+            copies = public_copies(received.path, content.pixels) if content.is_image else None
             self.store.keep(received)  # an object store takes the local file away
         except BaseException:
             self.store.discard(received)

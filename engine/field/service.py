@@ -13,6 +13,7 @@ from engine.audit.access_log import record_access
 from engine.calendar import china_date
 from engine.calendar.store import load_calendar
 from engine.cases.intake import Intake
+from engine.cases.location import Location
 from engine.cases.hooks import HookRegistry
 from engine.clock import Clock, SystemClock
 from engine.db import Database
@@ -54,13 +55,13 @@ class FieldService:
                 return visit.id, new
 
     def file_report(self, intake: Intake, client_key: str, actor: Actor,
-                    photos: list[str] | tuple[str, ...] = ()) -> tuple[str, bool]:
+                    photos: list[str] | tuple[str, ...] = (), point: Location | None = None) -> tuple[str, bool]:
         """(tracking code, whether it is new) of the case a phone report opened; like :meth:`record_visit`, a
         report synced twice — also two at once — opens one case."""
         def once() -> tuple[str, bool]:
             with self.db.transaction() as s:
                 case, new = visits.file_report(s, intake, client_key, photos=photos, actor=actor,
-                                               at=self.clock.now(), hooks=self.hooks,
+                                               at=self.clock.now(), hooks=self.hooks, point=point,
                                                max_files_per_case=self.max_files_per_case)
                 return case.tracking_code, new
         try:

@@ -14,6 +14,7 @@ from engine.calendar import china_date
 from engine.cases import operations as case_operations
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake
+from engine.cases.location import Location, check_location, keep_point
 from engine.cases.models import Case
 from engine.clock import to_db
 from engine.council.models import Household
@@ -236,11 +237,11 @@ def need_to_case(session: Session, need_id: int, *, category: str, priority: str
 
 
 def file_report(session: Session, intake: Intake, client_key: str, *, photos: list[str] | tuple[str, ...] = (),
-                actor: Actor, at: datetime, hooks: HookRegistry,
+                actor: Actor, at: datetime, hooks: HookRegistry, point: Location | None = None,
                 max_files_per_case: int = MAX_PER_CASE) -> tuple[Case, bool]:
     """A report the grid worker filed from the phone page (代居民登记, channel 入户走访) in the worker's grid;
     returns (case, whether it is new). A report synced again with its ``client_key`` returns the case it
-    opened the first time."""
+    opened the first time. ``point``: where the phone was when the report was captured (lat/long)."""
     grid = access.check_may_record(actor)
     key = check_client_key(client_key)
     if key is None:
@@ -252,6 +253,8 @@ def file_report(session: Session, intake: Intake, client_key: str, *, photos: li
         case = session.get(Case, known.case_id)
         assert case is not None
         return case, False
+    if point is not None and (point.lat is not None or point.long is not None):
+        check_location(point)
     errors: dict[str, str] = {}
     evidence = _photos(session, errors, photos)
     if errors:
@@ -260,6 +263,8 @@ def file_report(session: Session, intake: Intake, client_key: str, *, photos: li
     process_key = category_process(session, intake.category) or "civic_loop"
     case = case_operations.open_case(session, intake, actor=actor, at=at, hooks=hooks, process_key=process_key).case
     session.add(FieldReport(client_key=key, case_id=case.id, filed_by=actor.username, filed_at=to_db(at)))
+    if point is not None:
+        keep_point(session, case.id, point)
     if evidence:
         attach(session, case, evidence, purpose="report", actor=actor, at=at, max_per_case=max_files_per_case)
     session.flush()

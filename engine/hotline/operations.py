@@ -28,7 +28,7 @@ from engine.people.actor import Actor, reporter_account
 from engine.people.category import Category
 from engine.people.roles import Role
 from engine.privacy.keys import encrypt_field
-from engine.public.georeport import CaseLocation
+from engine.cases.location import CaseLocation
 
 #: Whom a work order's reporter key is issued to: the hotline acting for its caller (回访).
 HANDLE_PREFIX = "hotline:"

@@ -10,17 +10,17 @@ an Open311 client sent with it (the client chose to publish that).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, ForeignKey, String, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.audit.models import CaseEvent
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake
+from engine.cases.location import ADDRESS_ID_MAX, CaseLocation, Location, check_location, keep_point
 from engine.cases.models import Case, WorkItem
 from engine.cases.operations import open_case
 from engine.clock import Clock, as_utc, to_db
@@ -43,20 +43,6 @@ STATUSES = ("open", "closed")
 #: GeoReport makes ``description`` optional; a case needs one, so a request without it gets this (and reads
 #: back without a description).
 NO_DESCRIPTION = "（未填写问题描述）"
-ADDRESS_ID_MAX = 100
-
-
-class CaseLocation(Base):
-    """Where an Open311 client said the issue is (cases from the other channels name a grid and address)."""
-
-    __tablename__ = "case_location"
-
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
-    lat: Mapped[float] = mapped_column(Float, nullable=False)
-    long: Mapped[float] = mapped_column(Float, nullable=False)
-
-    def __repr__(self) -> str:
-        return f"<CaseLocation case={self.case_id} {self.lat},{self.long}>"
 
 
 class CaseAddressRef(Base):
@@ -121,14 +107,6 @@ class RequestFilter:
     statuses: Sequence[str] = ()
 
 
-@dataclass(frozen=True)
-class Location:
-    lat: float | None = None
-    long: float | None = None
-    address: str | None = None
-    address_id: str | None = None
-
-
 def services(session: Session) -> list[ServiceDef]:
     """The categories a new request may name, in the order forms list them."""
     rows = session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.sort_order,
@@ -146,27 +124,6 @@ def service(session: Session, code: str) -> ServiceDef:
     if category is None or not category.active:
         raise NotFound(f"服务代码 {code} 不存在")
     return ServiceDef(str(category.id), category.name)
-
-
-def check_location(location: Location) -> None:
-    """GeoReport wants a place: lat and long together, or ``address_string``, or ``address_id`` (or several)."""
-    errors: dict[str, str] = {}
-    if len(location.address_id or "") > ADDRESS_ID_MAX:
-        errors["address_id"] = f"最多 {ADDRESS_ID_MAX} 个字符"
-    has_point = location.lat is not None or location.long is not None
-    if has_point:
-        if location.lat is None:
-            errors["lat"] = "缺少 lat：lat 和 long 须一起提供"
-        elif not math.isfinite(location.lat) or not -90 <= location.lat <= 90:
-            errors["lat"] = "纬度应为 -90 到 90 之间的数"
-        if location.long is None:
-            errors["long"] = "缺少 long：lat 和 long 须一起提供"
-        elif not math.isfinite(location.long) or not -180 <= location.long <= 180:
-            errors["long"] = "经度应为 -180 到 180 之间的数"
-    elif not (location.address or "").strip() and not (location.address_id or "").strip():
-        errors["address_string"] = "请提供位置：lat 和 long，或 address_string，或 address_id"
-    if errors:
-        raise ValidationError("位置信息有误", errors)
 
 
 def _window(flt: RequestFilter, now: datetime) -> tuple[datetime, datetime]:
@@ -284,8 +241,7 @@ class GeoReportService:
                                "description": intake.description.strip() or NO_DESCRIPTION,
                                "address": (location.address or "").strip() or None})
             opened = open_case(s, intake, actor=actor, at=self.clock.now(), hooks=self.hooks, process_key=PROCESS_KEY)
-            if location.lat is not None and location.long is not None:
-                s.add(CaseLocation(case_id=opened.case.id, lat=location.lat, long=location.long))
+            keep_point(s, opened.case.id, location)
             if address_id := (location.address_id or "").strip():
                 s.add(CaseAddressRef(case_id=opened.case.id, address_id=address_id))
             s.flush()

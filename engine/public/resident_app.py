@@ -40,7 +40,7 @@ from engine.people.actor import Actor, reporter_account
 from engine.people.resident_identity import RECIPIENT_PREFIX, ResidentCode, ResidentIdentity, ResidentSession
 from engine.privacy.phone_index import find_identity, identity_phone, new_identity
 from engine.people.tokens import hash_token
-from engine.public.georeport import CaseLocation, Location, check_location
+from engine.cases.location import Location, check_location, keep_point
 from engine.public.my_reports import MyReport, keep_for_account, my_reports
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -171,8 +171,7 @@ class ResidentAppService:
                                "address": (location.address or "").strip() or None})
             opened = open_case(s, intake, actor=actor, at=now, hooks=self.hooks)
             keep_for_account(s, opened.case, who.handle)
-            if location.lat is not None and location.long is not None:
-                s.add(CaseLocation(case_id=opened.case.id, lat=location.lat, long=location.long))
+            keep_point(s, opened.case.id, location)
             if evidence:
                 attach(s, opened.case, evidence, purpose="report", actor=actor, at=now,
                        max_per_case=self.max_files_per_case)

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from engine.clock import FixedClock
 from engine.db import Database
+from engine.cases.location import CaseLocation
 from engine.cases.models import Case
+from engine.civic.contact import contact_of
 from engine.evidence.models import Attachment
 from engine.field.models import FieldNeed, FieldReport, FieldVisit, VisitPhoto
 from engine.field.service import FieldService
@@ -92,3 +94,66 @@ def test_a_visit_and_a_report_recorded_offline_are_synced_once_when_the_network_
         assert len(stored(db)) == 1 and len(cases(db)) == 1
     finally:
         people.close()
+
+
+def test_a_report_carries_the_phones_position_and_logging_out_forgets_the_offline_copy(
+        browser, live_server: str, db: Database) -> None:
+    """On a phone shared by two grid workers: the first files a report with the phone's position and the
+    resident's contact while the upload cannot get through, then logs out; the page's offline copy (households'
+    names and addresses) is gone with the logout, the second worker's page neither shows nor sends the first
+    one's report, and it is sent when the first worker logs in again."""
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, base_url=live_server,
+                                  geolocation={"latitude": 31.2304161, "longitude": 121.4736782, "accuracy": 8},
+                                  permissions=["geolocation"])
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(10_000)
+        log_in(phone, "wangge")
+        phone.goto("/field/m")
+        phone.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+        phone.reload()
+        phone.wait_for_function("navigator.serviceWorker.controller !== null")
+        assert phone.evaluate("caches.keys()") == ["casegrid-field-v2"]
+        context.route("**/field/m/reports", lambda route: route.abort("internetdisconnected"))
+        report = phone.locator("#report")
+        report.get_by_label("问题类别").select_option("公共设施")
+        report.get_by_label("问题描述").fill("5号楼旁井盖缺失")
+        report.get_by_role("button", name="使用手机定位").click()
+        expect(phone.locator("#located")).to_contain_text("31.230416, 121.473678")
+        report.get_by_label("居民姓名（选填）").fill("李秀英")
+        report.get_by_label("居民电话（选填，用于回访）").fill("13800138000")
+        report.get_by_role("button", name="保存报告").click()
+        expect(phone.locator("#queue-count")).to_have_text("1")
+        expect(phone.locator("#located")).to_have_text("")
+        expect(phone.locator("#net-status")).to_contain_text("未联网")  # the upload did not get through
+        context.unroute("**/field/m/reports")
+        with phone.expect_navigation():  # logging out first: the report waits on the phone, not lost
+            phone.evaluate("document.getElementById('logout').requestSubmit()")
+        expect(phone.get_by_role("link", name="工作人员登录")).to_be_visible()
+        assert phone.evaluate("caches.keys()") == []
+        assert phone.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+        assert cases(db) == []
+
+        log_in(phone, "wangge2")
+        phone.goto("/field/m")
+        expect(phone.locator("#queue li.others")).to_contain_text("另有 1 条其他账号的记录")
+        expect(phone.locator("#queue-count")).to_have_text("0")
+        phone.get_by_role("button", name="立即上传").click()
+        expect(phone.locator("#queue li.others")).to_be_visible()
+        assert cases(db) == []
+
+        phone.evaluate("document.getElementById('logout').requestSubmit()")
+        expect(phone.get_by_role("link", name="工作人员登录")).to_be_visible()
+        log_in(phone, "wangge")
+        phone.goto("/field/m")
+        expect(phone.locator("#queue-count")).to_have_text("0")
+        [(description, channel, _files)] = cases(db)
+        assert (description, channel) == ("5号楼旁井盖缺失", "grid_visit")
+        with db.reading() as s:
+            case = s.scalars(select(Case)).one()
+            point = s.get(CaseLocation, case.id)
+            assert point is not None and (point.lat, point.long) == (31.230416, 121.473678)
+            contact = contact_of(s, case)
+            assert contact is not None and contact.phone == "13800138000"
+    finally:
+        context.close()

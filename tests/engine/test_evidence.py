@@ -72,6 +72,33 @@ def test_public_copy_and_thumbnail_carry_no_exif(evidence: EvidenceService, db: 
         assert b"Exif" not in data and b"CameraMaker" not in data and b"2026:03:01" not in data
 
 
+# Not HEIF: there the rotation is the container's irot box, applied by libheif as it decodes (EXIF's orientation
+# is ignored by the format and reset by pillow-heif), so a HEIC cannot be written sideways through EXIF.
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_photo_taken_sideways_is_shown_upright(evidence: EvidenceService, db: Database, fmt: str) -> None:
+    stored = evidence.receive(io.BytesIO(photos.photo(fmt, size=(2400, 1800), orientation=6)))
+    with db.reading() as s:
+        row = s.get(EvidenceFile, stored.sha256)
+    for sha256, size in ((row.public_sha256, (1200, 1600)), (row.thumb_sha256, (240, 320))):
+        with Image.open(io.BytesIO(read(evidence.store, sha256))) as img:
+            assert img.size == size
+
+
+def test_a_palette_png_is_flattened_onto_white_before_it_is_scaled(evidence: EvidenceService, db: Database) -> None:
+    img = Image.new("P", (2000, 1000), 0)
+    img.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    for x in range(0, 2000, 2):  # a fine red/blue stripe: nearest-neighbour scaling would keep one colour
+        img.paste(1, (x, 0, x + 1, 1000))
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    stored = evidence.receive(io.BytesIO(out.getvalue()))
+    with db.reading() as s:
+        row = s.get(EvidenceFile, stored.sha256)
+    with Image.open(io.BytesIO(read(evidence.store, row.public_sha256))) as public:
+        r, g, b = public.convert("RGB").getpixel((800, 400))
+    assert r > 60 and b > 60  # the stripes averaged to purple, not one of the two colours
+
+
 def test_report_with_photos_is_one_transaction_with_chained_events(service: CaseService, evidence: EvidenceService,
                                                                    db: Database) -> None:
     shas = [evidence.receive(io.BytesIO(photos.photo(colour=c, gps=True))).sha256 for c in ("red", "blue")]

@@ -29,7 +29,7 @@ from sqlalchemy import text
 
 from engine import Intake
 from engine.demo.driver import Driver
-from engine.public.georeport import Location
+from engine.cases.location import Location
 from web.api.openapi import PATHS
 from web.api.resident_openapi import PATHS as RESIDENT_PATHS
 from web.open311.openapi import document as open311_document

@@ -10,7 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from engine.cases.location import CaseLocation
 from engine.cases.models import Case
+from engine.civic.contact import contact_of
+from engine.civic.models import ReporterContact
 from engine.evidence.models import Attachment
 from engine.field.models import FieldReport, FieldVisit, VisitPhoto
 from engine.field.service import FieldService
@@ -114,3 +117,34 @@ def test_a_capture_with_photos_and_a_report_are_stored_once_each(field: FieldSer
     with field.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 1
     assert login_as("dudao").post("/field/m/reports", json=report).status_code == 403
+
+
+def test_a_phone_report_keeps_the_phones_position_and_the_residents_contact(field: FieldService,
+                                                                             login_as: LoginAs) -> None:
+    """The worker pressed 使用手机定位 and noted who reported it: the case has its point and the resident's
+    contact (encrypted like any reporter's, for the call-back); a bad position is refused and opens nothing."""
+    wangge = login_as("wangge")
+    report = {"client_key": "report-gps-0001", "category": "公共设施", "description": "3号楼前井盖缺失",
+              "address": "", "lat": 31.230416, "long": 121.473678, "reporter_name": "李秀英",
+              "reporter_phone": "13800138000"}
+    for bad, field_name in (({"lat": "31.2"}, "lat"), ({"long": None}, "long"), ({"lat": 91.0}, "lat"),
+                            ({"lat": True}, "lat"), ({"reporter_phone": "12"}, "reporter_phone")):
+        refused = wangge.post("/field/m/reports", json={**report, **bad, "client_key": f"bad-{field_name}-{len(bad)}"})
+        assert refused.status_code == 400 and field_name in refused.json["field_errors"], refused.json
+    with field.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+    sent = wangge.post("/field/m/reports", json=report)
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    with field.db.reading() as s:
+        case = s.scalars(select(Case)).one()
+        point = s.get(CaseLocation, case.id)
+        assert point is not None and (point.lat, point.long) == (31.230416, 121.473678)
+        contact = contact_of(s, case)
+        assert contact is not None and (contact.name, contact.phone) == ("李秀英", "13800138000")
+        assert s.get(ReporterContact, case.id).phone != "13800138000"  # type: ignore[union-attr]
+
+
+def test_only_the_phone_page_may_ask_for_the_devices_position(login_as: LoginAs) -> None:
+    wangge = login_as("wangge")
+    assert "geolocation=(self)" in wangge.get("/field/m").headers["Permissions-Policy"]
+    assert "geolocation=()" in wangge.get("/field").headers["Permissions-Policy"]

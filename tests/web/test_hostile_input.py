@@ -690,7 +690,7 @@ def resident_json(action: str, body: dict[str, Any]) -> Callable[[World, Draw], 
     """A JSON post to one of the resident's own reports, with their token."""
     def prepare(world: World, draw: Draw) -> Prepared:
         from engine import Intake
-        from engine.public.georeport import Location
+        from engine.cases.location import Location
         who, token = resident_session(world)
         code = world.app.extensions["casegrid.resident_app"].report(
             who, Intake(description="东门垃圾", category="环境卫生", channel="resident_app"),

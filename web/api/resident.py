@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import ConflictError, Intake, ValidationError
-from engine.public.georeport import Location
+from engine.cases.location import Location
 from engine.public.resident_app import Resident, ResidentAppService
 from web import services
 from web.public.track import public_service

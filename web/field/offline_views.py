@@ -21,18 +21,22 @@ from werkzeug.datastructures import FileStorage
 
 from engine import ConflictError, Intake, NotFound, PermissionDenied, ValidationError
 from engine.calendar import china_date
+from engine.cases.location import Location
 from engine.field.visits import MAX_NEEDS, VisitInput
 from web import services
 from web.access import current_actor, roles
 from web.field.blueprint import bp
 from web.field.views import MAX_PHOTOS, RECORDERS, field
+from web.security_headers import allow_location
 from web.wording import org_words
 from web.uploads import posted_files, receive_all
 
 WORKER_SCRIPT = Path(__file__).resolve().parents[1] / "static" / "js" / "field_sw.js"
 #: The fields a capture may carry (anything else is refused: a newer phone script talking to an older server).
 CAPTURE_FIELDS = {"client_key", "household_id", "visited_on", "met", "notes", "needs"}
-REPORT_FIELDS = {"client_key", "category", "description", "address"}
+REPORT_FIELDS = {"client_key", "category", "description", "address", "lat", "long", "reporter_name", "reporter_phone"}
+#: Fields that are not text: the household's id, the needs' list, a position's numbers.
+NOT_TEXT = {"household_id", "needs", "lat", "long"}
 
 
 @bp.route("/m")
@@ -45,10 +49,11 @@ def phone() -> ResponseReturnValue:
     today = china_date(services.cases().clock.now()).isoformat()
     categories = [{"value": c, "label": org_words(c)} for c in services.people().categories()]
     response = current_app.make_response(render_template(
-        "field/phone.html", data={"households": homes, "today": today, "categories": categories},
+        "field/phone.html", data={"households": homes, "today": today, "categories": categories,
+                                  "username": actor.username},
         due=due, today=today))
     response.headers["Cache-Control"] = "no-store"  # the service worker keeps its own copy for offline use
-    return response
+    return allow_location(response)  # 使用手机定位 on a report
 
 
 @bp.route("/sw.js")
@@ -84,7 +89,7 @@ def _capture(fields: set[str]) -> tuple[dict[str, Any], list[str], ResponseRetur
     unknown = set(body) - fields
     if unknown:
         return {}, [], _refused(400, "含有未知字段", {name[:40]: "未知字段" for name in sorted(unknown)[:5]})
-    wrong = [name for name in fields - {"household_id", "needs"} if not isinstance(body.get(name, ""), str)]
+    wrong = [name for name in fields - NOT_TEXT if not isinstance(body.get(name, ""), str)]
     if wrong:
         return {}, [], _refused(400, "字段类型有误", {name: "应为文字" for name in wrong})
     if not str(body.get("client_key", "")).strip():
@@ -128,10 +133,19 @@ def sync_report() -> ResponseReturnValue:
     body, photos, refused = _capture(REPORT_FIELDS)
     if refused is not None:
         return refused
+    point = {name: body.get(name) for name in ("lat", "long")}
+    bad = [name for name, value in point.items()
+           if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)))]
+    if bad:
+        return _refused(400, "位置有误", {name: "应为数字" for name in bad})
     intake = Intake(description=body.get("description", ""), category=body.get("category", ""),
-                    channel="grid_visit", address=body.get("address", "").strip()[:300] or None)
+                    channel="grid_visit", address=body.get("address", "").strip()[:300] or None,
+                    reporter_name=body.get("reporter_name", "").strip() or None,
+                    reporter_phone=body.get("reporter_phone", "").strip() or None)
+    location = Location(lat=point["lat"], long=point["long"])
     try:
-        code, new = field().file_report(intake, body["client_key"].strip(), current_actor(), photos=photos)
+        code, new = field().file_report(intake, body["client_key"].strip(), current_actor(), photos=photos,
+                                        point=location)
     except (ValidationError, PermissionDenied, NotFound, ConflictError) as error:
         return _engine_refusal(error)
     return jsonify({"tracking_code": code, "new": new}), 201 if new else 200

@@ -17,7 +17,8 @@ from engine.calendar import CHINA_TZ
 from engine.clock import as_utc
 from engine.people.accounts import Account
 from engine.people.roles import Role
-from engine.public.georeport import STATUSES, GeoReportService, Location, RequestFilter, ServiceDef, ServiceRequest
+from engine.cases.location import Location
+from engine.public.georeport import STATUSES, GeoReportService, RequestFilter, ServiceDef, ServiceRequest
 from web import services as engine_services
 from web.access import public
 from web.api.auth import tokens

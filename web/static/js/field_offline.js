@@ -5,6 +5,7 @@
  * is there (at once, on the "online" event, on opening the page, or by the button) — as JSON, or as
  * multipart when it has photos. The server stores a key once, so a capture sent twice is one visit or case. A capture the server refuses stays in the
  * queue with its reason (the household moved to another grid, a date too old …) until the worker deletes it.
+ * A capture belongs to the account that made it: a phone shared by two workers sends and shows each one's own.
  */
 (function () {
   'use strict';
@@ -19,7 +20,9 @@
   const select = document.getElementById('household_id');
   const report = document.getElementById('report');
   const reportProblem = document.getElementById('report-error');
+  const located = document.getElementById('located');
   const labels = {};
+  let point = null;  // where the phone was when "use my location" was pressed: {lat, long}
   let token = form.querySelector('input[name="csrf_token"]').value;
   let syncing = null;
 
@@ -61,7 +64,9 @@
     }));
   }
 
-  const all = () => run('readonly', (store) => store.getAll());
+  const everything = () => run('readonly', (store) => store.getAll());
+  // the signed-in worker's captures (one made before captures named their owner counts as theirs)
+  const all = () => everything().then((captures) => captures.filter((c) => !c.owner || c.owner === data.username));
   const put = (capture) => run('readwrite', (store) => { store.put(capture); });
   const remove = (key) => run('readwrite', (store) => { store.delete(key); });
 
@@ -99,6 +104,15 @@
         queueList.appendChild(item);
       }
       queueCount.textContent = String(captures.filter((c) => !c.refused).length);
+      return everything();
+    }).then((captures) => {
+      const others = captures.filter((c) => c.owner && c.owner !== data.username).length;
+      if (others) {
+        const note = document.createElement('li');
+        note.className = 'others';
+        note.textContent = words.others.replace('{n}', String(others));
+        queueList.appendChild(note);
+      }
     });
   }
 
@@ -118,7 +132,8 @@
     const isReport = capture.kind === 'report';
     const fields = isReport
       ? { client_key: capture.client_key, category: capture.category, description: capture.description,
-          address: capture.address }
+          address: capture.address, lat: capture.lat ?? null, long: capture.long ?? null,
+          reporter_name: capture.reporter_name || '', reporter_phone: capture.reporter_phone || '' }
       : { client_key: capture.client_key, household_id: capture.household_id, visited_on: capture.visited_on,
           met: capture.met, notes: capture.notes, needs: capture.needs };
     const headers = { 'X-CSRFToken': token, Accept: 'application/json' };
@@ -185,7 +200,7 @@
     }
     problem.hidden = true;
     const capture = {
-      kind: 'visit', client_key: newKey(), household_id: household, photos: Array.from(form.elements.photos.files), visited_on: form.elements.visited_on.value.trim(), met: met,
+      kind: 'visit', owner: data.username, client_key: newKey(), household_id: household, photos: Array.from(form.elements.photos.files), visited_on: form.elements.visited_on.value.trim(), met: met,
       notes: form.elements.notes.value.trim(),
       needs: form.elements.needs.value.split('\n').map((n) => n.trim()).filter((n) => n),
       captured_at: new Date().toISOString(), refused: null,
@@ -207,10 +222,26 @@
     }
     reportProblem.hidden = true;
     keep({
-      kind: 'report', client_key: newKey(), category: category, description: description,
+      kind: 'report', owner: data.username, client_key: newKey(), category: category, description: description,
       address: report.elements.address.value.trim(), photos: Array.from(report.elements.photos.files),
+      lat: point ? point.lat : null, long: point ? point.long : null,
+      reporter_name: report.elements.reporter_name.value.trim(),
+      reporter_phone: report.elements.reporter_phone.value.trim(),
       captured_at: new Date().toISOString(), refused: null,
-    }, () => report.reset());
+    }, () => { report.reset(); point = null; located.textContent = ''; });
+  });
+
+  // the phone's position for a report: asked for only when the worker presses the button (works offline: GPS)
+  document.getElementById('locate').addEventListener('click', () => {
+    if (!('geolocation' in navigator)) { located.textContent = words.noLocation; return; }
+    located.textContent = words.locating;
+    navigator.geolocation.getCurrentPosition((position) => {
+      const c = position.coords;
+      point = { lat: Math.round(c.latitude * 1e6) / 1e6, long: Math.round(c.longitude * 1e6) / 1e6 };
+      located.textContent = words.located.replace('{lat}', point.lat.toFixed(6)).replace('{long}', point.long.toFixed(6))
+        .replace('{m}', String(Math.round(c.accuracy || 0)));
+    }, () => { point = null; located.textContent = words.noLocation; },
+    { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
   });
 
   function keep(capture, clear) {
