@@ -43,8 +43,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine import CaseService
-from engine.audit.chain import GENESIS, format_at
-from engine.audit.record_rows import FORMAT_KEY, ROWS_KEY
+from engine.cases.chain import GENESIS, format_at
+from engine.cases.record_rows import FORMAT_KEY, ROWS_KEY
 from engine.audit.verify import chain_body, chain_hash
 from engine.bootstrap import init_database
 from engine.bpmn.serializer import canonical_json

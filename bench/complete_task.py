@@ -65,7 +65,7 @@ import engine.cases.operations as cg_operations
 import engine.cases.steps as cg_steps
 import engine.runtime as cg_runtime
 from bpmn import SEED_DIR
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.bootstrap import init_database
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import restricted_script_engine

@@ -36,15 +36,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-import engine.audit.chain as chain  # noqa: E402
+import engine.cases.chain as chain  # noqa: E402
 from engine.audit import heads, merkle  # noqa: E402
 from engine.audit.keystore import SIGNING_KEY_ENV  # noqa: E402
-from engine.audit.leaves import MerkleLeaf  # noqa: E402
+from engine.cases.leaves import MerkleLeaf  # noqa: E402
 from engine.audit.log_records import record_problems  # noqa: E402
 from engine.audit.signing import ED25519, KeyRing, PrivateKey, generate, hash_of, private_key_text  # noqa: E402
 from engine.audit.verify import verify_chains  # noqa: E402
 from engine.bootstrap import init_database  # noqa: E402
-from engine.audit.models import CaseEvent  # noqa: E402
+from engine.cases.events import CaseEvent  # noqa: E402
 from engine.cases.models import Case  # noqa: E402
 from engine.clock import FixedClock, as_utc  # noqa: E402
 from engine.db import Database  # noqa: E402

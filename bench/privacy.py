@@ -92,7 +92,7 @@ def encryption_cost(db: Database, n: int) -> None:
 def _record_without_lookup(session, actor, *, kind, case, what, reason, at):  # type: ignore[no-untyped-def]
     """record_access as it was before the one-view look-up (for the ratio)."""
     from engine.audit.access_log import AccessLogEntry, check_reason
-    from engine.audit.leaves import access_digest, add_access_leaf
+    from engine.cases.leaves import access_digest, add_access_leaf
     from engine.clock import to_db
     entry = AccessLogEntry(at=to_db(at), username=actor.username, role=actor.role, kind=kind,
                            case_id=case.id if case is not None else None, what=what[:200], reason=check_reason(reason))

@@ -31,7 +31,7 @@ from benchlib import Figures, loadavg, med, scratch_sqlite  # noqa: E402
 from bulkload import bulk_load, sample_case_ids  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from engine.audit.models import CaseEvent  # noqa: E402
+from engine.cases.events import CaseEvent  # noqa: E402
 from engine.audit.verify import verify_cases, verify_chains  # noqa: E402
 from engine.bootstrap import init_database  # noqa: E402
 from engine.db import Database  # noqa: E402

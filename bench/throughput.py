@@ -46,7 +46,7 @@ from sqlalchemy import select, text
 from tqdm import tqdm
 
 from bpmn import SEED_DIR
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.bootstrap import init_database
 from engine.bpmn.context import StepContext, TaskIds, step_context
 from engine.bpmn.expressions import restricted_script_engine

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.audit.replay import Replayed
 from engine.cases.models import Case, WorkItem
 

@@ -5,8 +5,8 @@ from engine.assessments.models import AssessmentRequest, AssessmentResult, Asses
 from engine.audit.access_log import AccessLogEntry
 from engine.audit.core_access import CoreAccessRequest
 from engine.audit.heads import TreeHead, TreeHeadWitness
-from engine.audit.leaves import MerkleLeaf, MerkleNode
-from engine.audit.models import CaseEvent
+from engine.cases.leaves import MerkleLeaf, MerkleNode
+from engine.cases.events import CaseEvent
 from engine.calendar.models import CalendarDay
 from engine.cases.models import Case, Notification, WorkItem
 from engine.cases.reporter_key import ReporterKey

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.audit.leaves import access_digest, add_access_leaf
+from engine.cases.leaves import access_digest, add_access_leaf
 from engine.cases.models import Case
 from engine.clock import to_db
 from engine.db import Base

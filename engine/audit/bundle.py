@@ -22,11 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit.access_log import record_access
-from engine.audit.chain import format_at
+from engine.cases.chain import format_at
 from engine.audit.heads import case_proof, check_case_proof, latest_head
-from engine.audit.leaves import EVENT
+from engine.cases.leaves import EVENT
 from engine.audit.signing import KeyRing, PrivateKey
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.audit.replay import ReplayFailed, replay_events
 from engine.audit.verify import chain_problem, snapshot_matches
 from engine.bpmn.context import DecisionLookup

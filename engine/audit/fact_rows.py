@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.record_rows import before_flush as track
-from engine.audit.record_rows import register, register_link
+from engine.cases.record_rows import before_flush as track
+from engine.cases.record_rows import register, register_link
 from engine.cases.models import Case, WorkItem
 from engine.civic.models import Assignment, Rating, Resolution
 from engine.council.models import AgendaItem, CouncilMeeting, HouseholdVote, MeetingMember, MemberVote

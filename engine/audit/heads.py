@@ -7,7 +7,7 @@ shows; the newest heads removed show against the head an auditor keeps outside t
 (``casegrid audit check --trusted FILE``), or against a cosignature or time-stamp given out.
 
 Heads are made by the background sweep (every 10 minutes by default), never edited; the node hashes
-that make proofs fast (:class:`engine.audit.leaves.MerkleNode`) are written with them.
+that make proofs fast (:class:`engine.cases.leaves.MerkleNode`) are written with them.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sqlalchemy import ForeignKey, Select, String, Text, event, func, insert, se
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.audit import merkle
-from engine.audit.leaves import APPEND_LOCK, EVENT, EVIDENCE, GAP, LEAVES, SEAL, MerkleLeaf, MerkleNode, leaf_bytes
+from engine.cases.leaves import APPEND_LOCK, EVENT, EVIDENCE, GAP, LEAVES, SEAL, MerkleLeaf, MerkleNode, leaf_bytes
 from engine.audit.signing import ED25519, KeyRing, PrivateKey, hash_of
 from engine.bpmn.serializer import canonical_json
 from engine.clock import as_utc, to_db

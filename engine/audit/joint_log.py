@@ -23,7 +23,7 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.audit.leaves import MerkleLeaf, _insert
+from engine.cases.leaves import MerkleLeaf, _insert
 from engine.bpmn.serializer import canonical_json
 from engine.cases.models import Case
 from engine.joint.models import JointAttendance, JointMeeting, JointResolution

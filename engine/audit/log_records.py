@@ -13,8 +13,8 @@ from engine.audit.access_log import AccessLogEntry
 from engine.audit.heads import review_log
 from engine.audit.joint_log import joint_problems
 from engine.audit.keystore import read_ring, ring_path
-from engine.audit.leaves import ACCESS, EVENT, EVIDENCE, MerkleLeaf, access_digest
-from engine.audit.models import CaseEvent
+from engine.cases.leaves import ACCESS, EVENT, EVIDENCE, MerkleLeaf, access_digest
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case
 from engine.config import instance_path
 from engine.db import Database

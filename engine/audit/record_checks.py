@@ -1,11 +1,11 @@
 """Verify: every fact row a user reads equals what the case's events hold for it (issue 18, item 5).
 
-The events commit to the rows (``_rows`` in their payloads, :mod:`engine.audit.record_rows`);
+The events commit to the rows (``_rows`` in their payloads, :mod:`engine.cases.record_rows`);
 household ballots are rebuilt from their ``household_vote_cast`` events. The first difference is
 named: the table, the row, the column, both values, and the event that holds the committed one.
 A case opened before rows were committed (its ``case_opened`` holds no ``_rows``) has nothing to
 compare against and is left to the chain and replay. Personal values are compared as the digests of
-the case's format (:mod:`engine.audit.row_digests`); once a format-3 case's data key is shredded its
+the case's format (:mod:`engine.cases.row_digests`); once a format-3 case's data key is shredded its
 personal columns cannot be compared (nobody can link the digests to a value any more) and are skipped.
 """
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import format_at
+from engine.cases.chain import format_at
 from engine.audit.pinned import LoggedEvent
-from engine.audit.record_rows import (FORMAT_KEY, ROWS_KEY, FactTable, committed_values, fact_tables, raw_values,
+from engine.cases.record_rows import (FORMAT_KEY, ROWS_KEY, FactTable, committed_values, fact_tables, raw_values,
                                        row_key)
-from engine.audit.row_digests import KEYED_FORMAT, CaseDigests, digests_for_check, load_digest_keys
+from engine.cases.row_digests import KEYED_FORMAT, CaseDigests, digests_for_check, load_digest_keys
 from engine.council.models import HouseholdBallot, HouseholdVote
 from engine.privacy.keys import DataKeyError
 from engine.privacy.masterkey import MasterKeyError

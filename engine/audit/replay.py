@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from engine.audit.models import CaseEvent
-from engine.audit.record_rows import ROWS_KEY
+from engine.cases.events import CaseEvent
+from engine.cases.record_rows import ROWS_KEY
 from engine.bpmn.context import DecisionLookup
 from engine.bpmn.parser import ParsedProcess
 from engine.calendar import WorkCalendar

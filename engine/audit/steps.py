@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.audit.replay import CalendarAt, ReplayFailed, replay_events
 from engine.bpmn.parser import ParsedProcess
 from engine.cases.views import diagram_of, event_payload

@@ -11,9 +11,9 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import GENESIS, format_at
+from engine.cases.chain import GENESIS, format_at
 from engine.audit.log_records import case_leaf_problem
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.audit.pinned import PinnedVersions, pinned_problem
 from engine.audit.record_checks import FactRows, fact_row_problem
 from engine.audit.replay import ReplayFailed, replay_events, stored_calendars
@@ -38,7 +38,7 @@ class CaseCheck:
 
 
 def chain_body(case_uuid: str, seq: int, type: str, actor: str, role: str, at_text: str, payload_text: str) -> str:
-    """The text :func:`engine.audit.chain.event_hash` hashes, built from an already canonical payload.
+    """The text :func:`engine.cases.chain.event_hash` hashes, built from an already canonical payload.
 
     Same bytes as ``canonical_json`` of the event dict (keys in sorted order, the payload's
     canonical text embedded as is) without parsing and re-dumping the payload: verifying a

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.bpmn.parser import ParsedProcess
 from engine.calendar import WorkCalendar
 from engine.cases.deadlines import Deadline, priority_deadline

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import GENESIS, append_event
+from engine.cases.chain import GENESIS, append_event
 from engine.bpmn.forms import validate_form
 from engine.cases.access import check_may_act, check_may_view
 from engine.cases.hooks import HookRegistry

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.audit.replay import Replayed, replay_events, stored_calendars
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
 from engine.calendar.store import load_calendar

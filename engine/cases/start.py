@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import GENESIS
+from engine.cases.chain import GENESIS
 from engine.bpmn.forms import FormField, FormSpec, validate_form
 from engine.bpmn.parser import ParsedProcess
 from engine.cases.hooks import HookRegistry

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event, close_event, open_event
-from engine.audit.models import CaseEvent
+from engine.cases.chain import append_event, close_event, open_event
+from engine.cases.events import CaseEvent
 from engine.bpmn.parser import ParsedProcess
 from engine.bpmn.serializer import canonical_json
 from engine.calendar.store import load_calendar

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import labels
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.bpmn.forms import FormField, FormSpec
 from engine.bpmn.parser import ParsedProcess
 from engine.calendar import WorkCalendar

@@ -27,7 +27,7 @@ from typing import Any, NoReturn, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event, append_event_now, lock_head, refuse_backwards
+from engine.cases.chain import append_event, append_event_now, lock_head, refuse_backwards
 from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import lock_case

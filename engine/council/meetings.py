@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
-from engine.audit.models import CaseEvent
+from engine.cases.chain import append_event
+from engine.cases.events import CaseEvent
 from engine.cases import operations
 from engine.cases.access import check_may_view
 from engine.cases.hooks import HookRegistry

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from engine.calendar import china_date
 from engine.calendar.workdays import CHINA_TZ
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case
 from engine.clock import FixedClock, to_db
 from engine.db import Database

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine.assessments import AssessmentService
 from engine.calendar import china_date
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case
 from engine.civic.models import Assignment, Resolution
 from engine.cases.queries import list_cases

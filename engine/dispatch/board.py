@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.access import check_may_view
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import find_case

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.evidence.operations import EVENT_TYPE
 from engine.evidence.store import Store
 

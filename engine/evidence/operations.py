@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
-from engine.audit.leaves import add_evidence_leaf
+from engine.cases.chain import append_event
+from engine.cases.leaves import add_evidence_leaf
 from engine.cases.models import Case
 from engine.clock import to_db
 from engine.errors import ValidationError

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.cases.chain import append_event
 from engine.calendar import china_date
 from engine.cases import operations as case_operations
 from engine.cases.hooks import HookRegistry

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.cases.chain import append_event
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import PRIORITIES, Intake
 from engine.cases.models import Case, WorkItem

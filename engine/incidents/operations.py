@@ -13,7 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.cases.chain import append_event
 from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case
 from engine.cases.queries import lock_case

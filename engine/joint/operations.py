@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.cases.chain import append_event
 from engine.calendar import china_date
 from engine.cases.models import Case
 from engine.cases.queries import lock_case

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.cases.chain import append_event
 from engine.calendar import china_date
 from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case, WorkItem

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import GENESIS
+from engine.cases.chain import GENESIS
 from engine.cases.access import check_may_act
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import new_tracking_code

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.cases.chain import append_event
 from engine.cases.hooks import FormHooks, HookRegistry, Record
 from engine.cases.models import Case, Notification, WorkItem
 from engine.clock import to_db

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.calendar.workdays import CHINA_TZ
 from engine.cases.models import Case, Notification, WorkItem
 from engine.clock import as_utc

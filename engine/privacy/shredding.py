@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import append_event
+from engine.cases.chain import append_event
 from engine.cases.models import Case, Notification
 from engine.errors import ConflictError
 from engine.notify.models import Delivery, ResidentSubscription

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import GENESIS
+from engine.cases.chain import GENESIS
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import new_tracking_code
 from engine.cases.models import Case

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake
 from engine.cases.location import ADDRESS_ID_MAX, CaseLocation, Location, check_location, keep_point

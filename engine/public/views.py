@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.calendar import CHINA_TZ, WorkCalendar
 from engine.cases.deadlines import Deadline, item_deadline
 from engine.cases.models import Case, WorkItem

@@ -7,7 +7,7 @@ random (``uuid.uuid4`` and ``secrets.choice``) with no hook to inject a source. 
 (A proper seam would be an id source on the services, next to the clock.)
 
 Cases' data keys (engine/privacy/keys.py) are drawn from the same seeded source during a run: from row
-format 3 the chain commits personal values as digests keyed by them (engine/audit/row_digests.py), so a
+format 3 the chain commits personal values as digests keyed by them (engine/cases/row_digests.py), so a
 random key would give the same seed other hashes.
 """
 from __future__ import annotations

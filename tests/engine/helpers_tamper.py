@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, insert, select, text, update
 
 from engine.append_only import LOG_TABLES, TRIGGER
-from engine.audit.chain import GENESIS, event_hash
-from engine.audit.models import CaseEvent
+from engine.cases.chain import GENESIS, event_hash
+from engine.cases.events import CaseEvent
 from engine.bpmn.serializer import canonical_json
 from engine.cases.models import Case
 from engine.clock import to_db
@@ -167,7 +167,7 @@ def edit_version_xml(db: Database, model: type, version_id: int, change: Callabl
 def releaf(db: Database, case_id: int) -> None:
     """Make the Merkle log's leaves of the case say what its (rewritten) events now hash to, as an insider
     who knows the log would: only a signed tree head (or the auditor's trusted one) can tell then."""
-    from engine.audit.leaves import MerkleLeaf
+    from engine.cases.leaves import MerkleLeaf
     leaves: Table = MerkleLeaf.__table__  # type: ignore[assignment]
     with as_owner(db) as conn:
         for seq, digest in conn.execute(select(EVENTS.c.seq, EVENTS.c.hash).where(EVENTS.c.case_id == case_id)).all():

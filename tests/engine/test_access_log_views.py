@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from engine.audit.access_log import VIEW_WINDOW, AccessLogEntry
-from engine.audit.leaves import ACCESS, MerkleLeaf
+from engine.cases.leaves import ACCESS, MerkleLeaf
 from engine.audit.service import AuditService
 from engine.db import Database
 from engine.demo import mediation_scenarios as ms

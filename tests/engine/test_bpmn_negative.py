@@ -16,7 +16,7 @@ import pytest
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from sqlalchemy import func, select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.bpmn import limits
 from engine.bpmn.limits import EngineLimitExceeded
 from engine.bpmn.parser import ParsedProcess, parse_process

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 import engine.cases.steps
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case, WorkItem
 from engine.clock import FixedClock, as_utc
 from engine.db import Base, Database

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import CaseService
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.council.meetings import ItemDecision
 from engine.council.models import CouncilMeeting
 from engine.council.service import CouncilService

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.bpmn import limits, watchdog
 from engine.bpmn.expressions import parse_script
 from engine.bpmn.limits import EngineLimitExceeded

@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from engine import Intake
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.db import Database
 from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.evidence.content import FileRefused

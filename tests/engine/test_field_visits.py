@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine.assessments.periods import parse_period
 from engine.assessments.service import AssessmentService
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.calendar import WorkCalendar, china_date
 from engine.clock import FixedClock
 from engine.db import Database

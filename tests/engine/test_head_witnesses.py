@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from engine.audit.heads import TreeHead, TreeHeadWitness, head_dict
 from engine.audit.keystore import keygen
-from engine.audit.leaves import MerkleLeaf
+from engine.cases.leaves import MerkleLeaf
 from engine.audit.witness import head_digest
 from engine.cli import main
 from engine.clock import FixedClock

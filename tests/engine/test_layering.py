@@ -65,26 +65,14 @@ UPWARD = {
     ("cases.service", "audit"), ("cases.service", "evidence"), ("cases.service", "public"), ("cases.service", "sweep"),
     # which processes a category may send reports to
     ("people.service", "specs"),
-    # the event log lives in audit/ above the cases it records (issue 27, step 1: it moves under the cases)
-    ("cases.escalations", "audit"), ("cases.operations", "audit"), ("cases.start", "audit"),
-    ("cases.steps", "audit"), ("cases.views", "audit"),
-    ("council.households", "audit"), ("council.meetings", "audit"),
-    ("dispatch.board", "audit"), ("dispatch.operations", "audit"),
-    ("evidence.bundle", "audit"), ("evidence.checks", "audit"), ("evidence.operations", "audit"),
-    ("evidence.service", "audit"),
-    ("incidents.operations", "audit"),
-    ("joint.operations", "audit"),
-    # a project's rectification items are events in the project case's log (append_event lives in audit/)
-    ("rectification.operations", "audit"),
-    # a need made a case names its visit in the case's log; sensitive notes and visit photos are read through
-    # the access log (数据使用备案), which lives in audit/ too
-    ("field.visits", "audit"), ("field.files", "audit"), ("field.service", "audit"),
-    ("mediation.agreements", "audit"), ("mediation.operations", "audit"), ("mediation.records", "audit"),
-    ("mediation.views", "audit"),
-    ("notify.triggers", "audit"),
-    ("projects.operations", "audit"),
-    ("privacy.shredding", "audit"),
-    ("public.georeport", "audit"), ("public.views", "audit"),
+    # the event log is under the cases (engine/cases/chain.py, events.py, record_rows.py); the domains' fact rows
+    # and the joint meetings' leaves are still registered in audit/ (fact_rows, joint_log), which the chain loads
+    ("cases.chain", "audit"),
+    # personal values in the chain are digests keyed by the case's data key (engine/privacy/keys.py)
+    ("cases.row_digests", "privacy"),
+    # photos, sensitive notes and a mediation party's contact are read through the access log (数据使用备案),
+    # which lives in audit/
+    ("evidence.service", "audit"), ("field.files", "audit"), ("field.service", "audit"), ("mediation.views", "audit"),
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.audit.verify import verify_case
 from engine.calendar import china_date
 from engine.cases.models import Case

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from engine import CaseService
-from engine.audit import chain, record_rows
+from engine.cases import chain, record_rows
 from engine.cases.models import Case
 from engine.clock import FixedClock
 from engine.db import Database

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from engine.audit.access_log import AccessLogEntry, record_access
 from engine.audit.heads import TreeHead
 from engine.audit.keystore import keygen
-from engine.audit.leaves import MerkleLeaf, add_access_leaf
+from engine.cases.leaves import MerkleLeaf, add_access_leaf
 from engine.cases.models import Case
 from engine.cli import main
 from engine.clock import FixedClock

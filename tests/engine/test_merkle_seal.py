@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from engine.audit.heads import review_log
 from engine.audit.keystore import keygen
-from engine.audit.leaves import MerkleLeaf, add_access_leaf
+from engine.cases.leaves import MerkleLeaf, add_access_leaf
 from engine.cli import main
 from engine.clock import FixedClock
 from engine.db import Database

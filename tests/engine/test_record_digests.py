@@ -1,7 +1,7 @@
 """Personal values in fact rows are committed as digests keyed by the case's data key (row format 3).
 
 A party's phone committed as unsalted sha256 (format 2) falls to a brute force of eleven digits; from
-format 3 the chain holds an HMAC under a key derived from the case's data key (engine/audit/row_digests.py),
+format 3 the chain holds an HMAC under a key derived from the case's data key (engine/cases/row_digests.py),
 which crypto-shredding deletes. Cases opened under format 2 keep verifying, and in both formats a value
 edited with raw SQL is named by verify.
 """
@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import text
 
 from engine import CaseService
-from engine.audit import chain, record_rows
-from engine.audit.row_digests import plain_digest
+from engine.cases import chain, record_rows
+from engine.cases.row_digests import plain_digest
 from engine.cases.models import Case
 from engine.clock import FixedClock
 from engine.db import Database

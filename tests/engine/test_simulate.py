@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.audit.verify import verify_chains
 from engine.cases.models import Case
 from engine.cli import main

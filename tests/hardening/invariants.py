@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case, WorkItem
 from engine.clock import to_db
 from engine.db import Database

@@ -43,7 +43,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import WorkItem
 from engine.clock import FixedClock, as_utc
 from engine.db import Database

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case
 from engine.clock import FixedClock
 from engine.db import Database

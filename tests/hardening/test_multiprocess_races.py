@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case, WorkItem
 from engine.clock import FixedClock, as_utc
 from engine.db import Database

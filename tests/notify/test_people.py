@@ -226,7 +226,7 @@ def test_a_resident_is_reminded_before_the_default_rating(db: Database, driver: 
 def test_a_moved_deadline_is_reminded_again_from_the_level_reached_under_it(db: Database, driver: Driver,
                                                                            clock: FixedClock,
                                                                            notices: NotificationService) -> None:
-    from engine.audit.chain import append_event
+    from engine.cases.chain import append_event
     from engine.cases.models import WorkItem
     from engine.clock import to_db
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 import web.hotline
 from engine import CaseService
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.hotline import CallbackSender, HotlineService, WorkOrder

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.db import Database
 from engine.evidence.models import EvidenceFile
 from engine import CaseService

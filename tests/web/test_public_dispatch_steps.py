@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from flask import Flask
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.public.views import timeline
 from web.public.labels import step_text
 

@@ -223,7 +223,7 @@ def test_a_new_link_needs_the_csrf_token(app: Flask, driver: Driver, service: Ca
 
 def test_a_rating_recorded_before_reporter_keys_shows_as_an_unverified_code_holder(
         app: Flask, driver: Driver, service: CaseService) -> None:
-    from engine.audit.chain import append_event
+    from engine.cases.chain import append_event
     from engine.cases.queries import lock_case
     from web.cases.timeline import who
     case = driver.report()

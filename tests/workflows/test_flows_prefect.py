@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from engine.assessments import AssessmentService
 from engine.audit.keystore import keygen
-from engine.audit.leaves import MerkleLeaf
+from engine.cases.leaves import MerkleLeaf
 from engine.audit.signing import ED25519
 from engine.cases.models import Notification
 from engine.db import Database

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.clock import FixedClock
 from engine.db import Database
 from engine.demo.driver import Driver

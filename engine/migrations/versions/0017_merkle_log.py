@@ -20,7 +20,7 @@ depends_on = None
 
 
 def _access_digest(entry_id, at, username, role, kind, case_uuid, what, reason) -> str:
-    # the same text as engine.audit.leaves.access_digest (copied: a migration must not change with the code)
+    # the same text as engine.cases.leaves.access_digest (copied: a migration must not change with the code)
     at_text = at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     body = json.dumps({"id": entry_id, "at": at_text, "username": username, "role": role, "kind": kind,
                        "case": case_uuid, "what": what, "reason": reason},

@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from engine.audit import fact_rows  # noqa: F401  (registers the fact rows the chain commits to)
 from engine.audit import joint_log  # noqa: F401  (joint meetings' leaves, appended at commit)
-from engine.audit.leaves import INSERT_LEAF, add_event_leaf, event_leaf, hold_append_lock
-from engine.audit.models import CaseEvent
-from engine.audit.record_rows import (
+from engine.cases.leaves import INSERT_LEAF, add_event_leaf, event_leaf, hold_append_lock
+from engine.cases.events import CaseEvent
+from engine.cases.record_rows import (
     FORMAT_KEY,
     ROWS_FORMAT,
     ROWS_KEY,

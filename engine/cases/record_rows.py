@@ -12,11 +12,11 @@ so the chain (and every head signed over it) holds the row as it was written; ``
 compares each stored row with the last values its case's events hold for it
 (:mod:`engine.audit.record_checks`). Rows are tracked through the ORM session: every fact
 row added or changed since its case's last event is pending, and :func:`rows_to_commit`
-hands them to :func:`engine.audit.chain.append_event`. A row changed after the last event of
+hands them to :func:`engine.cases.chain.append_event`. A row changed after the last event of
 its transaction is committed at commit time by one ``rows_recorded`` event, so nothing a
 user sees as fact can change without the chain holding it. Personal data (a party's name
 and phone) is committed as a digest, never as text: from format 3 a digest keyed by the case's data
-key (:mod:`engine.audit.row_digests`), before it an unsalted sha256.
+key (:mod:`engine.cases.row_digests`), before it an unsalted sha256.
 
 Some rows belong to several cases (a council meeting and its members, to every case on its agenda):
 each of those cases commits them, and a row that links a case to one (an agenda item) makes the
@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import Session
 
-from engine.audit.row_digests import CaseDigests, digests_for_write, note_format
+from engine.cases.row_digests import CaseDigests, digests_for_write, note_format
 
 #: The payload member holding the rows an event commits to.
 ROWS_KEY = "_rows"
@@ -44,7 +44,7 @@ SEAL_EVENT = "rows_recorded"
 FORMAT_KEY = "_rows_format"
 #: 1: cases, civic, dispatch extension, council agenda/votes, household votes, mediation rows.
 #: 2: also work items and council meetings with their members.
-#: 3: personal values as digests keyed by the case's data key (engine/audit/row_digests.py), not plain sha256.
+#: 3: personal values as digests keyed by the case's data key (engine/cases/row_digests.py), not plain sha256.
 #: 4: also joint meetings: a linked resolution, its sitting and the units' attendance (engine/audit/fact_rows.py).
 ROWS_FORMAT = 4
 #: Where a session keeps its fact rows changed since their case's last event.
@@ -61,7 +61,7 @@ class FactTable:
     model: type
     #: Committed columns, in the order they are compared.
     columns: tuple[str, ...]
-    #: Committed as digests (personal data; see :mod:`engine.audit.row_digests`).
+    #: Committed as digests (personal data; see :mod:`engine.cases.row_digests`).
     hashed: frozenset[str]
     #: The cases a row belongs to (none for a row not yet tied to one; several for a meeting).
     cases_of: Callable[[Session, Any], list[int]]

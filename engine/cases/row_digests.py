@@ -13,11 +13,11 @@ itself only stored wrapped by the master key outside the database, and that cryp
   other columns of the row are still compared): the value they protected is gone by design.
 
 A value stored encrypted (a ``cg1:`` token) is digested as its plaintext, in every format: a table registers
-such columns as ``clear=`` (:func:`engine.audit.record_rows.register`) and :meth:`CaseDigests.clear` reads
+such columns as ``clear=`` (:func:`engine.cases.record_rows.register`) and :meth:`CaseDigests.clear` reads
 them under the case's data key first, so encrypting a column later (migration 0040: a mediation party's
 name, phone and address) does not change what the chain holds. Once the key is shredded those columns
 cannot be read, and verify skips them in format 2 as well. Cases opened before format 3 keep their ``sha256:`` digests and verify
-under them (a case's format is named by its first event, :data:`engine.audit.record_rows.FORMAT_KEY`).
+under them (a case's format is named by its first event, :data:`engine.cases.record_rows.FORMAT_KEY`).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.models import CaseEvent
+from engine.cases.events import CaseEvent
 from engine.cases.models import Case
 from engine.privacy.keys import AES, _DataKey, cached_key, data_key, decrypt_token, is_token, load_keys
 
@@ -134,7 +134,7 @@ def case_format(session: Session, case_id: int) -> int:
     known = cache.get(case_id)
     if isinstance(known, int):
         return known
-    from engine.audit.record_rows import FORMAT_KEY, ROWS_KEY
+    from engine.cases.record_rows import FORMAT_KEY, ROWS_KEY
 
     with session.no_autoflush:
         payload = session.scalar(select(CaseEvent.payload).where(CaseEvent.case_id == case_id, CaseEvent.seq == 1))
