@@ -14,8 +14,9 @@ never a raw driver error.
 """
 from __future__ import annotations
 
+import copy
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -163,7 +164,10 @@ def _driver_errors_mapped() -> Iterator[None]:
 
 
 class Database:
-    """One database: a read session factory and a write-transaction factory."""
+    """One database: a read session factory and a write-transaction factory.
+
+    :meth:`with_replica` makes a second handle on the same database whose reads may go to a read replica.
+    """
 
     def __init__(self, url: str, timeouts: Timeouts | None = None, **engine_kwargs: Any) -> None:
         self.url = url
@@ -172,6 +176,30 @@ class Database:
         write_bind = self.engine.execution_options(casegrid_write=True)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_bind, expire_on_commit=False)
+        #: The replica's engine, on a handle made by :meth:`with_replica`; None on the primary's own.
+        self.replica_engine: Engine | None = None
+        self._replica_read: sessionmaker[Session] | None = None
+        self._use_replica: Callable[[], bool] = lambda: False
+
+    def with_replica(self, replica_url: str, use_replica: Callable[[], bool],
+                     timeouts: Timeouts | None = None) -> Database:
+        """This database, but with :meth:`reading` sent to ``replica_url`` whenever ``use_replica()`` is true.
+
+        Writes (:meth:`transaction`) always go to this (the primary) database. The handle is meant for the
+        readers that tolerate a replica's lag (inbox, case search, assessment pages), given to their own
+        service objects; ``use_replica`` is the caller's rule for when lag is acceptable — the web part says
+        no inside a write request and just after one (read-your-writes), and outside requests.
+        """
+        routed = copy.copy(self)
+        routed.replica_engine = make_engine(replica_url, timeouts)
+        routed._replica_read = sessionmaker(routed.replica_engine, expire_on_commit=False)
+        routed._use_replica = use_replica
+        return routed
+
+    @property
+    def reads_from_replica(self) -> bool:
+        """Whether :meth:`reading` would use the replica now."""
+        return self._replica_read is not None and self._use_replica()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -186,8 +214,11 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads. Closing it rolls back and detaches the objects with their values loaded."""
-        with _driver_errors_mapped(), self._read() as session:
+        factory = self._replica_read if self._replica_read is not None and self._use_replica() else self._read
+        with _driver_errors_mapped(), factory() as session:
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica_engine is not None:
+            self.replica_engine.dispose()

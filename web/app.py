@@ -39,6 +39,7 @@ from web import (
     proxy,
     public,
     rectification,
+    replica,
     routing,
     security_headers,
     sso,
@@ -89,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for part in (auth, inbox, cases, public, admin, api, open311, assessments, processes, audit, mediation,
                  council, ops, notify, routing, dispatch, projects, joint, field, hotline, rectification, sso):
         part.init_app(app)
+    replica.init_app(app)  # after assessments: the reading services wrap the ones the parts made
     throttles.init_app(app)
     if app.config.get("SWEEP_IN_BACKGROUND"):  # gunicorn: CASEGRID_SWEEP_IN_BACKGROUND=true (see sweeping.py)
         start_sweeper(app)

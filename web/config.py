@@ -76,6 +76,11 @@ def defaults() -> dict[str, Any]:
         "RESIDENT_APP_LIMIT": "120 per minute",
         "RESIDENT_CODE_LIMIT": "10 per hour",
         "INBOX_PAGE_SIZE": 25,
+        #: A read replica of the database for the inbox, case search and assessment pages (web/replica.py):
+        #: $CASEGRID_READ_REPLICA_URL; unset, every read is the primary's. After a write, the same browser
+        #: reads the primary this many seconds (read-your-writes).
+        "READ_REPLICA_URL": None,
+        "REPLICA_STICKY_SECONDS": 10,
         #: Evidence uploads (engine/evidence): largest file, files one case holds, photos on one report,
         #: upload posts per address; the store (a folder or s3://…, see engine/evidence/stores.py).
         "EVIDENCE_MAX_FILE_BYTES": 10 * 1024 * 1024,

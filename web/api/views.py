@@ -17,6 +17,7 @@ from web import services
 from web.api import serialize
 from web.api.auth import api_actor, api_roles
 from web.api.blueprint import bp
+from web.replica import cases_for_reading
 
 #: Roles that work cases from an inbox (the UI's inbox roles).
 WORKERS = ("grid_worker", "council", "department", "mediator", "supervisor")
@@ -42,10 +43,10 @@ def inbox() -> ResponseReturnValue:
     flt = InboxFilter(category=request.args.get("category") or None, grid_code=request.args.get("grid") or None,
                       status=request.args.get("status") or "all")
     if offset % limit == 0:
-        page = services.cases().inbox_page(api_actor(), flt, page=offset // limit + 1, page_size=limit)
+        page = cases_for_reading().inbox_page(api_actor(), flt, page=offset // limit + 1, page_size=limit)
         rows = page.rows
     else:  # an offset between pages: read up to the end of the window (inboxes are short)
-        page = services.cases().inbox_page(api_actor(), flt, page=1, page_size=offset + limit)
+        page = cases_for_reading().inbox_page(api_actor(), flt, page=1, page_size=offset + limit)
         rows = page.rows[offset:]
     return jsonify(items=[serialize.inbox_item(r) for r in rows], total=page.total, limit=limit, offset=offset)
 

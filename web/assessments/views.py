@@ -18,6 +18,7 @@ from web.assessments import charts
 from web.assessments.blueprint import bp
 from web.assessments.forms import RunForm
 from web.pdf import document_pdf, pdf_response
+from web.replica import assessments_for_reading
 from web.rectification.views import RAISERS as RECTIFICATION_RAISERS
 
 #: Who reads assessments: the street office (supervisor), third-party evaluators (auditor), the council.
@@ -31,22 +32,27 @@ def _service() -> AssessmentService:
     return current_app.extensions["casegrid.assessments"]
 
 
+def _reads() -> AssessmentService:
+    """The service for pages that only show stored runs: reads a replica when one is configured."""
+    return assessments_for_reading()
+
+
 @bp.route("/")
 @roles(*READERS)
 def index() -> ResponseReturnValue:
     kind = request.args.get("kind")
     kind = kind if kind in KINDS else None
-    runs = _service().runs(kind, limit=200)
+    runs = _reads().runs(kind, limit=200)
     # The latest monthly 红黑榜 heads the list (the monthly run holds it).
-    monthly = _service().runs("monthly", limit=1) if kind in (None, "monthly") else []
-    board = _service().report(monthly[0].id) if monthly else None
+    monthly = _reads().runs("monthly", limit=1) if kind in (None, "monthly") else []
+    board = _reads().report(monthly[0].id) if monthly else None
     return render_template("assessments/index.html", runs=runs, kind=kind, kinds=KINDS, board=board)
 
 
 @bp.route("/<int:run_id>")
 @roles(*READERS)
 def run(run_id: int) -> ResponseReturnValue:
-    service = _service()
+    service = _reads()
     report = service.report(run_id)
     history = service.history(report.run.kind) if report.run.kind in APPRAISED else {}
     # A year and three years show like a quarter (the same indicators and the weighted appraisal).
@@ -60,7 +66,7 @@ def run(run_id: int) -> ResponseReturnValue:
 @roles(*READERS)
 def print_report(run_id: int) -> ResponseReturnValue:
     """The quarterly report for the assessment meeting, laid out for printing (and the browser's PDF)."""
-    report = _service().report(run_id)
+    report = _reads().report(run_id)
     if report.run.kind != "quarterly":
         raise NotFound(_("只有季评估有会议报告"))
     return render_template("assessments/report.html", report=report, units=report.units())
@@ -70,7 +76,7 @@ def print_report(run_id: int) -> ResponseReturnValue:
 @roles(*READERS)
 def report_pdf(run_id: int) -> ResponseReturnValue:
     """The quarterly meeting report as a PDF (A4 landscape), from the print page."""
-    report = _service().report(run_id)
+    report = _reads().report(run_id)
     if report.run.kind != "quarterly":
         raise NotFound(_("只有季评估有会议报告"))
     page = render_template("assessments/report.html", report=report, units=report.units())
@@ -81,7 +87,7 @@ def report_pdf(run_id: int) -> ResponseReturnValue:
 @bp.route("/<int:run_id>.csv")
 @roles(*READERS)
 def download_csv(run_id: int) -> ResponseReturnValue:
-    report = _service().report(run_id)
+    report = _reads().report(run_id)
     return send_file(io.BytesIO(to_csv(report)), mimetype="text/csv; charset=utf-8", as_attachment=True,
                      download_name=f"{file_stem(report)}.csv")
 
@@ -89,7 +95,7 @@ def download_csv(run_id: int) -> ResponseReturnValue:
 @bp.route("/<int:run_id>.xlsx")
 @roles(*READERS)
 def download_xlsx(run_id: int) -> ResponseReturnValue:
-    report = _service().report(run_id)
+    report = _reads().report(run_id)
     return send_file(io.BytesIO(to_xlsx(report)), mimetype=XLSX, as_attachment=True,
                      download_name=f"{file_stem(report)}.xlsx")
 

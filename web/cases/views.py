@@ -15,6 +15,7 @@ from engine.errors import ValidationError
 from web.cases.forms import CaseSearchForm, MessageForm
 from web.cases.timeline import describe
 from web.wording import names_in_words
+from web.replica import cases_for_reading
 
 #: Roles that may open case pages; which cases each sees is the engine's rule (``check_may_view``).
 VIEWERS = ("grid_worker", "council", "department", "mediator", "supervisor", "auditor")
@@ -29,9 +30,9 @@ def search() -> ResponseReturnValue:
     form = CaseSearchForm(formdata=request.args)
     if not form.validate():
         return render_template("cases/search.html", form=form, results=None, labels=labels), 400
-    results = services.cases().search_cases(current_actor(), text=form.q.data, status=form.status.data,
-                                            page=form.page_number,
-                                            page_size=current_app.config["INBOX_PAGE_SIZE"])
+    results = cases_for_reading().search_cases(current_actor(), text=form.q.data, status=form.status.data,
+                                               page=form.page_number,
+                                               page_size=current_app.config["INBOX_PAGE_SIZE"])
     return render_template("cases/search.html", form=form, results=results, labels=labels,
                            grids=names_in_words(services.people().grids()))
 

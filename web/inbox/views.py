@@ -19,6 +19,7 @@ from web.inbox.blueprint import bp
 from web.inbox.forms import InboxFilterForm
 from web.inbox.task_form import TaskForm
 from web.wording import names_in_words
+from web.replica import cases_for_reading
 
 #: Roles that work cases from an inbox (the auditor: a governance project's half-yearly third-party evaluation,
 #: the only tasks in its lane).
@@ -36,7 +37,7 @@ def index() -> ResponseReturnValue:
     form = InboxFilterForm(formdata=request.args, categories=services.people().categories(), grids=grids)
     if not form.validate():
         return render_template("inbox/index.html", form=form, inbox=None, grids=grids), 400
-    inbox = services.cases().inbox_page(current_actor(), form.to_filter(), page=form.page_number,
+    inbox = cases_for_reading().inbox_page(current_actor(), form.to_filter(), page=form.page_number,
                                         page_size=current_app.config["INBOX_PAGE_SIZE"])
     return render_template("inbox/index.html", form=form, inbox=inbox, grids=grids, visits=_due_visits())
 
