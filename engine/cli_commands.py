@@ -53,11 +53,12 @@ def init(db_url: str | None, app_role: str | None, app_password_env: str) -> Non
                 grant_app_role(conn, app_role, os.environ.get(app_password_env))
     finally:
         db.dispose()
-    click.echo(f"database ready: {url}")
+    # Passwords stay out of what is printed (a service's journal keeps it): the owner's is shown as ***.
+    click.echo(f"database ready: {make_url(url).render_as_string(hide_password=True)}")
     for version in loaded:
         click.echo(f"loaded {version.key} v{version.version} ({version.sha256[:12]})")
     if app_role:
-        app_url = make_url(url).set(username=app_role, password=None).render_as_string(hide_password=False)
+        app_url = make_url(url)._replace(username=app_role, password=None).render_as_string(hide_password=False)
         click.echo(f"application role {app_role}: may read and insert the log tables, never update or delete "
                    f"them; run the application with CASEGRID_DATABASE_URL={app_url} (with its password)")
 
