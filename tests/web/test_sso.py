@@ -25,7 +25,8 @@ from engine.errors import ValidationError
 from engine.people.service import PeopleService
 from tests.fixtures.oidc_provider import Provider, running_provider, sign_in_at_provider
 from web import create_app
-from web.sso.client import OidcClient, Pending, TokenRefused
+from web.sso.client import OidcClient
+from web.sso.flow import Pending, TokenRefused
 
 APP = "http://localhost"
 CALLBACK = f"{APP}/login/sso/callback"

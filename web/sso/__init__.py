@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from web.sso.client import OidcClient
 from web.sso.views import bp
 
 KEY = "casegrid.sso"
@@ -20,6 +19,8 @@ def init_app(app: Flask) -> None:
     issuer = str(app.config.get("SSO_ISSUER") or "").strip()
     client = None
     if issuer:
+        from web.sso.client import OidcClient  # Authlib and joserfc: loaded only with a provider configured
+
         client = OidcClient(issuer, str(app.config.get("SSO_CLIENT_ID") or ""),
                             str(app.config.get("SSO_CLIENT_SECRET") or ""), app.extensions["casegrid.people"].clock,
                             scope=str(app.config.get("SSO_SCOPE") or "openid profile"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -12,8 +13,11 @@ from engine.people.sso import SsoRefused
 from web import services
 from web.access import public
 from web.auth.user import WebUser
-from web.sso.client import OidcClient, Pending, SsoUnavailable, TokenRefused
+from web.sso.flow import Pending, SsoUnavailable, TokenRefused
 from web.sso.logout import ID_TOKEN
+
+if TYPE_CHECKING:
+    from web.sso.client import OidcClient
 
 bp = Blueprint("sso", __name__, template_folder="templates")
 log = logging.getLogger("casegrid.sso")
