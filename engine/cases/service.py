@@ -32,7 +32,8 @@ from engine.processes import default_hooks
 from engine.public.my_reports import keep_for_account
 from engine.specs import queries as spec_queries
 from engine.specs.registry import english_diagram_words, english_task_names, process_of
-from engine.sweep.timers import TimerSweep, sweep_timers
+from engine.sweep.timers import TimerSweep
+from engine.sweep.votes import sweep_due
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,10 @@ class CaseService:
     def sweep_timers(self, batch: int = 500, batches: int = 1) -> TimerSweep:
         """Fire due votes and timers now: what fired, which cases failed (now incidents) and how many were busy.
 
-        One transaction per case; a failing case never stops the others (:mod:`engine.sweep.timers`).
+        Due household votes first (the council's step, :mod:`engine.sweep.votes`), then the case timers
+        (:mod:`engine.sweep.timers`). One transaction per case; a failing case never stops the others.
         """
-        return sweep_timers(self.db, self.clock.now(), self.hooks, batch, batches)
+        return sweep_due(self.db, self.clock.now(), self.hooks, batch, batches)
 
     # -- reading -----------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from engine.notify.service import NotificationService
 from engine.rectification.service import RectificationService
 from engine.privacy.retention import sweep_retention
 from engine.sweep.models import SweepLease
-from engine.sweep.timers import sweep_timers
+from engine.sweep.votes import sweep_due
 
 #: Messages the outbox stage sends at once on the channels the environment configures (thread-safe senders).
 SEND_CONCURRENCY = 4
@@ -67,7 +67,7 @@ def timers_stage(hooks: HookRegistry) -> Stage:
     """Due household votes and case timers (escalations); a failing case becomes an incident."""
 
     def run(ctx: SweepContext) -> Mapping[str, int]:
-        return sweep_timers(ctx.db, ctx.now, hooks, TIMER_BATCH, TIMER_BATCHES).counts()
+        return sweep_due(ctx.db, ctx.now, hooks, TIMER_BATCH, TIMER_BATCHES).counts()
 
     return Stage("timers", "到期定时器", run)
 

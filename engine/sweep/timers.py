@@ -11,20 +11,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from engine.cases import operations, queries
 from engine.cases.hooks import HookRegistry
 from engine.cases.steps import StepResult
-from engine.council import households
-from engine.council.models import HouseholdVote
-from engine.clock import to_db
 from engine.db import Database
 from engine.errors import ConflictError
 from engine.incidents import operations as incidents
-from engine.incidents.models import Incident
 from engine.incidents.operations import describe
-from engine.people.actor import SYSTEM
 
 log = logging.getLogger("casegrid.sweep")
 
@@ -63,7 +56,7 @@ class TimerSweep:
                 "failed": len(self.failed), "skipped": self.skipped}
 
 
-def _record(db: Database, case_id: int, error: Exception, at: datetime, kind: str) -> Failure:
+def record_incident(db: Database, case_id: int, error: Exception, at: datetime, kind: str) -> Failure:
     log.error("case %s: %s failed", case_id, kind, exc_info=(type(error), error, error.__traceback__))
     incident_id = None
     try:
@@ -74,36 +67,6 @@ def _record(db: Database, case_id: int, error: Exception, at: datetime, kind: st
     except Exception:  # noqa: BLE001  (the database itself failing: counted, and the next case is tried)
         log.exception("case %s: the incident could not be recorded", case_id)
     return Failure(case_id, kind, describe(error)[1], incident_id)
-
-
-def close_due_votes(db: Database, at: datetime, hooks: HookRegistry) -> TimerSweep:
-    """A household vote's window is a deadline too: tally the votes whose window has closed."""
-    with db.reading() as s:
-        due = households.due_vote_ids(s, at)
-        # A vote whose count failed waits for its incident's back-off like a case's timer does.
-        resting = set(s.scalars(select(HouseholdVote.id).join(Incident, Incident.case_id == HouseholdVote.case_id)
-                                .where(HouseholdVote.id.in_(due), Incident.status == Incident.OPEN,
-                                       Incident.kind == "vote", Incident.retry_at > to_db(at)))) if due else set()
-    due = [vote_id for vote_id in due if vote_id not in resting]
-    sweep = TimerSweep(looked_at=len(due))
-    for vote_id in due:
-        try:
-            with db.transaction() as s:
-                result = households.close_vote(s, vote_id, at=at, hooks=hooks, actor=SYSTEM)
-                if result is not None:
-                    incidents.resolve_open(s, result.case, at=at)
-        except ConflictError:  # another sweep or the council closed it first, or the case is busy
-            sweep.skipped += 1
-            continue
-        except Exception as error:  # noqa: BLE001  (one vote's failure must not stop the sweep)
-            with db.reading() as s:
-                case_id = s.scalar(select(HouseholdVote.case_id).where(HouseholdVote.id == vote_id))
-            if case_id is not None:
-                sweep.failed.append(_record(db, case_id, error, at, "vote"))
-            continue
-        if result is not None:
-            sweep.fired.append(result)
-    return sweep
 
 
 def fire_due_cases(db: Database, at: datetime, hooks: HookRegistry, limit: int = 500) -> TimerSweep:
@@ -121,7 +84,7 @@ def fire_due_cases(db: Database, at: datetime, hooks: HookRegistry, limit: int =
             sweep.skipped += 1
             continue
         except Exception as error:  # noqa: BLE001  (the case becomes an incident; the others go on)
-            sweep.failed.append(_record(db, case_id, error, at, "timers"))
+            sweep.failed.append(record_incident(db, case_id, error, at, "timers"))
             continue
         if result is not None:
             sweep.fired.append(result)
@@ -129,12 +92,8 @@ def fire_due_cases(db: Database, at: datetime, hooks: HookRegistry, limit: int =
 
 
 def sweep_timers(db: Database, at: datetime, hooks: HookRegistry, batch: int = 500, batches: int = 1) -> TimerSweep:
-    """Due votes, then up to ``batches`` batches of due cases (a backlog drains over several sweeps).
-
-    Votes first: counting completes every household's instance, which also retires the vote's boundary
-    timer; firing that timer first would throw the ballots away (the diagram's fallback path).
-    """
-    sweep = close_due_votes(db, at, hooks)
+    """Up to ``batches`` batches of due cases (a backlog drains over several sweeps)."""
+    sweep = TimerSweep()
     for _ in range(batches):
         part = fire_due_cases(db, at, hooks, batch)
         sweep.add(part)
