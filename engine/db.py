@@ -15,6 +15,7 @@ never a raw driver error.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,6 +36,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+log = logging.getLogger("casegrid.db")
+
+#: Seconds to wait for a read replica's connection before reading the primary instead.
+REPLICA_CONNECT_TIMEOUT = 3
 
 #: How long an SQLite writer waits for the lock before giving up (seconds).
 SQLITE_BUSY_TIMEOUT = 30
@@ -191,7 +197,11 @@ class Database:
         no inside a write request and just after one (read-your-writes), and outside requests.
         """
         routed = copy.copy(self)
-        routed.replica_engine = make_engine(replica_url, timeouts)
+        timeouts = timeouts or Timeouts.from_env()
+        # A replica that does not answer is given up on quickly (its readers then read the primary).
+        extra = ({"connect_args": {"options": timeouts.postgres_options(), "connect_timeout": REPLICA_CONNECT_TIMEOUT}}
+                 if replica_url.startswith("postgresql") else {})
+        routed.replica_engine = make_engine(replica_url, timeouts, **extra)
         routed._replica_read = sessionmaker(routed.replica_engine, expire_on_commit=False)
         routed._use_replica = use_replica
         return routed
@@ -214,9 +224,21 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads. Closing it rolls back and detaches the objects with their values loaded."""
-        factory = self._replica_read if self._replica_read is not None and self._use_replica() else self._read
-        with _driver_errors_mapped(), factory() as session:
+        with _driver_errors_mapped(), self._reader() as session:
             yield session
+
+    def _reader(self) -> Session:
+        """The replica's session when allowed and reachable, else the primary's: a replica that is down or
+        refuses connections costs its readers the primary's load, never an error page."""
+        if self._replica_read is not None and self._use_replica():
+            session = self._replica_read()
+            try:
+                session.connection()  # connect now, while falling back is still possible
+                return session
+            except DBAPIError:
+                session.close()
+                log.warning("read replica unreachable: reading the primary", exc_info=True)
+        return self._read()
 
     def dispose(self) -> None:
         self.engine.dispose()

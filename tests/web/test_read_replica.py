@@ -26,6 +26,7 @@ from engine.clock import FixedClock
 from engine.db import Base, Database
 from engine.demo.driver import Driver
 from engine.demo.organisation import DEMO_PASSWORD
+from tests.fixtures.receivers import free_port
 from web import create_app
 
 pytestmark = pytest.mark.parametrize("db", ["postgres"], indirect=True)
@@ -157,6 +158,19 @@ def test_assessment_pages_read_the_replica_and_starting_a_run_writes_the_primary
         asked = s.execute(text("SELECT count(*) FROM assessment_request")).scalar()
     assert asked == 1
     assert client.get(f"/assessments/{second}").status_code == 200  # right after the POST: the primary
+
+
+def test_a_replica_that_is_down_leaves_its_readers_on_the_primary(
+        db: Database, driver: Driver, clock: FixedClock, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    down = make_url(db.url).set(port=free_port(), database="nowhere").render_as_string(hide_password=False)
+    app = create_app({"TESTING": True, "DATABASE": db, "DATABASE_URL": db.url, "CLOCK": clock,
+                      "SECRET_KEY": "test", "INSTANCE": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, "READ_REPLICA_URL": down})
+    case = driver.report("楼道灯坏了", grid_code="XF-01")
+    client = _login(app, clock, "wangge")
+    assert case.tracking_code in _page(client, "/inbox")
+    assert case.tracking_code in _page(client, "/cases?q=楼道")
+    assert "read replica unreachable" in caplog.text
 
 
 def test_without_a_replica_url_every_read_is_the_primary(db: Database, driver: Driver, clock: FixedClock,
