@@ -34,3 +34,10 @@ def database_url(explicit: str | None = None) -> str:
     folder = instance_path()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'casegrid.db'}"
+
+
+def safe_database_url(explicit: str | None = None) -> str:
+    """:func:`database_url` with its password hidden: what logs, flow runs and task inputs may show."""
+    from sqlalchemy.engine import make_url  # here: reading the configuration needs no SQLAlchemy
+
+    return make_url(database_url(explicit)).render_as_string(hide_password=True)

@@ -12,14 +12,12 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from engine.assessments import AssessmentService
 from engine.assessments.formatting import KIND_LABELS
 from engine.assessments.periods import Period
 from engine.assessments.service import Baseline, Computation
 from engine.bootstrap import init_database
-from engine.config import database_url
+from engine.config import database_url, safe_database_url
 from engine.db import Database
 from engine.notify import OutboxService
 from engine.notify.senders import SENDER_ENV as SENDER_ENV  # re-exported: the flows' callers read it here
@@ -40,7 +38,7 @@ def database(db_url: str | None = None) -> Database:
 
 
 def safe_url(db_url: str | None = None) -> str:
-    return make_url(database_url(db_url)).render_as_string(hide_password=True)
+    return safe_database_url(db_url)
 
 
 # -- SLA sweep ------------------------------------------------------------------------------------
