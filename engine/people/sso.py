@@ -203,13 +203,16 @@ def _display_name(claims: Mapping[str, Any], username: str) -> str:
 def sign_in(session: Session, *, issuer: str, subject: str, claims: Mapping[str, Any], now: datetime) -> Account:
     """The local account of the provider's person ``subject``, its role set by the first matching rule;
     :class:`SsoRefused` when no rule matches or the account is disabled (nothing is written then)."""
+    if not subject or len(subject) > 255 or _has_control(subject) or len(issuer) > 255:
+        raise SsoRefused("invalid", "the subject or issuer cannot be stored")
     identity = session.scalar(select(SsoIdentity).where(SsoIdentity.issuer == issuer,
                                                         SsoIdentity.subject == subject))
     user = session.get(User, identity.user_id) if identity is not None else None
     if user is None:
         # The first login: the local account of the same username, unless another person holds it already.
         wanted = claims.get("preferred_username")
-        local = session.scalar(select(User).where(User.username == wanted)) if isinstance(wanted, str) else None
+        local = (session.scalar(select(User).where(User.username == wanted))
+                 if isinstance(wanted, str) and _USERNAME.fullmatch(wanted) else None)
         if local is not None and session.scalar(select(SsoIdentity.id).where(
                 SsoIdentity.user_id == local.id)) is None:
             user = local
