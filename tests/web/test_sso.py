@@ -260,3 +260,17 @@ def test_a_bad_rule_is_refused_by_the_service(sso_app: Flask, claim: str, operat
         people(sso_app).add_sso_rule(position=None, claim=claim, operator=operator, value=value, role="auditor",
                                      department_code=None, grid_code=None, by="admin")
     assert len(people(sso_app).sso_rules()) == 2
+
+
+def test_the_page_asked_for_is_where_the_login_lands_but_never_another_site(sso_app: Flask) -> None:
+    client = sso_app.test_client()
+    assert come_back(client, at_provider(begin(client, "?next=/cases"), "zhang.cg"))[:2] == (302, "/cases")
+    client = sso_app.test_client()
+    assert come_back(client, at_provider(begin(client, "?next=https://evil.example/"), "zhang.cg"))[:2] == (302, "/")
+
+
+def test_the_refusal_page_speaks_english_to_an_english_user(sso_app: Flask) -> None:
+    client = sso_app.test_client()
+    client.post("/lang/en")
+    status, _location, page = sso_login(client, "wang.x")
+    assert status == 403 and "has no role in this system" in page and "Not logged in" in page
