@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 BEGIN = "<!-- bench/run_all.py: generated table, begin -->"
 END = "<!-- bench/run_all.py: generated table, end -->"
 SCRIPTS = ("complete_task", "household_vote", "whistle", "throughput", "assessment", "inbox", "replay", "http",
-           "bounded", "outbox", "sweep", "evidence", "merkle", "hotline")
+           "bounded", "outbox", "sweep", "evidence", "merkle", "hotline", "cli")
 
 
 def _args(name: str, a: argparse.Namespace, out: Path) -> list[str] | None:
@@ -89,6 +89,8 @@ def _args(name: str, a: argparse.Namespace, out: Path) -> list[str] | None:
         return ["sla_sweep.py", "--json", str(out), "--reuse", *dbs] if dbs else None
     if name == "evidence":
         return ["evidence_upload.py", "--json", str(out)] + (["--smoke"] if smoke else [])
+    if name == "cli":
+        return ["cli_start.py", "--json", str(out), "--repeat", "3" if smoke else "7"]
     if name == "merkle":  # full size bulk-loads ~111 000 cases (1 000 000 events) first: long
         return ["merkle_log.py", "--json", str(out)] + (["--smoke"] if smoke else [])
     raise ValueError(name)
@@ -102,29 +104,41 @@ def _fig(key: str, what: str, value: float, unit: str, target: str = "", met: bo
     return Figure(key, what, value, unit, target, met, note)
 
 
+def _cpu_per_case(run: dict) -> str:
+    """CPU of the driving process per case beside bare SpiffWorkflow's (steadier than wall time under load)."""
+    bare = run["bare"]
+    return (f"CPU {run['cpu_seconds'] / run['cases'] * 1000:.1f} ms/case, bare Spiff + JSON "
+            f"{bare['cpu_seconds'] / max(bare['cases'], 1) * 1000:.1f} ms/case (CPU ratio {run['cpu_ratio']:.2f}×); "
+            f"wall ÷ bare {run['ratio']:.2f}×")
+
+
 def figures_of(name: str, out: Path, stdout: str) -> list[Figure]:
-    if name in ("inbox", "replay", "http", "outbox", "sweep", "whistle", "evidence", "merkle", "hotline"):
+    if name in ("inbox", "replay", "http", "outbox", "sweep", "whistle", "evidence", "merkle", "hotline", "cli"):
         return [Figure(**f) for f in json.loads(out.read_text())["figures"]]
-    if name == "complete_task":
+    if name == "complete_task":  # issue 24's targets, each beside bare SpiffWorkflow doing the same step
         res = json.loads(out.read_text())
         st, age, rp = res["standard"], res["age"], res["replay"]
+        replay_note = f"min {rp['min_ms']:.1f} ms; byte-exact with the stored snapshot"
+        if "in_memory_ms" in rp:
+            replay_note += f"; the same events in memory without round trips {rp['in_memory_ms']:.1f} ms"
         return [
-            _fig("1.p50", "complete one task, p50 (SQLite)", st["casegrid_p50"], "ms", "≤ 5 ms",
-                 st["casegrid_p50"] <= 5, f"bare Spiff + JSON round trip {st['bare_rt_p50']:.2f} ms"),
-            _fig("1.p95", "complete one task, p95", st["casegrid_p95"], "ms", "≤ 15 ms", st["casegrid_p95"] <= 15),
+            _fig("1.p50", "complete one task, p50 (SQLite)", st["casegrid_p50"], "ms",
+                 note=f"bare Spiff + JSON round trip {st['bare_rt_p50']:.2f} ms, in memory {st['bare_mem_p50']:.2f} ms"),
+            _fig("1.p95", "complete one task, p95 (quiet machine)", st["casegrid_p95"], "ms", "≤ 10 ms",
+                 st["casegrid_p95"] <= 10, f"bare Spiff + JSON round trip p95 {st['bare_rt_p95']:.2f} ms"),
             _fig("1.ratio", "complete one task ÷ bare SpiffWorkflow with JSON round trip (p50)", st["ratio_p50"], "×",
-                 "≤ 2×", st["ratio_p50"] <= 2),
+                 "≤ 1.0×", st["ratio_p50"] <= 1.0, "interleaved step by step: load hits both sides alike"),
             _fig("2.age", "step after ~200 events ÷ step after ~10 events", age["ratio"], "×", "≤ 1.5×",
                  age["ratio"] <= 1.5, f"bare SpiffWorkflow {age['ratio_bare']:.2f}×"),
             _fig("5.replay.complete_task", f"replay of a {rp['events']:.0f}-event case (complete_task.py)",
-                 rp["median_ms"], "ms", "≤ 100 ms", rp["median_ms"] <= 100, f"min {rp['min_ms']:.1f} ms"),
+                 rp["median_ms"], "ms", "≤ 100 ms", rp["median_ms"] <= 100, replay_note),
         ]
     if name == "household_vote":
         res = json.loads(out.read_text())
         sizes = sorted(res, key=int)
         big, small = res[sizes[-1]], res[sizes[0]]
-        return [_fig("3v.vote", f"household vote over {sizes[-1]} households, in all", big["total"], "s", "≤ 1 s",
-                     big["total"] <= 1,
+        return [_fig("3v.vote", f"household vote over {sizes[-1]} households, in all", big["total"], "s", "≤ 0.3 s",
+                     big["total"] <= 0.3,
                      f"{big['per_vote_ms']:.2f} ms/vote; ×{big['total'] / small['total']:.1f} for "
                      f"{int(sizes[-1]) / int(sizes[0]):.0f}× the households; bare Spiff in memory "
                      f"{big['spiff_memory']:.3f} s, round trip per child {big['spiff_roundtrip']:.3f} s")]
@@ -134,17 +148,14 @@ def figures_of(name: str, out: Path, stdout: str) -> list[Figure]:
         figs = []
         if "sqlite" in by:
             r = by["sqlite"]
-            figs.append(_fig("3.sqlite", f"drive {r['cases']} cases through the loop, SQLite", r["cases_per_s"],
-                             "cases/s", "≥ 100 cases/s", r["cases_per_s"] >= 100,
-                             f"÷ bare Spiff + JSON {r['ratio']:.2f}×"))
+            figs.append(_fig("3.sqlite", f"drive {r['cases']} cases through the loop, SQLite, one process",
+                             r["cases_per_s"], "cases/s", "≥ 60 cases/s", r["cases_per_s"] >= 60, _cpu_per_case(r)))
         if "postgresql" in by:
             r = by["postgresql"]
-            figs.append(_fig("3.pg", f"drive {r['cases']} cases through the loop, PostgreSQL", r["cases_per_s"],
-                             "cases/s", note=f"÷ bare Spiff + JSON {r['ratio']:.2f}×"))
-            if "sqlite" in by:
-                factor = by["sqlite"]["cases_per_s"] / r["cases_per_s"]
-                figs.append(_fig("3.pg_factor", "SQLite cases/s ÷ PostgreSQL cases/s", factor, "×", "≤ 2×",
-                                 factor <= 2))
+            workers = int(r.get("workers", 1))
+            figs.append(_fig("3.pg", f"drive {r['cases']} cases through the loop, PostgreSQL, {workers} worker "
+                             f"process{'es' if workers > 1 else ''}", r["cases_per_s"], "cases/s",
+                             "≥ 100 cases/s (2 workers)", r["cases_per_s"] >= 100 and workers >= 2, _cpu_per_case(r)))
         return figs
     if name == "bounded":
         res = json.loads(out.read_text())

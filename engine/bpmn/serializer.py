@@ -13,11 +13,15 @@ import json
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter, TaskConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.expressions import restricted_script_engine
 from engine.bpmn.parser import ParsedProcess
@@ -34,6 +38,19 @@ def _restore_tasks(converter: Any, dct: dict[str, Any], workflow: Any) -> dict[U
     tasks = dct["tasks"]
     return {UUID(task_id): converter.registry.restore(tasks[task_id], workflow=workflow)
             for task_id in dct["task_order"]}
+
+
+class SortedDeltaTaskConverter(TaskConverter):
+    """A task's keys deleted from its parent's data, sorted (format 3): SpiffWorkflow lists them in the order of
+    the parent's data, which is insertion order in a workflow kept in memory but sorted order in one just loaded
+    (snapshots are written with sorted keys), so the same state could be written two ways."""
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = super().to_dict(task)
+        delta = dct.get("delta")
+        if delta and delta.get("deletions"):
+            delta["deletions"] = sorted(delta["deletions"])
+        return dct
 
 
 class OrderedSubWorkflowConverter(BpmnSubWorkflowConverter):
@@ -75,6 +92,7 @@ class SpecByReferenceConverter(BpmnWorkflowConverter):
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = SpecByReferenceConverter
 _config[BpmnSubWorkflow] = OrderedSubWorkflowConverter
+_config[Task] = SortedDeltaTaskConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
@@ -106,6 +124,50 @@ def current_snapshot(snapshot: str, process: ParsedProcess) -> str:
     if envelope.get("format") == SNAPSHOT_FORMAT and envelope.get("serializer_version") == _serializer.VERSION:
         return snapshot
     return canonical_json(migrate(envelope, process, _serializer.VERSION))
+
+
+def as_loaded(workflow: BpmnWorkflow) -> None:
+    """Put what a snapshot does not hold the way :func:`load_snapshot` rebuilds it, so that a workflow kept in
+    memory after a step runs the next step exactly as the same workflow loaded from its snapshot would.
+
+    A load restores the sub-workflows depth first in task order, drops those no task leads to, and registers
+    the waiting catch events in that order (SpiffWorkflow's event manager: which waiting event catches first
+    follows it); in memory both keep the order things happened in. A load also gives every dict inside the
+    data its keys in sorted order (the snapshot is written with sorted keys), where in memory a dict a script
+    built keeps its insertion order, which an expression iterating it would see: they are sorted in place
+    (the objects stay the same, so what tasks share stays shared).
+    """
+    order: list[Any] = []
+
+    def visit(wf: Any) -> None:
+        for task in wf.tasks.values():
+            if isinstance(task.task_spec, SubWorkflowTask) and task.id in workflow.subprocesses:
+                order.append(task.id)
+                visit(workflow.subprocesses[task.id])
+    visit(workflow)
+    workflow.subprocesses = {task_id: workflow.subprocesses[task_id] for task_id in order}
+    waiting = workflow.event_manager.tasks
+    waiting.clear()
+    seen: set[int] = set()
+    for wf in [workflow, *workflow.subprocesses.values()]:
+        _sort_nested(wf.data, seen)
+        for task in wf.tasks.values():
+            if isinstance(task.task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+                waiting[task.id] = task
+            _sort_nested(task.data, seen)
+            _sort_nested(task.internal_data, seen)
+
+
+def _sort_nested(value: Any, seen: set[int]) -> None:
+    """Sort the keys of every dict inside ``value`` (not ``value``'s own: a task's data keeps its order)."""
+    for item in (value.values() if isinstance(value, dict) else value):
+        if isinstance(item, (dict, list)) and id(item) not in seen:
+            seen.add(id(item))
+            if isinstance(item, dict) and list(item) != sorted(item, key=str):
+                ordered = sorted(item.items(), key=lambda kv: str(kv[0]))
+                item.clear()
+                item.update(ordered)
+            _sort_nested(item, seen)
 
 
 def load_snapshot(snapshot: str, process: ParsedProcess) -> tuple[BpmnWorkflow, int, set[str]]:

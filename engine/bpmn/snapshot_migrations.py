@@ -12,6 +12,8 @@ Format history:
 - 1: ``ids_issued``, ``visited``, ``workflow`` (the instance without its spec), ``serializer_version``.
 - 2: adds ``process``, the process key the workflow runs (a snapshot loaded against another process's
   spec is refused instead of failing somewhere inside SpiffWorkflow).
+- 3: a task's ``delta.deletions`` sorted (one text per state, whether the workflow was just loaded or kept in
+  memory since the last step: :mod:`engine.cases.workflow_cache`).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import Any
 from engine.bpmn.parser import ParsedProcess
 
 #: Version of the snapshot envelope; bump it and register a migration from the previous one.
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 
 Envelope = dict[str, Any]
 #: Upgrades an envelope in place by one version; the process is the one it is being loaded for.
@@ -32,8 +34,18 @@ def _format_1_to_2(envelope: Envelope, process: ParsedProcess) -> None:
     envelope["process"] = process.key
 
 
+def _format_2_to_3(envelope: Envelope, process: ParsedProcess) -> None:
+    workflow = envelope.get("workflow") or {}
+    for tasks in [workflow.get("tasks") or {}, *((sp or {}).get("tasks") or {}
+                                                   for sp in (workflow.get("subprocesses") or {}).values())]:
+        for task in tasks.values():
+            delta = task.get("delta") if isinstance(task, dict) else None
+            if isinstance(delta, dict) and isinstance(delta.get("deletions"), list):
+                delta["deletions"] = sorted(delta["deletions"])
+
+
 #: Envelope format → the migration to the next format.
-FORMAT_MIGRATIONS: dict[int, Migration] = {1: _format_1_to_2}
+FORMAT_MIGRATIONS: dict[int, Migration] = {1: _format_1_to_2, 2: _format_2_to_3}
 #: SpiffWorkflow serializer version → the migration of the workflow dict to the next one it writes.
 #: SpiffWorkflow's own migrations expect the spec inside the dict; ours stores it by reference, so an
 #: upgrade of SpiffWorkflow that bumps its serializer version registers its adapted migration here.

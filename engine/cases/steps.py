@@ -22,6 +22,7 @@ from engine.cases.hooks import HookRegistry, Record
 from engine.cases.models import Case, WorkItem
 from engine.cases.routing import phase_for
 from engine.cases.work_items import sync_work_items
+from engine.cases.workflow_cache import workflows
 from engine.clock import to_db
 from engine.people.actor import Actor
 from engine.runtime import Instance, ReadyTask, apply_event, load, new_context
@@ -53,12 +54,14 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
                      completed_data: Mapping[str, Any] | None = None,
                      process: ParsedProcess | None = None, instance: Instance | None = None) -> StepResult:
     """``process`` is the case's parsed spec and ``instance`` its loaded snapshot when the caller has them
-    already (each saves a lookup or a load per step)."""
+    already (each saves a lookup or a load per step). Without ``instance`` the workflow this process saved
+    last for the case is used when the locked row still holds its snapshot (:mod:`engine.cases.workflow_cache`),
+    else the snapshot is loaded."""
     # Apply exactly what the log will hold (key order included), so replay repeats this very step.
     payload = json.loads(canonical_json(payload))
     process = process or process_of(session, case.process_version_id)
     if instance is None and event_type != "case_opened":
-        instance = load(process, case.snapshot, case.uuid)
+        instance = workflows.take(case, process) or load(process, case.snapshot, case.uuid)
     issued = instance.ids.issued if instance else 0
     if event_type == "spec_migrated":  # the case moves to another version of its process
         process = process_of(session, int(payload["to_version_id"]))
@@ -86,6 +89,7 @@ def run_engine_event(session: Session, case: Case, *, event_type: str, payload: 
     result = StepResult(case, event, changes.opened, changes.closed, fired_timers=list(instance.fired_timers),
                         ready=instance.ready_tasks())
     result.records = append_records(session, case, records, at)
+    workflows.put(case, instance)  # only now: a step that raised keeps nothing it changed
     return result
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from engine.bpmn.parser import MAX_BPMN_BYTES, parse_process
 from engine.bpmn.text import diagram_text
 from engine.errors import SpecError
-from engine.specs.operations import checked
+
+if TYPE_CHECKING:  # a file checked without a database needs no SQLAlchemy (casegrid process validate)
+    from sqlalchemy.orm import Session
 
 #: Element id used for problems of the document as a whole (not well formed, too large, unreadable).
 DOCUMENT = "document"
@@ -53,6 +54,7 @@ def problems_of(data: bytes | str, key: str | None = None, session: Session | No
     """
     try:
         if session is not None:
+            from engine.specs.operations import checked
             checked(session, diagram_text(data), key)
         else:
             parse_process(data, key)

@@ -173,3 +173,13 @@ def test_the_due_visit_list_bench_prints_its_rows() -> None:
     for row in ("FIGURE due_list_sqlite", "FIGURE due_list_p95_sqlite", "FIGURE due_count_p95_sqlite",
                 "FIGURE due_generate_sqlite"):
         assert row in out, out
+
+
+def test_the_command_line_bench_prints_help_and_validate_beside_the_bare_references(tmp_path: Path) -> None:
+    """Issue 24: `casegrid --help` and `casegrid process validate` in fresh processes, beside `python -c pass`
+    and bare SpiffWorkflow parsing a diagram (no time asserted)."""
+    out = tmp_path / "cli.json"
+    printed = _run("cli_start.py", "--repeat", "1", "--json", str(out))
+    figures = _module("run_all").figures_of("cli", out, printed)
+    assert [(f.key, f.target) for f in figures] == [("24.help", "≤ 0.3 s"), ("24.validate", "≤ 1 s")], printed
+    assert "bare SpiffWorkflow" in figures[1].note and "python -c pass" in figures[0].note
