@@ -55,7 +55,9 @@ def _args(name: str, a: argparse.Namespace, out: Path) -> list[str] | None:
         if not (HERE / "throughput.py").exists():
             return None
         args = ["throughput.py", "--json", str(out)]
-        if smoke:
+        if a.throughput_cases:
+            args += ["--cases", str(a.throughput_cases), "--bare-cases", str(max(5, a.throughput_cases // 10))]
+        elif smoke:
             return args + ["--cases", "20", "--bare-cases", "5"]
         return args + (["--pg-url", a.pg_scratch] if a.pg_scratch else [])
     if name == "assessment":
@@ -238,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-1m", help="PostgreSQL URL holding the 1 000 000-case bulk load.")
     parser.add_argument("--load", action="store_true", help="Bulk-load --sqlite-1m / --pg-1m first.")
     parser.add_argument("--pg-scratch", help="PostgreSQL URL that may be EMPTIED (throughput, HTTP).")
+    parser.add_argument("--throughput-cases", type=int,
+                        help="Cases the throughput figure drives (default: 20 with --smoke, 10 000 with --full).")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--logs", type=Path, help="Folder for each script's output (default: a temporary one).")
     parser.add_argument("--keep", action="store_true",
