@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from engine.cases import operations, queries
 from engine.cases.hooks import HookRegistry
@@ -69,26 +72,37 @@ def record_incident(db: Database, case_id: int, error: Exception, at: datetime, 
     return Failure(case_id, kind, describe(error)[1], incident_id)
 
 
-def fire_due_cases(db: Database, at: datetime, hooks: HookRegistry, limit: int = 500) -> TimerSweep:
-    """Fire the timers of up to ``limit`` due cases, earliest first, each in its own transaction."""
-    with db.reading() as s:
-        due = queries.due_case_ids(s, at, limit)
-    sweep = TimerSweep(looked_at=len(due))
-    for case_id in due:
+def run_each(db: Database, refs: list[int], at: datetime, kind: str,
+             step: Callable[[Session, int], StepResult | None],
+             case_of: Callable[[int], int | None] = lambda ref: ref) -> TimerSweep:
+    """Run ``step`` for each of ``refs``, each in its own transaction: a busy one (ConflictError) is skipped for
+    the next sweep, a failing one becomes an incident of kind ``kind`` on its case (``case_of``), the others go on."""
+    sweep = TimerSweep(looked_at=len(refs))
+    for ref in refs:
         try:
             with db.transaction() as s:
-                result = operations.fire_case_timers(s, case_id, at=at, hooks=hooks)
+                result = step(s, ref)
                 if result is not None:
                     incidents.resolve_open(s, result.case, at=at)
-        except ConflictError:  # the case is busy (a lock wait ran out): the next sweep fires it
+        except ConflictError:  # busy (a lock wait ran out) or moved by someone else first: the next sweep
             sweep.skipped += 1
             continue
-        except Exception as error:  # noqa: BLE001  (the case becomes an incident; the others go on)
-            sweep.failed.append(record_incident(db, case_id, error, at, "timers"))
+        except Exception as error:  # noqa: BLE001  (it becomes an incident; the others go on)
+            case_id = case_of(ref)
+            if case_id is not None:
+                sweep.failed.append(record_incident(db, case_id, error, at, kind))
             continue
         if result is not None:
             sweep.fired.append(result)
     return sweep
+
+
+def fire_due_cases(db: Database, at: datetime, hooks: HookRegistry, limit: int = 500) -> TimerSweep:
+    """Fire the timers of up to ``limit`` due cases, earliest first, each in its own transaction."""
+    with db.reading() as s:
+        due = queries.due_case_ids(s, at, limit)
+    return run_each(db, due, at, "timers",
+                    lambda s, case_id: operations.fire_case_timers(s, case_id, at=at, hooks=hooks))
 
 
 def sweep_timers(db: Database, at: datetime, hooks: HookRegistry, batch: int = 500, batches: int = 1) -> TimerSweep:

@@ -3,7 +3,7 @@
 It runs in the sweep next to the case timers and before them (:func:`sweep_due`), not inside the timer
 walk: counting completes every household's instance, which also retires the vote's boundary timer, and
 firing that timer first would throw the ballots away (the diagram's fallback path). A vote whose count
-fails becomes an incident like a case whose timer fails (:func:`engine.sweep.timers.record_incident`).
+fails becomes an incident like a case whose timer fails (:func:`engine.sweep.timers.run_each`).
 """
 from __future__ import annotations
 
@@ -16,11 +16,9 @@ from engine.clock import to_db
 from engine.council import households
 from engine.council.models import HouseholdVote
 from engine.db import Database
-from engine.errors import ConflictError
-from engine.incidents import operations as incidents
 from engine.incidents.models import Incident
 from engine.people.actor import SYSTEM
-from engine.sweep.timers import TimerSweep, record_incident, sweep_timers
+from engine.sweep.timers import TimerSweep, run_each, sweep_timers
 
 
 def close_due_votes(db: Database, at: datetime, hooks: HookRegistry) -> TimerSweep:
@@ -32,25 +30,13 @@ def close_due_votes(db: Database, at: datetime, hooks: HookRegistry) -> TimerSwe
                                 .where(HouseholdVote.id.in_(due), Incident.status == Incident.OPEN,
                                        Incident.kind == "vote", Incident.retry_at > to_db(at)))) if due else set()
     due = [vote_id for vote_id in due if vote_id not in resting]
-    sweep = TimerSweep(looked_at=len(due))
-    for vote_id in due:
-        try:
-            with db.transaction() as s:
-                result = households.close_vote(s, vote_id, at=at, hooks=hooks, actor=SYSTEM)
-                if result is not None:
-                    incidents.resolve_open(s, result.case, at=at)
-        except ConflictError:  # another sweep or the council closed it first, or the case is busy
-            sweep.skipped += 1
-            continue
-        except Exception as error:  # noqa: BLE001  (one vote's failure must not stop the sweep)
-            with db.reading() as s:
-                case_id = s.scalar(select(HouseholdVote.case_id).where(HouseholdVote.id == vote_id))
-            if case_id is not None:
-                sweep.failed.append(record_incident(db, case_id, error, at, "vote"))
-            continue
-        if result is not None:
-            sweep.fired.append(result)
-    return sweep
+
+    def case_of(vote_id: int) -> int | None:
+        with db.reading() as s:
+            return s.scalar(select(HouseholdVote.case_id).where(HouseholdVote.id == vote_id))
+
+    return run_each(db, due, at, "vote",
+                    lambda s, vote_id: households.close_vote(s, vote_id, at=at, hooks=hooks, actor=SYSTEM), case_of)
 
 
 def sweep_due(db: Database, at: datetime, hooks: HookRegistry, batch: int = 500, batches: int = 1) -> TimerSweep:
