@@ -22,7 +22,6 @@ from engine.cases.queries import find_case, lock_case
 from engine.cases.reporter_key import check_reporter
 from engine.cases.reporter_key import issue as issue_reporter_key
 from engine.cases.steps import StepResult, run_engine_event
-from engine.civic.contact import store_contact
 from engine.clock import to_db
 from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from engine.evidence.operations import MAX_PER_CASE, attach_form_files
@@ -58,7 +57,8 @@ def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, h
     )
     session.add(case)
     session.flush()
-    store_contact(session, case, intake.reporter_name, intake.reporter_phone)
+    for opened in hooks.case_opened:  # the domains keep what the intake carries beyond the case row
+        opened(session, case, intake)
     data = {
         "title": case.title, "category": case.category, "grid": case.grid_code, "community": case.community,
         "address": case.address, "description": case.description, "channel": case.channel,

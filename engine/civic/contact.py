@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases.intake import Intake
 from engine.cases.models import Case
 from engine.civic.models import ReporterContact
 from engine.privacy.keys import ERASED, cached_key, decrypt_field, decrypt_token, encrypt_field, load_keys
@@ -35,6 +36,11 @@ def store_contact(session: Session, case: Case, name: str | None, phone: str | N
     if name or phone:
         session.add(ReporterContact(case_id=case.id, name=encrypt_field(session, case, name),
                                     phone=encrypt_field(session, case, phone)))
+
+
+def keep_reporter_contact(session: Session, case: Case, intake: Intake) -> None:
+    """The hook every new case runs (registered in :func:`engine.civic.records.register`): its reporter's contact."""
+    store_contact(session, case, intake.reporter_name, intake.reporter_phone)
 
 
 def contact_of(session: Session, case: Case) -> Contact | None:

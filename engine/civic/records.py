@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.cases.hooks import FormHooks, HookRegistry, Record
 from engine.cases.models import Case, WorkItem
 from engine.civic import rules
+from engine.civic.contact import keep_reporter_contact
 from engine.civic.models import Rating, Resolution
 from engine.clock import to_db
 from engine.dispatch import records as dispatch
@@ -72,6 +73,7 @@ CIVIC_LOOP = "civic_loop"
 def register(hooks: HookRegistry) -> None:
     """Register the civic loop's forms (the ``camunda:formKey`` values in ``bpmn/civic_loop.bpmn``)."""
     hooks.own_intake(CIVIC_LOOP, "report")
+    hooks.on_case_opened(keep_reporter_contact)  # the reporter's contact, whatever the process
     registry = hooks.for_process(CIVIC_LOOP)
     registry.register("triage", FormHooks(validate=dispatch_rules.validate_triage, opened=dispatch.triage_opened,
                                           completed=dispatch.triage_completed, cancelled=dispatch.triage_missed))

@@ -48,7 +48,7 @@ UPWARD = {
     ("bpmn.forms", "evidence"),
     ("people.directory", "cases"),
     # the cases know their domains (issue 27, step 3: they register through the hook registry instead)
-    ("cases.access", "civic"), ("cases.operations", "civic"), ("cases.views", "civic"),
+    ("cases.access", "civic"), ("cases.views", "civic"),
     ("cases.access", "mediation"),
     ("cases.operations", "evidence"),
     ("cases.views", "privacy"),
