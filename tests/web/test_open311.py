@@ -70,12 +70,14 @@ def test_services_are_the_active_categories_in_json_and_xml(client: FlaskClient,
 def test_a_service_definition_offers_the_grids_as_an_attribute(client: FlaskClient) -> None:
     definition = client.get(f"{V2}/services/2.json").get_json()
     assert definition["service_code"] == "2"
-    attribute = definition["attributes"][0]
+    attribute, privacy = definition["attributes"]
     assert (attribute["code"], attribute["datatype"], attribute["required"]) == ("grid", "singlevaluelist", False)
     assert "XF-01" in [v["key"] for v in attribute["values"]]
+    assert (privacy["code"], privacy["required"], [v["key"] for v in privacy["values"]]) == (
+        "privacy_mode", False, ["false", "true"])
     root = xml(client.get(f"{V2}/services/2.xml"))
     assert root.tag == "service_definition"
-    assert [k.text for k in root.iter("key")] == [v["key"] for v in attribute["values"]]
+    assert [k.text for k in root.iter("key")] == [v["key"] for a in (attribute, privacy) for v in a["values"]]
 
 
 def test_an_unknown_service_is_404_in_the_error_format(client: FlaskClient) -> None:
@@ -122,6 +124,7 @@ BAD_POSTS = [
     ({"long": "nan"}, "long"),
     ({"description": "坏了\x00"}, "description"),
     ({"attribute[grid]": "NOPE"}, "attribute[grid]"),
+    ({"attribute[privacy_mode]": "maybe"}, "attribute[privacy_mode]"),
     ({"phone": "<script>"}, "phone"),
     ({"first_name": "名" * 41}, "first_name"),
 ]
@@ -272,3 +275,15 @@ def test_every_open311_message_has_an_english_translation() -> None:
     with (folder / "translations/en/LC_MESSAGES/messages.po").open("rb") as po:
         translated = {m.id for m in read_po(po) if m.string}
     assert used <= translated
+
+
+def test_a_request_in_privacy_mode_is_kept_off_the_public_listings(client: FlaskClient, api_key: str,
+                                                                   service: CaseService) -> None:
+    """隐私保护模式 as the resident's own form offers it: the integration passes the resident's choice as an
+    attribute; the case opens as usual for the staff and is no public service request, not even by its code."""
+    private = submitted(client, api_key, **{"attribute[privacy_mode]": "true"})
+    public = submitted(client, api_key, **{"attribute[privacy_mode]": "false"})
+    assert service.case(private).privacy_mode and not service.case(public).privacy_mode
+    assert client.get(f"{V2}/requests/{private}.json").status_code == 404
+    listed = [r["service_request_id"] for r in client.get(f"{V2}/requests.json").get_json()]
+    assert public in listed and private not in listed

@@ -48,6 +48,7 @@ def _check_jurisdiction() -> None:
 PARAMETERS = frozenset({
     "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email",
     "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url", "attribute[grid]",
+    "attribute[privacy_mode]",
     "service_request_id", "start_date", "end_date", "status", "media",
 })
 #: The engine's names for what a client sent under a GeoReport parameter.

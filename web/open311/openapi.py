@@ -104,7 +104,10 @@ _NEW_REQUEST = {
             "the request.")}, "first_name": _STRING, "last_name": _STRING, "phone": _STRING,
         "email": _STRING, "device_id": _STRING, "account_id": _STRING,
         "media_url": {**_STRING, "description": "A link to a photo the client keeps: recorded in the case as given."},
-        "attribute[grid]": {**_STRING, "description": "A grid code from the service definition."}},
+        "attribute[grid]": {**_STRING, "description": "A grid code from the service definition."},
+        "attribute[privacy_mode]": {"type": "string", "enum": ["true", "false"],
+                                    "description": "The resident's 隐私保护模式: true keeps the request off the public "
+                                                   "pages and the public listings (default false)."}},
 }
 _LIST_QUERY = [
     _JURISDICTION,

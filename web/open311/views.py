@@ -31,6 +31,10 @@ from web.uploads import posted_files, receive_all
 SUBMITTERS = frozenset({Role.GRID_WORKER.value})
 #: The attribute (``attribute[grid]``) each service asks for.
 GRID_ATTRIBUTE = "grid"
+#: 隐私保护模式, as the resident's own report form offers it: the request stays off the public pages and the
+#: public Open311 listings (the staff see it as usual).
+PRIVACY_ATTRIBUTE = "privacy_mode"
+PRIVACY_VALUES = {"false": False, "true": True}
 NAME_MAX = 40
 FIELD_MAX = 4000
 #: Tracking codes one listing may ask for at once.
@@ -117,7 +121,13 @@ def service_definition(code: str, fmt: str) -> ResponseReturnValue:
         "datatype_description": _("所在网格（小区），不清楚可以不填"), "order": 1, "description": _("所在网格"),
         "values": [{"key": key, "name": name} for key, name in grids.items()],
     }
-    return respond(fmt, "service_definition", "", {"service_code": service.code, "attributes": [attribute]},
+    privacy = {
+        "variable": True, "code": PRIVACY_ATTRIBUTE, "datatype": "singlevaluelist", "required": False,
+        "datatype_description": _("选“是”则该诉求不在公开页面和公开接口中显示；不填即为“否”"), "order": 2,
+        "description": _("隐私保护模式"),
+        "values": [{"key": "false", "name": _("否")}, {"key": "true", "name": _("是")}],
+    }
+    return respond(fmt, "service_definition", "", {"service_code": service.code, "attributes": [attribute, privacy]},
                    item_names={"attributes": "attribute", "values": "value"})
 
 
@@ -155,17 +165,21 @@ def _media() -> list[str]:
 def submit(fmt: str) -> ResponseReturnValue:
     account = _submitter()
     form = _text_args(("service_code", "description", "address_string", "address_id", "first_name", "last_name",
-                       "phone", "lat", "long", f"attribute[{GRID_ATTRIBUTE}]", "media_url"), request.form)
+                       "phone", "lat", "long", f"attribute[{GRID_ATTRIBUTE}]", f"attribute[{PRIVACY_ATTRIBUTE}]",
+                       "media_url"), request.form)
     name = f"{form['last_name']}{form['first_name']}"  # Chinese order: family name first
     if len(name) > NAME_MAX:
         raise ValidationError(_("请求参数有误"), {"first_name": _("姓名最多 %(max)d 字", max=NAME_MAX)})
     if not form["service_code"]:
         raise ValidationError(_("请求参数有误"), {"service_code": _("必填")})
+    privacy = form[f"attribute[{PRIVACY_ATTRIBUTE}]"].lower() or "false"
+    if privacy not in PRIVACY_VALUES:
+        raise ValidationError(_("请求参数有误"), {f"attribute[{PRIVACY_ATTRIBUTE}]": _("应为 true 或 false")})
     location = Location(lat=number_param("lat", form["lat"]), long=number_param("long", form["long"]),
                         address=form["address_string"] or None, address_id=form["address_id"] or None)
     intake = Intake(description=form["description"], category="", channel="open311",
                     grid_code=form[f"attribute[{GRID_ATTRIBUTE}]"] or None, reporter_name=name or None,
-                    reporter_phone=form["phone"] or None)
+                    reporter_phone=form["phone"] or None, privacy_mode=PRIVACY_VALUES[privacy])
     created = georeport().submit(form["service_code"], intake, location, account.actor, media=_media(),
                                  media_url=form["media_url"] or None)
     # ``reporter_url`` (our extension, only in this answer to the authenticated integration): the resident's
