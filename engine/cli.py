@@ -43,6 +43,8 @@ COMMANDS: dict[str, Lazy] = {
                    "10 minutes), or check them with --verify."),
     "privacy": ("engine.privacy.cli:privacy",
                 "Personal data: the data catalogue (数据目录), retention and erasure (个人信息删除)."),
+    "units": ("engine.cli_commands:units", "The organisation tree (市 → 区 → 街道 → 社区), or one unit's effective "
+              "configuration and where each part comes from."),
     "audit": ("engine.audit.log_cli:audit", "The Merkle log of everything: signing key, signed tree heads, proofs "
               "and the auditor's check."),
 }

@@ -25,6 +25,10 @@ from engine.demo.organisation import DEMO_PASSWORD, USERS
 from engine.demo.run import run_demo
 from engine.demo.scenarios import SCENARIOS
 from engine.cases.service import CaseService
+from engine.org.scope import unit_code
+from engine.org.service import units as org_units
+from engine.people.unit_config import effective_configuration
+from engine.specs.decisions import published_decisions
 
 
 def _database(db_url: str | None) -> Database:
@@ -188,3 +192,29 @@ def tick(db_url: str | None) -> None:
     click.echo(f"fired {counts['timers']} timer(s) in {counts['cases']} case(s); {counts['failed']} case(s) failed "
                f"(incidents), {counts['skipped']} busy")
 
+
+
+@click.command()
+@db_option
+@click.argument("code", required=False)
+@friendly_errors
+def units(db_url: str | None, code: str | None) -> None:
+    """The organisation tree (市 → 区 → 街道 → 社区), or one unit's effective configuration and where each part comes from."""
+    with _database(db_url).reading() as s:
+        if code is None:
+            for unit in org_units(s):
+                click.echo(f"{'  ' * unit.depth}{unit.kind_label} {unit.code}  {unit.name}")
+            return
+        config = effective_configuration(s, code)
+        click.echo(f"{config.unit.code}  {config.unit.name}  ({' → '.join(config.lineage)})")
+        sections = (("categories", config.categories), ("departments", config.departments), ("grids", config.grids))
+        for title, items in sections:
+            click.echo(f"{title}:")
+            for item in items:
+                state = "" if item.active else "  (inactive)"
+                click.echo(f"  {item.name}  [{item.code or '-'}]  from {item.from_unit}{state}")
+        click.echo("routing tables:")
+        for version in published_decisions(s):
+            click.echo(f"  {version.key} v{version.version}  from {unit_code(s, version.unit_id)}")
+        click.echo("process versions, SLA classes, notification templates: one set for the whole install "
+                   "(not yet overridable per unit)")

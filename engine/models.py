@@ -8,6 +8,7 @@ from engine.audit.heads import TreeHead, TreeHeadWitness
 from engine.cases.leaves import MerkleLeaf, MerkleNode
 from engine.cases.events import CaseEvent
 from engine.calendar.models import CalendarDay
+from engine.org.models import Unit
 from engine.cases.models import Case, Notification, WorkItem
 from engine.cases.reporter_key import ReporterKey
 from engine.civic.models import Assignment, Rating, ReporterContact, Resolution
@@ -87,6 +88,7 @@ from engine.sweep.models import SweepLease, SweepRun
 __all__ = [
     "AccessLogEntry", "CoreAccessRequest", "MerkleLeaf", "MerkleNode", "TreeHead", "TreeHeadWitness",
     "AssessmentRequest", "AssessmentResult", "AssessmentRun", "Assignment", "Base", "CalendarDay", "Case", "Category", "CaseEvent",
+    "Unit",
     "Department", "Grid", "Notification", "ProcessVersion", "Rating", "ReporterContact", "Resolution", "User", "WorkItem",
     "AgreementConfirmation", "Mediation", "MediationAgreement", "MediationParty", "MediationSession",
     "MediatorAssignment", "ThirdPartyAssessment",

@@ -15,6 +15,7 @@ from bpmn import seed_decision_files
 from engine.bootstrap import init_database
 from engine.cases.intake import CATEGORIES
 from engine.clock import FixedClock
+from engine.org.service import ensure_default_units
 from engine.db import Database
 from engine.demo.driver import Driver
 from engine.demo.organisation import seed_organisation
@@ -141,6 +142,7 @@ def _reset_postgres(db: Database) -> None:
             quoted = ", ".join(f'"{n}"' for n in names)
             conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     with db.transaction() as s:
+        ensure_default_units(s)  # made by migration 0043, emptied above
         seed_categories(s, CATEGORIES)  # seeded by migration 0002, emptied above
         load_seed_decisions(s, seed_decision_files(), by="casegrid init", at=START)  # a test may publish its own
         seed_organisation(s)

@@ -39,6 +39,8 @@ class AssessmentRun(Base):
     #: How many units are flagged by the exit rule (quarterly) or have overdue work (weekly).
     flagged_units: Mapped[int] = mapped_column(nullable=False, default=0)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The unit the run assessed (engine/org): its subtree sees it (issue 25).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), nullable=True, index=True)
 
     def __repr__(self) -> str:
         return f"<AssessmentRun {self.id} {self.kind} {self.period}>"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit.access_log import record_access
 from engine.audit.purposes import unmask_reason
-from engine.cases.access import check_may_view
+from engine.cases.access import check_in_scope, check_may_view
 from engine.cases.models import Case
 from engine.cases.queries import find_case
 from engine.civic.contact import contact_of
@@ -34,6 +34,14 @@ REPORTER_FIELDS = ("reporter_name", "reporter_phone")
 def check_may_audit(actor: Actor) -> None:
     if actor.role not in AUDIT_ROLES:
         raise PermissionDenied("只有监督员和街道督办可以使用审计功能")
+
+
+def audited_case(session: Session, actor: Actor, ref: str) -> Case:
+    """The case ``ref`` for ``actor``'s audit workspace: :class:`NotFound` outside the actor's unit's subtree."""
+    check_may_audit(actor)
+    case = find_case(session, ref)
+    check_in_scope(session, actor, case)
+    return case
 
 
 def check_may_unmask(session: Session, actor: Actor, case: Case) -> None:

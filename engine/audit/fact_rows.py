@@ -68,7 +68,7 @@ def _meeting_rows(session: Session, item: AgendaItem) -> list[Any]:
 
 
 register(Case, "案件", case_of=lambda _s, case: case.id, case_column=Case.id,
-         exclude=("snapshot", "version", "next_timer_at", "last_seq", "head_hash", "phase"))
+         exclude=("snapshot", "version", "next_timer_at", "last_seq", "head_hash", "phase", "unit_id"))
 register(Rating, "评价")
 register(Resolution, "议定结果")
 register(Assignment, "交办")

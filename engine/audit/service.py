@@ -34,7 +34,6 @@ from engine.audit.views import CaseReplay, case_replay
 from engine.cases.models import Case
 from engine.evidence.bundle import evidence_section
 from engine.evidence.store import Store
-from engine.cases.queries import find_case
 from engine.cases.views import CaseSearchPage
 from engine.clock import Clock, SystemClock
 from engine.db import Database
@@ -107,18 +106,17 @@ class AuditService:
 
     def replay(self, ref: str, actor: Actor) -> CaseReplay:
         """Every step of the case's history, for the replay view."""
-        disclosure.check_may_audit(actor)
         with self.db.reading() as s:
+            disclosure.audited_case(s, actor, ref)
             return case_replay(s, ref)
 
     # -- integrity ---------------------------------------------------------------------------------
 
     def verify_case(self, ref: str, actor: Actor) -> IntegrityReport:
         """Chain, pinned versions and replay to the snapshot of one case (the log is checked as a whole)."""
-        disclosure.check_may_audit(actor)
         started = time.perf_counter()
         with self.db.reading() as s:
-            case = find_case(s, ref)
+            case = disclosure.audited_case(s, actor, ref)
             check = verify_case(s, case)
             latest = checkpoints.latest_checkpoint(s)
             return IntegrityReport("case", 1, check.events, () if check.ok else (check,), 0 if check.ok else 1,
@@ -185,9 +183,8 @@ class AuditService:
 
     def check_may_export(self, ref: str, actor: Actor) -> str:
         """The case's tracking code, if ``actor`` may export it."""
-        disclosure.check_may_audit(actor)
         with self.db.reading() as s:
-            return find_case(s, ref).tracking_code
+            return disclosure.audited_case(s, actor, ref).tracking_code
 
     def export(self, ref: str, actor: Actor, reason: str) -> Export:
         """The case's signed bundle; the export is written to the access log first (same transaction)."""
@@ -196,6 +193,7 @@ class AuditService:
         store = self.evidence_store
         section = (lambda events: evidence_section(store, events)) if store is not None else None
         with self.db.transaction() as s:
+            disclosure.audited_case(s, actor, ref)
             return export_case(s, ref, actor, reason, key, at=self.clock.now(), evidence=section)
 
     def verify_bundle(self, data: bytes) -> BundleCheck:

@@ -1,15 +1,17 @@
 """May this actor act on this work item? Checked by every operation, whatever the interface."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.cases.models import Case, WorkItem
 from engine.cases.reporter_key import check_reporter
 from engine.civic.models import Assignment
-from engine.errors import NotFound, PermissionDenied
+from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.mediation.models import Mediation
+from engine.org.scope import in_subtree, is_root_path, path_contains, unit_id_of_path, unit_path
 from engine.people.actor import Actor
+from engine.people.models import Grid
 from engine.people.roles import Role
 
 #: Roles that see every case page.
@@ -26,6 +28,7 @@ def check_may_act(session: Session, actor: Actor, item: WorkItem, case: Case) ->
     """
     if actor.role == Role.RESIDENT.value:
         check_reporter(session, actor, case)
+    check_may_change(session, actor, case)
     if actor.role != item.role:
         raise PermissionDenied(f"此任务由{item.role}办理，当前角色无权操作")
     if item.department_code and actor.role == Role.DEPARTMENT.value \
@@ -46,6 +49,7 @@ def check_may_see_item(session: Session, actor: Actor, item: WorkItem, case: Cas
     """
     if actor.role == Role.RESIDENT.value:
         check_reporter(session, actor, case)
+    check_in_scope(session, actor, case)
     if actor.role == Role.DEPARTMENT.value and item.department_code \
             and actor.department_code != item.department_code:
         raise NotFound("任务不存在")
@@ -58,8 +62,46 @@ def check_may_see_item(session: Session, actor: Actor, item: WorkItem, case: Cas
         raise PermissionDenied(f"此任务由{item.role}办理，当前角色无权操作")
 
 
+def in_scope(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition on ``case``: the cases of the actor's unit's subtree (engine/org's one rule)."""
+    return in_subtree(Case.unit_id, actor.unit_path)
+
+
+def _case_path(session: Session, case: Case) -> str | None:
+    return unit_path(session, case.unit_id)
+
+
+def check_in_scope(session: Session, actor: Actor, case: Case) -> None:
+    """Raise :class:`NotFound` (codes cannot be probed) unless ``case`` is in the actor's unit's subtree."""
+    if actor.unit_path is None:
+        return
+    if not path_contains(actor.unit_path, _case_path(session, case)):
+        raise NotFound(f"案件 {case.tracking_code} 不存在")
+
+
+def unit_for_new_case(session: Session, actor: Actor, grid_code: str | None, field: str = "grid_code") -> int | None:
+    """The unit a case ``actor`` opens in ``grid_code`` belongs to: the grid's community, else the actor's unit
+    (None: the default street, :mod:`engine.people.units`). A grid outside the actor's subtree is refused."""
+    if grid_code:
+        grid_unit = session.scalar(select(Grid.unit_id).where(Grid.code == grid_code))
+        if grid_unit is not None:
+            if not path_contains(actor.unit_path, unit_path(session, grid_unit)):
+                raise ValidationError("登记信息有误", {field: f"网格 {grid_code} 不在本单位辖区"})
+            return grid_unit
+    return unit_id_of_path(actor.unit_path)
+
+
+def check_may_change(session: Session, actor: Actor, case: Case) -> None:
+    """Raise unless ``actor``'s unit may change ``case``: in its subtree (else :class:`NotFound`), and not a role
+    held at the root (the city reads every street's cases but acts on none of them: :class:`PermissionDenied`)."""
+    check_in_scope(session, actor, case)
+    if is_root_path(actor.unit_path) and not is_root_path(_case_path(session, case)):
+        raise PermissionDenied("市级账号只能查看，不能办理街道的案件")
+
+
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition on ``case``: the cases whose page ``actor`` may see.
+    """SQL condition on ``case``: the cases whose page ``actor`` may see — within the actor's unit's subtree
+    (:func:`in_scope`), by role:
 
     Supervisors, the council and auditors see every case; a grid worker the cases of
     their grid and those they registered; a department the cases ever routed to it
@@ -68,6 +110,11 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     those came from.
     Nobody else sees case pages.
     """
+    rule = _role_rule(actor)
+    return rule if actor.unit_path is None else and_(in_scope(actor), rule)
+
+
+def _role_rule(actor: Actor) -> ColumnElement[bool]:
     if actor.role in SEES_ALL_CASES:
         return true()
     if actor.role == Role.GRID_WORKER.value:
@@ -102,6 +149,7 @@ def check_may_view(session: Session, actor: Actor, case: Case) -> None:
     """
     if actor.role not in SEES_ALL_CASES | SEES_OWN_CASES:
         raise PermissionDenied("当前角色无权查看案件")
+    check_in_scope(session, actor, case)
     if actor.role in SEES_ALL_CASES:
         return
     if session.scalar(select(Case.id).where(Case.id == case.id, visible_cases(actor))) is None:

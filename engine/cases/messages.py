@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.bpmn.forms import FORBIDDEN_CHARACTERS
-from engine.cases.access import check_may_view
+from engine.cases.access import check_may_change, check_may_view
 from engine.cases.hooks import HookRegistry
 from engine.cases.queries import find_case, lock_case
 from engine.cases.steps import StepResult, run_engine_event
@@ -65,6 +65,7 @@ def deliver_message(session: Session, ref: str | int, name: str, data: Mapping[s
         raise PermissionDenied("只有街道督办可以向案件发送消息")
     case = find_case(session, ref)
     check_may_view(session, actor, case)
+    check_may_change(session, actor, case)
     payload = check_payload(data)
     process = process_of(session, case.process_version_id)
     name = (name or "").strip()

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base
+from engine.people import units as _units  # noqa: F401  (a new case without a unit gets its grid's or the default street)
 
 
 class Case(Base):
@@ -51,6 +52,9 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
     opened_by: Mapped[str] = mapped_column(String(80), nullable=False)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: The unit (engine/org) the case belongs to: its subtree sees it (issue 25). Not a fact row's column
+    #: (engine/audit/fact_rows.py excludes it): a case's chain is the same in a single street or a city.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), nullable=True, index=True)
     #: Canonical JSON of the serialized workflow, without the spec (stored once per version).
     snapshot: Mapped[str] = mapped_column(Text, nullable=False)
     #: Optimistic-lock counter, bumped by every state change.

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.chain import GENESIS, append_event
 from engine.bpmn.forms import validate_form
-from engine.cases.access import check_may_act, check_may_view
+from engine.cases.access import check_may_act, check_may_change, check_may_view, unit_for_new_case
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake, check_intake, default_title, new_tracking_code
 from engine.cases.models import Case, Notification, WorkItem
@@ -54,6 +54,7 @@ def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, h
         priority=intake.priority, privacy_mode=bool(intake.privacy_mode),
         decision_version_id=pinned.id if pinned else None,
         opened_at=to_db(at), opened_by=actor.username, snapshot="", version=0, last_seq=0, head_hash=GENESIS,
+        unit_id=unit_for_new_case(session, actor, intake.grid_code),
     )
     session.add(case)
     session.flush()
@@ -234,6 +235,7 @@ def replace_reporter_key(session: Session, ref: str | int, *, actor: Actor, at: 
         raise PermissionDenied("只有网格员和街道可以补发反映人专用链接")
     case = find_case(session, ref)
     check_may_view(session, actor, case)
+    check_may_change(session, actor, case)
     tasks = process_of(session, case.process_version_id).human_tasks.values()
     if not any(t.role == Role.RESIDENT and not t.multi_instance for t in tasks):
         raise ConflictError("这类案件没有需要反映人办理的事项，不需要专用链接")

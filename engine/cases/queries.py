@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.cases.models import Case, WorkItem
 from engine.clock import to_db
 from engine.errors import NotFound
+from engine.org.scope import in_subtree
 from engine.people.actor import Actor
 from engine.people.roles import Role
 
@@ -62,7 +63,8 @@ def not_indexed(column: SQLColumnExpression[Any]) -> ColumnElement[str]:
 
 
 def inbox_filter(stmt: Select, actor: Actor) -> Select:
-    """Open items of the actor's role and unit that are unclaimed or claimed by the actor.
+    """Open items of the actor's role and unit that are unclaimed or claimed by the actor, of the cases in the
+    actor's unit's subtree (``stmt`` joins ``case``).
 
     Only the ``(role, state, due_at)`` index may drive this: a role's *open* items
     are few however many cases were closed, while a department's or a person's
@@ -75,12 +77,14 @@ def inbox_filter(stmt: Select, actor: Actor) -> Select:
         stmt = stmt.where(not_indexed(WorkItem.department_code) == (actor.department_code or ""))
     if actor.role == Role.GRID_WORKER.value and actor.grid_code:
         stmt = stmt.where(not_indexed(WorkItem.grid_code).in_(("", actor.grid_code)))
+    if actor.unit_path is not None:  # + 0: the case's unit index must not drive the plan either
+        stmt = stmt.where(in_subtree(Case.unit_id + 0, actor.unit_path))
     return stmt.where(not_indexed(WorkItem.assignee).in_(("", actor.username)))
 
 
 def inbox(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[WorkItem]:
     """The actor's claimed items and their team's unclaimed ones, overdue (earliest deadline) first."""
-    stmt = inbox_filter(select(WorkItem), actor)
+    stmt = inbox_filter(select(WorkItem).join(Case, Case.id == WorkItem.case_id), actor)
     stmt = stmt.order_by(WorkItem.urgency.desc(), WorkItem.due_at.asc().nulls_last(), WorkItem.id)
     stmt = stmt.limit(limit).offset(offset)
     return list(session.scalars(stmt))

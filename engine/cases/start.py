@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.cases.chain import GENESIS
 from engine.bpmn.forms import FormField, FormSpec, validate_form
 from engine.bpmn.parser import ParsedProcess
+from engine.cases.access import unit_for_new_case
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import new_tracking_code
 from engine.cases.models import Case
@@ -108,6 +109,7 @@ def start_case(session: Session, process_key: str, form: Mapping[str, Any], *, a
         or (actor.department_code if actor.role == Role.DEPARTMENT.value else None),
         decision_version_id=pinned.id if pinned else None,
         opened_at=to_db(at), opened_by=actor.username, snapshot="", version=0, last_seq=0, head_hash=GENESIS,
+        unit_id=unit_for_new_case(session, actor, grid or actor.grid_code, "grid"),
     )
     session.add(case)
     session.flush()

@@ -5,6 +5,7 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
+from engine.org.service import ensure_default_units
 from engine.people.operations import ensure_department, ensure_grid, ensure_user, name_in_english
 from engine.people.passwords import hash_password
 
@@ -68,14 +69,15 @@ def _demo_password_hash() -> str:
 
 
 def add_demo_user(session: Session, username: str, display_name: str, role: str, *,
-                  department_code: str | None = None, grid_code: str | None = None) -> None:
+                  department_code: str | None = None, grid_code: str | None = None, unit_id: int | None = None) -> None:
     """One more account with the demo password. Written directly, not through the password policy, which
     refuses the demo password for real accounts: it is published in the README, a guesser's first try."""
     ensure_user(session, username, display_name, role, department_code=department_code, grid_code=grid_code,
-                password_hash=_demo_password_hash())
+                password_hash=_demo_password_hash(), unit_id=unit_id)
 
 
 def seed_organisation(session: Session) -> None:
+    ensure_default_units(session)  # migration 0043 made them; a test's emptied database has none
     for code, name in DEPARTMENTS.items():
         ensure_department(session, code, name)
     for code, (name, community) in GRIDS.items():

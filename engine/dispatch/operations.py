@@ -18,6 +18,7 @@ from engine.calendar.store import load_calendar
 from engine.cases import operations as case_operations
 from engine.cases.hooks import HookRegistry
 from engine.cases.models import Case, WorkItem
+from engine.cases.access import check_may_change
 from engine.cases.queries import find_case, lock_case
 from engine.cases.steps import StepResult, append_records, run_engine_event
 from engine.civic.models import Assignment
@@ -71,6 +72,7 @@ def blow_whistle(session: Session, case_ref: str | int, *, lead: str, co_departm
     if errors:
         raise ValidationError("吹哨信息有误", errors)
     case = find_case(session, case_ref)
+    check_may_change(session, actor, case)
     if actor.role == Role.GRID_WORKER.value and actor.grid_code and case.grid_code \
             and actor.grid_code != case.grid_code:
         raise NotFound(f"案件 {case.tracking_code} 不存在")
@@ -110,11 +112,12 @@ def _as_holder(actor: Actor, item: WorkItem) -> Actor:
     return Actor(actor.username, item.role, None, item.grid_code)
 
 
-def _open_item(session: Session, work_item_id: int) -> tuple[Case, WorkItem]:
+def _open_item(session: Session, work_item_id: int, actor: Actor) -> tuple[Case, WorkItem]:
     item = session.get(WorkItem, work_item_id)
     if item is None:
         raise NotFound("任务不存在")
     case = lock_case(session, item.case_id)
+    check_may_change(session, actor, case)
     session.refresh(item)
     if not item.is_open:
         raise ConflictError("该任务已办结或已取消")
@@ -124,7 +127,7 @@ def _open_item(session: Session, work_item_id: int) -> tuple[Case, WorkItem]:
 def request_extension(session: Session, work_item_id: int, *, new_due: date, reason: str, actor: Actor,
                       at: datetime, max_days: int = MAX_EXTENSION_DAYS) -> ExtensionRequest:
     """申请延期: the department holding an open task with a deadline asks to finish by the end of ``new_due``."""
-    case, item = _open_item(session, work_item_id)
+    case, item = _open_item(session, work_item_id, actor)
     if actor.role != Role.DEPARTMENT.value or item.role != Role.DEPARTMENT.value:
         raise PermissionDenied("只有承办部门可以为本部门的任务申请延期")
     if actor.department_code != item.department_code:
@@ -213,7 +216,7 @@ def urge(session: Session, work_item_id: int, *, message: str, actor: Actor, at:
     if actor.role != Role.SUPERVISOR.value:
         raise PermissionDenied("只有街道督办可以催办")
     message = _text(message, "message", "催办")
-    case, item = _open_item(session, work_item_id)
+    case, item = _open_item(session, work_item_id, actor)
     case.version += 1
     append_event(session, case, type="urged", actor=actor.username, role=actor.role, at=at,
                  payload={"work_item": item.bpmn_id, "task_id": item.task_id, "department": item.department_code,

@@ -32,15 +32,17 @@ class Account:
     active: bool
     #: The account's current session version (:func:`end_sessions`); a login session of another is over.
     session_version: int = 0
+    #: The path of the unit the role is held at (engine/org): the subtree the account sees.
+    unit_path: str | None = None
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.username, self.role, self.department_code, self.grid_code)
+        return Actor(self.username, self.role, self.department_code, self.grid_code, unit_path=self.unit_path)
 
     @classmethod
     def of(cls, user: User) -> Account:
         return cls(user.id, user.username, user.display_name, user.role, user.department_code,
-                   user.grid_code, user.active, user.session_version)
+                   user.grid_code, user.active, user.session_version, user.unit.path if user.unit else None)
 
 
 def authenticate(session: Session, username: str, password: str) -> Account | None:

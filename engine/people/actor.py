@@ -18,6 +18,9 @@ class Actor:
     reporter_key: str | None = field(default=None, repr=False)
     #: … or the verified resident (a residents' app's phone handle, ``app:…``) the case's key was issued to.
     reporter_account: str | None = field(default=None, repr=False)
+    #: The path of the unit the role is held at (engine/org, ``/1/4/``): the actor sees that subtree. None:
+    #: unscoped (the engine itself, a command line, a resident holding a case's key).
+    unit_path: str | None = None
 
     @property
     def is_system(self) -> bool:

@@ -1,7 +1,7 @@
 """Issue categories (物业管理, 环境卫生 …) that an intake must name: data an admin maintains."""
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -16,6 +16,8 @@ class Category(Base):
     """
 
     __tablename__ = "category"
+    #: A new row without a unit is the city's configuration, which the units below inherit (engine/people/units.py).
+    __unit_default__ = "root"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The name stored on cases (``case.category``), e.g. ``物业管理``.
@@ -29,6 +31,8 @@ class Category(Base):
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     #: The process a report of this category opens (None: the civic loop, as every category starts).
     process_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: The unit (engine/org) this row belongs to: its subtree sees it (issue 25).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), nullable=True, index=True)
 
     def __repr__(self) -> str:
         return f"<Category {self.name}{'' if self.active else ' (inactive)'}>"

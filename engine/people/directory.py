@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from engine.cases.models import WorkItem
 from engine.errors import NotFound, ValidationError
+from engine.org.models import Unit
 from engine.people import accounts
 from engine.people.accounts import Account
 from engine.people.category import Category
 from engine.people.membership import check_membership
 from engine.people.models import Department, Grid, User
 from engine.people.roles import Role, is_integration
+from engine.people.units import grid_unit
 
 log = logging.getLogger("casegrid.admin")
 
@@ -315,7 +317,7 @@ def add_grid(session: Session, code: str, name: str, community: str, *, name_en:
     if community_en is None:
         community_en = session.scalar(select(Grid.community_en).where(
             Grid.community == community, Grid.community_en.is_not(None)).limit(1))
-    grid = Grid(code=code, name=name, community=community, name_en=name_en)
+    grid = Grid(code=code, name=name, community=community, name_en=name_en, unit_id=grid_unit(session, community))
     session.add(grid)
     session.flush()
     _name_community(session, community, community_en)
@@ -332,6 +334,9 @@ def update_grid(session: Session, code: str, name: str, community: str, *, name_
     errors: dict[str, str] = {}
     name, community, name_en, community_en = _grid_fields(errors, name, community, name_en, community_en)
     _raise(errors, "网格信息有误")
+    if community != grid.community:  # the grid moves to that community of its own street
+        own = session.get(Unit, grid.unit_id) if grid.unit_id is not None else None
+        grid.unit_id = grid_unit(session, community, session.get(Unit, own.parent_id) if own and own.parent_id else None)
     grid.name, grid.community, grid.name_en = name, community, name_en
     session.flush()
     _name_community(session, community, community_en)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base
+from engine.org.models import Unit
 
 
 class Department(Base):
@@ -19,6 +20,8 @@ class Department(Base):
     #: The name staff read when the interface is English (None: they read the Chinese one).
     name_en: Mapped[str | None] = mapped_column(String(100), nullable=True)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    #: The unit (engine/org) this row belongs to: its subtree sees it (issue 25).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), nullable=True, index=True)
 
     def __repr__(self) -> str:
         return f"<Department {self.code} {self.name}>"
@@ -37,6 +40,8 @@ class Grid(Base):
     #: grids share, so its English name is kept the same on every grid of the community.
     name_en: Mapped[str | None] = mapped_column(String(100), nullable=True)
     community_en: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: The community unit (engine/org) the grid hangs under in the tree (issue 25).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), nullable=True, index=True)
 
     def __repr__(self) -> str:
         return f"<Grid {self.code} {self.community}/{self.name}>"
@@ -58,6 +63,9 @@ class User(Base):
     #: Raised by a password change or reset, disabling and logging out: a login session (its cookie
     #: carries the version it began with) from before is no longer a login, wherever its cookie went.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
+    #: The unit the role is held at (engine/org): the account sees that unit's subtree (issue 25).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), nullable=True, index=True)
+    unit: Mapped[Unit | None] = relationship(Unit, lazy="joined")
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases.access import unit_for_new_case
 from engine.cases.chain import GENESIS
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import new_tracking_code
@@ -91,7 +92,7 @@ def open_project(session: Session, intake: ProjectIntake, *, actor: Actor, at: d
         process_version_id=version.id, status="open", phase="collect", title=intake.title.strip(),
         category=CATEGORY, grid_code=grid.code, community=grid.community, address=None,
         description=intake.summary.strip(), channel="council", opened_at=to_db(at), opened_by=actor.username,
-        snapshot="", version=0, last_seq=0, head_hash=GENESIS,
+        snapshot="", version=0, last_seq=0, head_hash=GENESIS, unit_id=unit_for_new_case(session, actor, grid.code),
     )
     session.add(case)
     session.flush()

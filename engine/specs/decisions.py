@@ -81,6 +81,12 @@ def current_decision(session: Session, key: str) -> DecisionVersion | None:
                           .order_by(DecisionVersion.version.desc()).limit(1))
 
 
+def published_decisions(session: Session) -> list[DecisionVersion]:
+    """The newest published version of each decision document, by key."""
+    keys = session.scalars(select(DecisionVersion.key).where(DecisionVersion.status == "published").distinct())
+    return [v for v in (current_decision(session, key) for key in sorted(keys)) if v is not None]
+
+
 def published_tables(session: Session) -> dict[str, etree._Element]:
     """Decision id → its table in the newest published version of each document (one-decision DMN documents,
     as a diagram's business rule tasks are parsed against them); the first document by key wins a clash,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -42,7 +42,11 @@ class DecisionVersion(VersionedDocument, Base):
     """Versioned DMN decision tables (the routing table, 权责清单)."""
 
     __tablename__ = "decision_version"
+    #: A new row without a unit is the city's configuration, which the units below inherit (engine/people/units.py).
+    __unit_default__ = "root"
     __table_args__ = (UniqueConstraint("key", "version", name="uq_decision_version_key_version"),)
 
     #: Who saved the draft (a decision table is edited in the browser by a supervisor).
     created_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    #: The unit whose routing table this is (engine/org, issue 25).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), nullable=True, index=True)

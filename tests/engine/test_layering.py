@@ -23,7 +23,7 @@ FLOORS = [
     # the ground: no domain, no case
     "errors", "clock", "config", "db", "cli_support", "spreadsheet_cells", "append_only", "schema",
     "calendar",
-    "people",
+    "org", "people",
     # the SpiffWorkflow adapter and the process definitions it runs
     "bpmn", "labels", "specs", "runtime",
     # the generic case layer
