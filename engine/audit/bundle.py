@@ -37,7 +37,7 @@ from engine.calendar import DayOverride, WorkCalendar
 from engine.calendar.models import CalendarDay
 from engine.cases.models import Case
 from engine.cases.queries import find_case
-from engine.cases.views import case_events
+from engine.cases.read_models import case_events
 from engine.clock import as_utc, to_db
 from engine.errors import CasegridError
 from engine.evidence.bundle import check_bundle_files

@@ -30,11 +30,11 @@ from engine.audit.keys import (
 )
 from engine.audit.signing import KeyRing, PrivateKey
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
-from engine.audit.views import CaseReplay, case_replay
+from engine.audit.read_models import CaseReplay, case_replay
 from engine.cases.models import Case
 from engine.evidence.bundle import evidence_section
 from engine.evidence.store import Store
-from engine.cases.views import CaseSearchPage
+from engine.cases.read_models import CaseSearchPage
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.people.actor import Actor

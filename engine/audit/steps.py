@@ -18,7 +18,7 @@ from typing import Any
 from engine.cases.events import CaseEvent
 from engine.audit.replay import CalendarAt, ReplayFailed, replay_events
 from engine.bpmn.parser import ParsedProcess
-from engine.cases.views import diagram_of, event_payload
+from engine.cases.read_models import diagram_of, event_payload
 from engine.clock import as_utc
 from engine.people.roles import Role
 from engine.runtime import Instance

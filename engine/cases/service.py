@@ -15,7 +15,7 @@ from engine.cases.events import CaseEvent
 from engine.audit.replay import Replayed, replay_events, stored_calendars
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
 from engine.calendar.store import load_calendar
-from engine.cases import inbox_query, messages, operations, queries, start, views
+from engine.cases import inbox_query, messages, operations, queries, start, read_models
 from engine.cases.deadlines import Deadline, item_deadline
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake
@@ -210,7 +210,7 @@ class CaseService:
                 return [verify_case(s, queries.find_case(s, ref))]
             return list(verify_cases(s))
 
-    # -- read models for the people working cases (engine.cases.inbox_query, engine.cases.views) --
+    # -- read models for the people working cases (engine.cases.inbox_query, engine.cases.read_models) --
 
     def inbox_page(self, actor: Actor, flt: inbox_query.InboxFilter | None = None, *, page: int = 1,
                    page_size: int = 25) -> inbox_query.InboxPage:
@@ -220,17 +220,17 @@ class CaseService:
             return inbox_query.inbox_page(s, actor, flt or inbox_query.InboxFilter(), now=now,
                                           calendar=load_calendar(s, now), page=page, page_size=page_size)
 
-    def task(self, work_item_id: int, actor: Actor) -> views.TaskView:
+    def task(self, work_item_id: int, actor: Actor) -> read_models.TaskView:
         """A work item with its form and case, if ``actor`` may open it (404 for another unit's item)."""
         now = self.clock.now()
         with self.db.reading() as s:
-            return views.task_view(s, work_item_id, actor, now=now, calendar=load_calendar(s, now))
+            return read_models.task_view(s, work_item_id, actor, now=now, calendar=load_calendar(s, now))
 
-    def case_page(self, ref: str, actor: Actor) -> views.CasePage:
+    def case_page(self, ref: str, actor: Actor) -> read_models.CasePage:
         """Summary, masked parties, current work, timeline and diagram state of a case ``actor`` may see."""
         now = self.clock.now()
         with self.db.reading() as s:
-            return views.case_page(s, ref, actor, now=now, calendar=load_calendar(s, now))
+            return read_models.case_page(s, ref, actor, now=now, calendar=load_calendar(s, now))
 
     def deadlines(self, items: Iterable[WorkItem]) -> dict[int, Deadline | None]:
         """Each open work item's deadline as read now (working days, or clock minutes for urgent matters)."""
@@ -242,10 +242,10 @@ class CaseService:
     def case_diagram_xml(self, ref: str, actor: Actor) -> str:
         """The BPMN XML of the process version the case is pinned to."""
         with self.db.reading() as s:
-            return views.case_diagram_xml(s, ref, actor)
+            return read_models.case_diagram_xml(s, ref, actor)
 
     def search_cases(self, actor: Actor, *, text: str | None = None, status: str = "all", page: int = 1,
-                     page_size: int = 25) -> views.CaseSearchPage:
+                     page_size: int = 25) -> read_models.CaseSearchPage:
         """Cases ``actor`` may see, by tracking code or title, newest first."""
         with self.db.reading() as s:
-            return views.search_cases(s, actor, text=text, status=status, page=page, page_size=page_size)
+            return read_models.search_cases(s, actor, text=text, status=status, page=page, page_size=page_size)

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from engine.cases.hooks import HookRegistry
 from engine.cases.steps import StepResult
 from engine.clock import Clock, SystemClock
-from engine.council import households, meetings, register, rules, views
+from engine.council import households, meetings, register, rules, read_models
 from engine.council.models import Household
 from engine.db import Database
 from engine.errors import PermissionDenied
@@ -58,20 +58,20 @@ class CouncilService:
             return meetings.add_minutes(s, meeting_id, sha256s, actor=actor, at=self.clock.now(),
                                         max_per_case=self.max_files_per_case)
 
-    def pending_issues(self, actor: Actor) -> list[views.IssueRow]:
+    def pending_issues(self, actor: Actor) -> list[read_models.IssueRow]:
         _staff(actor)
         with self.db.reading() as s:
-            return views.pending_issues(s)
+            return read_models.pending_issues(s)
 
-    def meetings(self, actor: Actor) -> list[views.MeetingRow]:
+    def meetings(self, actor: Actor) -> list[read_models.MeetingRow]:
         _staff(actor)
         with self.db.reading() as s:
-            return views.meeting_rows(s)
+            return read_models.meeting_rows(s)
 
-    def meeting(self, meeting_id: int, actor: Actor) -> views.MeetingPage:
+    def meeting(self, meeting_id: int, actor: Actor) -> read_models.MeetingPage:
         _staff(actor)
         with self.db.reading() as s:
-            return views.meeting_page(s, meeting_id, self.settings)
+            return read_models.meeting_page(s, meeting_id, self.settings)
 
     # -- household votes ---------------------------------------------------------------------------
 
@@ -124,22 +124,22 @@ class CouncilService:
             self.close_vote(vote_id, SYSTEM)
         return due
 
-    def votes(self, actor: Actor, status: str | None = None) -> list[views.VoteRow]:
+    def votes(self, actor: Actor, status: str | None = None) -> list[read_models.VoteRow]:
         _staff(actor)
         with self.db.reading() as s:
-            return views.vote_rows(s, status=status)
+            return read_models.vote_rows(s, status=status)
 
-    def vote(self, vote_id: int, actor: Actor) -> views.VotePage:
+    def vote(self, vote_id: int, actor: Actor) -> read_models.VotePage:
         with self.db.reading() as s:
-            return views.vote_page(s, vote_id, actor, self.clock.now())
+            return read_models.vote_page(s, vote_id, actor, self.clock.now())
 
-    def ballot(self, token: str) -> views.BallotPage:
+    def ballot(self, token: str) -> read_models.BallotPage:
         with self.db.reading() as s:
-            return views.ballot_page(s, token, self.clock.now())
+            return read_models.ballot_page(s, token, self.clock.now())
 
-    def published_result(self, vote_id: int) -> views.PublishedResult:
+    def published_result(self, vote_id: int) -> read_models.PublishedResult:
         with self.db.reading() as s:
-            return views.published_result(s, vote_id)
+            return read_models.published_result(s, vote_id)
 
 
 def _staff(actor: Actor) -> None:

@@ -19,7 +19,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.errors import NotFound
 from engine.evidence.operations import MAX_PER_CASE
-from engine.field import access, files, flags, plans, register_io, reminders, views, visits, volunteers
+from engine.field import access, files, flags, plans, register_io, reminders, read_models, visits, volunteers
 from engine.field.plans import Generated
 from engine.field.visits import MeetingInput, VisitInput
 from engine.field.volunteers import ServiceInput, VolunteerInput
@@ -218,23 +218,23 @@ class FieldService:
 
     # -- reading ------------------------------------------------------------------
 
-    def due_list(self, actor: Actor, limit: int = 50) -> list[views.DueRow]:
+    def due_list(self, actor: Actor, limit: int = 50) -> list[read_models.DueRow]:
         with self.db.reading() as s:
-            return views.due_list(s, actor, now=self.clock.now(), limit=limit)
+            return read_models.due_list(s, actor, now=self.clock.now(), limit=limit)
 
     def due_count(self, actor: Actor) -> tuple[int, int]:
         with self.db.reading() as s:
-            return views.due_count(s, actor, now=self.clock.now())
+            return read_models.due_count(s, actor, now=self.clock.now())
 
-    def visit(self, visit_id: int, actor: Actor) -> views.VisitPage:
+    def visit(self, visit_id: int, actor: Actor) -> read_models.VisitPage:
         with self.db.reading() as s:
-            return views.visit_page(s, visit_id, actor)
+            return read_models.visit_page(s, visit_id, actor)
 
     def visit_photo(self, visit_id: int, sha256: str, variant: str, actor: Actor) -> tuple[str, str]:
         """(stored sha256 to send, media type) of a photo of a visit the actor may see: its thumbnail, or its
         original once the view is written to the access log (a photo taken inside a home is personal data)."""
         with self.db.reading() as s:
-            row = views.visit_photo(s, visit_id, sha256, actor)
+            row = read_models.visit_photo(s, visit_id, sha256, actor)
             original, thumb, media_type = row.sha256, row.thumb_sha256, row.media_type
         if variant == "thumb":
             if thumb is None:
@@ -245,26 +245,26 @@ class FieldService:
                           reason="查看入户走访照片原件", at=self.clock.now())
         return original, media_type
 
-    def recent_visits(self, actor: Actor) -> list[views.VisitRow]:
+    def recent_visits(self, actor: Actor) -> list[read_models.VisitRow]:
         with self.db.reading() as s:
-            return views.recent_visits(s, actor)
+            return read_models.recent_visits(s, actor)
 
-    def households(self, actor: Actor, flag: str | None = None) -> list[views.HouseholdRow]:
+    def households(self, actor: Actor, flag: str | None = None) -> list[read_models.HouseholdRow]:
         with self.db.reading() as s:
-            return views.households(s, actor, flag=flag)
+            return read_models.households(s, actor, flag=flag)
 
-    def household(self, household_id: int, actor: Actor) -> views.HouseholdPage:
+    def household(self, household_id: int, actor: Actor) -> read_models.HouseholdPage:
         with self.db.reading() as s:
-            return views.household_page(s, household_id, actor, now=self.clock.now())
+            return read_models.household_page(s, household_id, actor, now=self.clock.now())
 
-    def meetings(self, actor: Actor) -> list[views.MeetingRow]:
+    def meetings(self, actor: Actor) -> list[read_models.MeetingRow]:
         with self.db.reading() as s:
-            return views.meetings(s, actor)
+            return read_models.meetings(s, actor)
 
-    def meeting(self, meeting_id: int, actor: Actor) -> views.MeetingPage:
+    def meeting(self, meeting_id: int, actor: Actor) -> read_models.MeetingPage:
         with self.db.reading() as s:
-            return views.meeting_page(s, meeting_id, actor)
+            return read_models.meeting_page(s, meeting_id, actor)
 
-    def plans(self, actor: Actor) -> list[views.PlanRow]:
+    def plans(self, actor: Actor) -> list[read_models.PlanRow]:
         with self.db.reading() as s:
-            return views.plan_rows(s, actor)
+            return read_models.plan_rows(s, actor)

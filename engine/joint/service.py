@@ -9,7 +9,7 @@ from datetime import datetime
 from engine.calendar import china_date
 from engine.clock import Clock, SystemClock
 from engine.db import Database
-from engine.joint import cadence, operations, views
+from engine.joint import cadence, operations, read_models
 from engine.people.actor import Actor
 
 log = logging.getLogger("casegrid.joint")
@@ -83,19 +83,19 @@ class JointService:
     def communities(self) -> list[str]:
         """The communities a committee can be set up for (those some grid belongs to)."""
         with self.db.reading() as s:
-            return views.communities(s)
+            return read_models.communities(s)
 
-    def committees(self, actor: Actor) -> list[views.CommitteeRow]:
-        views.check_may_read(actor)
+    def committees(self, actor: Actor) -> list[read_models.CommitteeRow]:
+        read_models.check_may_read(actor)
         with self.db.reading() as s:
-            return views.committee_rows(s, china_date(self.clock.now()))
+            return read_models.committee_rows(s, china_date(self.clock.now()))
 
-    def committee(self, committee_id: int, actor: Actor) -> views.CommitteePage:
-        views.check_may_read(actor)
+    def committee(self, committee_id: int, actor: Actor) -> read_models.CommitteePage:
+        read_models.check_may_read(actor)
         with self.db.reading() as s:
-            return views.committee_page(s, committee_id, china_date(self.clock.now()))
+            return read_models.committee_page(s, committee_id, china_date(self.clock.now()))
 
-    def meeting(self, meeting_id: int, actor: Actor) -> views.MeetingPage:
-        views.check_may_read(actor)
+    def meeting(self, meeting_id: int, actor: Actor) -> read_models.MeetingPage:
+        read_models.check_may_read(actor)
         with self.db.reading() as s:
-            return views.meeting_page(s, meeting_id, china_date(self.clock.now()))
+            return read_models.meeting_page(s, meeting_id, china_date(self.clock.now()))

@@ -24,7 +24,7 @@ from engine.cases.models import Case, WorkItem
 from engine.cases.operations import complete_task
 from engine.cases.queries import lock_case
 from engine.cases.steps import StepResult, run_engine_event
-from engine.cases.views import mask_name
+from engine.cases.read_models import mask_name
 from engine.clock import to_db
 from engine.errors import ConflictError, NotFound, ValidationError
 from engine.mediation.access import check_may_open

@@ -17,7 +17,7 @@ from engine.cases.queries import find_case
 from engine.cases.steps import StepResult
 from engine.clock import Clock, SystemClock
 from engine.db import Database
-from engine.mediation import agreements, operations, views
+from engine.mediation import agreements, operations, read_models
 from engine.mediation.intake import MediationIntake
 from engine.mediation.queries import active_mediators
 from engine.people.actor import Actor
@@ -85,30 +85,30 @@ class MediationService:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def my_mediations(self, actor: Actor, status: str = "open") -> list[views.MediationRow]:
+    def my_mediations(self, actor: Actor, status: str = "open") -> list[read_models.MediationRow]:
         with self.db.reading() as s:
-            return views.my_mediations(s, actor, at=self.clock.now(), status=status)
+            return read_models.my_mediations(s, actor, at=self.clock.now(), status=status)
 
-    def mediation_page(self, ref: str, actor: Actor, *, show_contacts: bool = False) -> views.MediationPage:
+    def mediation_page(self, ref: str, actor: Actor, *, show_contacts: bool = False) -> read_models.MediationPage:
         """A mediation's workspace page; with ``show_contacts`` the parties' contacts are shown in full and
         the view is logged, hence a transaction."""
         if not show_contacts:
             with self.db.reading() as s:
-                return views.mediation_page(s, ref, actor, at=self.clock.now())
+                return read_models.mediation_page(s, ref, actor, at=self.clock.now())
         with self.db.transaction() as s:
-            return views.mediation_page(s, ref, actor, at=self.clock.now(), show_contacts=True)
+            return read_models.mediation_page(s, ref, actor, at=self.clock.now(), show_contacts=True)
 
     def agreement_document(self, ref: str, number: int, actor: Actor, *,
-                           show_contacts: bool = False) -> views.AgreementDocument:
+                           show_contacts: bool = False) -> read_models.AgreementDocument:
         with self.db.transaction() as s:
-            return views.agreement_document(s, ref, number, actor, at=self.clock.now(), show_contacts=show_contacts)
+            return read_models.agreement_document(s, ref, number, actor, at=self.clock.now(), show_contacts=show_contacts)
 
-    def case_links(self, ref: str, actor: Actor) -> views.CaseLinks:
+    def case_links(self, ref: str, actor: Actor) -> read_models.CaseLinks:
         """The mediation links of a case page ``actor`` may see (raises as the case page does)."""
         with self.db.reading() as s:
             case = find_case(s, ref)
             check_may_view(s, actor, case)
-            return views.case_links(s, case, actor)
+            return read_models.case_links(s, case, actor)
 
     def mediators(self) -> dict[str, str]:
         """Active mediator accounts, username → display name (the choices of 指派调解员)."""

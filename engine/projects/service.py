@@ -11,7 +11,7 @@ from engine.cases.models import Case
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.people.actor import Actor
-from engine.projects import operations, registry, views
+from engine.projects import operations, registry, read_models
 from engine.projects.operations import ProjectIntake
 from engine.processes import default_hooks
 
@@ -31,17 +31,17 @@ class ProjectService:
         with self.db.transaction() as s:
             return operations.open_project(s, intake, actor=actor, at=self.clock.now(), hooks=self.hooks).case
 
-    def operators(self, actor: Actor) -> list[views.OperatorRow]:
-        views.check_may_read(actor)
+    def operators(self, actor: Actor) -> list[read_models.OperatorRow]:
+        read_models.check_may_read(actor)
         with self.db.reading() as s:
-            return views.operator_rows(s)
+            return read_models.operator_rows(s)
 
-    def projects(self, actor: Actor) -> list[views.ProjectRow]:
-        views.check_may_read(actor)
+    def projects(self, actor: Actor) -> list[read_models.ProjectRow]:
+        read_models.check_may_read(actor)
         with self.db.reading() as s:
-            return views.project_rows(s)
+            return read_models.project_rows(s)
 
-    def project(self, ref: str, actor: Actor) -> views.ProjectPage:
-        views.check_may_read(actor)
+    def project(self, ref: str, actor: Actor) -> read_models.ProjectPage:
+        read_models.check_may_read(actor)
         with self.db.reading() as s:
-            return views.project_page(s, ref, actor)
+            return read_models.project_page(s, ref, actor)

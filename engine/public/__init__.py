@@ -10,6 +10,6 @@ from __future__ import annotations
 from engine.public.links import reporter_path as reporter_path
 from engine.public.privacy import normalise_code as normalise_code
 from engine.public.service import PublicService as PublicService
-from engine.public.views import Outcome as Outcome
-from engine.public.views import PublicCase as PublicCase
-from engine.public.views import Step as Step
+from engine.public.read_models import Outcome as Outcome
+from engine.public.read_models import PublicCase as PublicCase
+from engine.public.read_models import Step as Step

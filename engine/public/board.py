@@ -27,14 +27,14 @@ from engine.civic.models import Resolution
 from engine.council.models import HouseholdVote
 from engine.evidence.models import Attachment, EvidenceFile
 from engine.joint.models import JointAttendance, JointCommittee, JointMeeting, JointResolution, JointUnit
-from engine.joint.views import resolution_status
+from engine.joint.read_models import resolution_status
 from engine.people.models import Department, Grid
 from engine.projects.models import Project, ProjectEvaluation, ProjectOperator
 from engine.projects.money import yuan
-from engine.projects.views import FUND_SOURCES, OUTCOMES
+from engine.projects.read_models import FUND_SOURCES, OUTCOMES
 from engine.public.privacy import summary
 from engine.public.redaction import redact
-from engine.public.views import Outcome, local, people_of, public_title, published_outcomes
+from engine.public.read_models import Outcome, local, people_of, public_title, published_outcomes
 
 #: How many items of each kind the board shows (newest first): a board is read standing in front of it.
 PER_SECTION = 20

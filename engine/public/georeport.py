@@ -33,7 +33,7 @@ from engine.people.category import Category
 from engine.people.models import Department
 from engine.public.privacy import normalise_code
 from engine.public.redaction import redact
-from engine.public.views import people_of
+from engine.public.read_models import people_of
 
 PROCESS_KEY = "civic_loop"
 #: GeoReport's defaults for a listing without dates, and its most rows.

@@ -20,7 +20,7 @@ from engine.privacy.shredding import erase_case
 from engine.public.board import NoticeBoard, is_board_photo, notice_board
 from engine.public.my_reports import MyReport, my_reports
 from engine.public.privacy import normalise_code
-from engine.public.views import PublicCase, public_case
+from engine.public.read_models import PublicCase, public_case
 
 #: Form key of the resident's rating task (``camunda:formKey`` of ``rate`` in ``bpmn/civic_loop.bpmn``).
 RATING_FORM = "rating"

@@ -9,7 +9,7 @@ from engine.calendar import china_date
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.people.actor import Actor
-from engine.rectification import operations, overdue, views
+from engine.rectification import operations, overdue, read_models
 from engine.rectification.access import check_staff
 
 log = logging.getLogger("casegrid.rectification")
@@ -57,28 +57,28 @@ class RectificationService:
         return china_date(self.clock.now())
 
     def items(self, actor: Actor, *, status: str | None = None, overdue: bool = False,
-              community: str | None = None) -> list[views.ItemRow]:
+              community: str | None = None) -> list[read_models.ItemRow]:
         with self.db.reading() as s:
-            return views.item_rows(s, actor, self._today(), status=status, overdue=overdue, community=community)
+            return read_models.item_rows(s, actor, self._today(), status=status, overdue=overdue, community=community)
 
-    def summary(self, actor: Actor) -> views.Summary:
+    def summary(self, actor: Actor) -> read_models.Summary:
         with self.db.reading() as s:
-            return views.summary(s, actor, self._today())
+            return read_models.summary(s, actor, self._today())
 
-    def item(self, item_id: int, actor: Actor) -> views.ItemPage:
+    def item(self, item_id: int, actor: Actor) -> read_models.ItemPage:
         with self.db.reading() as s:
-            return views.item_page(s, actor, item_id, self._today())
+            return read_models.item_page(s, actor, item_id, self._today())
 
-    def of_case(self, case_id: int, actor: Actor) -> list[views.ItemRow]:
+    def of_case(self, case_id: int, actor: Actor) -> list[read_models.ItemRow]:
         with self.db.reading() as s:
-            return views.rows_of_case(s, actor, case_id, self._today())
+            return read_models.rows_of_case(s, actor, case_id, self._today())
 
-    def of_source(self, kind: str, source_id: int, actor: Actor) -> list[views.ItemRow]:
+    def of_source(self, kind: str, source_id: int, actor: Actor) -> list[read_models.ItemRow]:
         with self.db.reading() as s:
-            return views.rows_of_source(s, actor, kind, source_id, self._today())
+            return read_models.rows_of_source(s, actor, kind, source_id, self._today())
 
-    def source(self, ref: str, actor: Actor) -> views.SourceView:
+    def source(self, ref: str, actor: Actor) -> read_models.SourceView:
         """What a raise form is about (:class:`NotFound` for an unknown source)."""
         check_staff(actor)
         with self.db.reading() as s:
-            return views.source_view(operations.load_source(s, *operations.parse_source(ref)))
+            return read_models.source_view(operations.load_source(s, *operations.parse_source(ref)))

@@ -20,7 +20,7 @@ from engine.audit.steps import History, ItemAsItWas, replay_history
 from engine.calendar import china_date
 from engine.calendar.store import load_calendar
 from engine.cases.models import Case, WorkItem
-from engine.cases.views import case_events
+from engine.cases.read_models import case_events
 from engine.clock import FixedClock, as_utc
 from engine.db import Database
 from engine.demo.driver import Driver

@@ -48,10 +48,10 @@ UPWARD = {
     ("bpmn.forms", "evidence"),
     ("people.directory", "cases"),
     # the cases know their domains (issue 27, step 3: they register through the hook registry instead)
-    ("cases.access", "civic"), ("cases.views", "civic"),
+    ("cases.access", "civic"), ("cases.read_models", "civic"),
     ("cases.access", "mediation"),
     ("cases.operations", "evidence"),
-    ("cases.views", "privacy"),
+    ("cases.read_models", "privacy"),
     ("privacy.shredding", "notify"),
     ("civic.records", "dispatch"),
     # the versions page counts the open cases on each version, and the service moves them (cases.migration)
@@ -72,7 +72,8 @@ UPWARD = {
     ("cases.row_digests", "privacy"),
     # photos, sensitive notes and a mediation party's contact are read through the access log (数据使用备案),
     # which lives in audit/
-    ("evidence.service", "audit"), ("field.files", "audit"), ("field.service", "audit"), ("mediation.views", "audit"),
+    ("evidence.service", "audit"), ("field.files", "audit"), ("field.service", "audit"),
+    ("mediation.read_models", "audit"),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from flask import Flask
 
-from engine.cases.views import TimelineEntry
+from engine.cases.read_models import TimelineEntry
 from web.cases.timeline import describe
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)

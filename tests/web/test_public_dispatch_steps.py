@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from engine.cases.events import CaseEvent
-from engine.public.views import timeline
+from engine.public.read_models import timeline
 from web.public.labels import step_text
 
 NAMES = {"chengguan": "城管执法中队", "zhujian": "住建办", "gongan": "派出所"}

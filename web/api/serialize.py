@@ -9,7 +9,7 @@ from engine.bpmn.forms import FormField
 from engine.cases.deadlines import Deadline
 from engine.cases.inbox_query import URGENCY_CODES, InboxRow
 from engine.cases.models import WorkItem
-from engine.cases.views import CasePage, TaskView
+from engine.cases.read_models import CasePage, TaskView
 from engine.clock import as_utc
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from engine.cases.views import TimelineEntry
+from engine.cases.read_models import TimelineEntry
 from engine.labels import event_label
 from web.cases.labels import RATING, label
 from web.wording import in_english, joined, org_words, value_words, words

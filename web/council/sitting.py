@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from engine.council.meetings import ItemDecision
-from engine.council.views import MeetingPage
+from engine.council.read_models import MeetingPage
 
 
 def _int(value: str | None) -> int | None:

@@ -14,7 +14,7 @@ from web.engine_errors import place_engine_errors as place_engine_errors
 
 from engine.field.files import RELATIONS
 from engine.field.flags import FLAGS
-from engine.field.views import HouseholdRow
+from engine.field.read_models import HouseholdRow
 from engine.field.visits import MeetingInput, VisitInput
 from engine.field.volunteers import ACCOUNTS, ServiceInput, VolunteerInput
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from engine import BusyError, CasegridError, ConflictError, NotFound, ValidationError
 from engine.bpmn.forms import FormSpec
-from engine.cases.views import TaskView
+from engine.cases.read_models import TaskView
 from web import services
 from web.access import current_actor, roles
 from web.auth.forms import EmptyForm

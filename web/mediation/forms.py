@@ -41,7 +41,7 @@ from engine.mediation.intake import (
     MediationIntake,
     PartyIntake,
 )
-from engine.mediation.views import PartyView
+from engine.mediation.read_models import PartyView
 from web.cases.labels import CHANNEL
 from web.mediation import labels
 from web.public.forms import PHONE

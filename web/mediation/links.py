@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from engine import CasegridError
 from engine.mediation.service import MediationService
-from engine.mediation.views import CaseLinks
+from engine.mediation.read_models import CaseLinks
 
 
 def mediation() -> MediationService:

@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 
 from engine import BusyError, ConflictError, ValidationError
 from engine.errors import StorageUnavailable
-from engine.cases.views import TaskView
-from engine.mediation.views import TaskLink
+from engine.cases.read_models import TaskView
+from engine.mediation.read_models import TaskLink
 from web import services
 from web.access import current_actor, roles
 from web.auth.forms import EmptyForm

@@ -13,7 +13,7 @@ from web.engine_errors import place_engine_errors as place_engine_errors
 
 from engine.projects.operations import PROPOSER_KINDS, ProjectIntake
 from engine.projects.registry import OPERATOR_KINDS
-from engine.projects.views import OperatorRow
+from engine.projects.read_models import OperatorRow
 
 
 def _strip(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Plain words for the codes of the public read model (:mod:`engine.public.views`)."""
+"""Plain words for the codes of the public read model (:mod:`engine.public.read_models`)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -15,7 +15,7 @@ from engine.bpmn.serializer import canonical_json
 from engine.calendar.store import load_calendar
 from engine.cases.models import Case
 from engine.cases.queries import find_case
-from engine.cases.views import (
+from engine.cases.read_models import (
     CaseSummary,
     FieldValue,
     Names,

@@ -22,7 +22,7 @@ from engine.cases.access import visible_cases
 from engine.cases.deadlines import Deadline
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import find_case, open_work_items
-from engine.cases.views import CaseSummary, Names, case_summary, mask_name, mask_phone
+from engine.cases.read_models import CaseSummary, Names, case_summary, mask_name, mask_phone
 from engine.clock import as_utc
 from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.mediation.access import OPENERS, check_may_view_mediation, may_see_contacts
