@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import ValidationError
+from engine.org.scope import in_subtree
 from engine.people.actor import Actor
 from engine.people.membership import membership_or_errors
 from engine.people.models import User
@@ -81,8 +82,10 @@ def end_sessions_of(session: Session, user_id: int) -> None:
         end_sessions(user)
 
 
-def list_accounts(session: Session) -> list[Account]:
-    return [Account.of(u) for u in session.scalars(select(User).order_by(User.role, User.username))]
+def list_accounts(session: Session, under: str | None = None) -> list[Account]:
+    """Every account, or those held in the subtree at path ``under`` (an admin administers only theirs)."""
+    stmt = select(User).where(in_subtree(User.unit_id, under)).order_by(User.role, User.username)
+    return [Account.of(u) for u in session.scalars(stmt)]
 
 
 def set_password(session: Session, username: str, password: str) -> Account:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.cases.models import WorkItem
 from engine.errors import NotFound, ValidationError
 from engine.org.models import Unit
+from engine.org.scope import path_contains, unit_path
 from engine.people import accounts
 from engine.people.accounts import Account
 from engine.people.category import Category
@@ -169,15 +170,37 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def find_account(session: Session, username: str) -> Account:
-    """The account, disabled or not (:func:`accounts.account_by_id` hides disabled ones from logins)."""
-    return Account.of(_user(session, username))
+def find_account(session: Session, username: str, *, by: str | None = None) -> Account:
+    """The account, disabled or not (:func:`accounts.account_by_id` hides disabled ones from logins); given ``by``,
+    only one that administrator administers."""
+    return Account.of(_user(session, username) if by is None else _administered(session, username, by))
+
+
+def _admin_unit(session: Session, by: str) -> Unit | None:
+    """The unit whose subtree the administrator ``by`` administers (None: a command line or the engine, every unit)."""
+    return session.scalar(select(Unit).join(User, User.unit_id == Unit.id).where(User.username == by))
+
+
+def _administered(session: Session, username: str, by: str) -> User:
+    """The account ``username`` if ``by`` administers it: an admin only their unit's subtree (else :class:`NotFound`)."""
+    user = _user(session, username)
+    scope = _admin_unit(session, by)
+    if scope is not None and not path_contains(scope.path, unit_path(session, user.unit_id)):
+        raise NotFound(f"用户 {username} 不存在")
+    return user
 
 
 def create_account(session: Session, username: str, display_name: str, role: str, password: str, *,
                    department_code: str | None, grid_code: str | None, by: str) -> Account:
+    """A new account, held at the unit of the administrator who creates it (a command line: the default rule)."""
     account = accounts.add_account(session, username, display_name, role, password,
                                    department_code=department_code, grid_code=grid_code)
+    scope = _admin_unit(session, by)
+    if scope is not None:
+        user = _user(session, account.username)
+        user.unit = scope
+        session.flush()
+        account = Account.of(user)
     log.info("%s created user %s (role %s, department %s, grid %s)", by, account.username, account.role,
              account.department_code, account.grid_code)
     return account
@@ -196,7 +219,7 @@ def _check_keeps_an_admin(session: Session, user: User, field: str) -> None:
 def update_account(session: Session, username: str, *, display_name: str, role: str,
                    department_code: str | None, grid_code: str | None, by: str) -> Account:
     """Change the name, role and membership of an account (its username never changes)."""
-    user = _user(session, username)
+    user = _administered(session, username, by)
     errors: dict[str, str] = {}
     display_name = _text(errors, "display_name", display_name, "姓名", 100)
     if is_integration(user.role) or is_integration(role):
@@ -222,7 +245,7 @@ def update_account(session: Session, username: str, *, display_name: str, role: 
 
 def set_account_active(session: Session, username: str, active: bool, *, by: str) -> Account:
     """Disable an account (it can no longer log in; its history stays) or enable it again."""
-    user = _user(session, username)
+    user = _administered(session, username, by)
     if not active:
         if username == by:
             raise ValidationError("不能停用自己的账号", {"active": "不能停用自己的账号"})
@@ -241,7 +264,7 @@ def held_work_items(session: Session, username: str) -> int:
 
 
 def reset_password(session: Session, username: str, password: str, *, by: str) -> Account:
-    _user(session, username)
+    _administered(session, username, by)
     account = accounts.set_password(session, username, password)
     log.info("%s reset the password of %s", by, username)
     return account

@@ -57,9 +57,10 @@ class PeopleService:
         with self.db.transaction() as s:
             accounts.end_sessions_of(s, user_id)
 
-    def accounts(self) -> list[Account]:
+    def accounts(self, under: str | None = None) -> list[Account]:
+        """Every account, or those held in the subtree at path ``under``."""
         with self.db.reading() as s:
-            return accounts.list_accounts(s)
+            return accounts.list_accounts(s, under)
 
     def display_names(self, usernames: Iterable[str]) -> dict[str, str]:
         """username → display name of the accounts among ``usernames`` (pages name people, not logins)."""
@@ -97,10 +98,11 @@ class PeopleService:
         with self.db.reading() as s:
             return directory.organisation(s)
 
-    def find_account(self, username: str) -> Account:
-        """The account, disabled or not; :class:`NotFound` if there is none."""
+    def find_account(self, username: str, *, by: str | None = None) -> Account:
+        """The account, disabled or not; :class:`NotFound` if there is none or if ``by`` (an admin) does not
+        administer it."""
         with self.db.reading() as s:
-            return directory.find_account(s, username)
+            return directory.find_account(s, username, by=by)
 
     def create_account(self, username: str, display_name: str, role: str, password: str, *,
                        department_code: str | None = None, grid_code: str | None = None, by: str) -> Account:

@@ -119,3 +119,23 @@ def test_open311_takes_a_street_token_only_for_its_own_grids(
     assert taken.status_code == 201, taken.get_data(as_text=True)
     code = taken.get_json()[0]["service_request_id"]
     assert service.case(code).grid_code == "JA-01"
+
+
+def test_a_street_admin_administers_only_the_streets_accounts(login_as: LoginAs, city_driver: Driver,
+                                                              app: Flask) -> None:
+    admin = login_as("admin_a")
+    listed = admin.get("/admin/users").get_data(as_text=True)
+    assert "wangge_a" in listed and "dudao_b" not in listed and "dudao_qu" not in listed
+    for url in ("/admin/users/dudao_b", "/admin/users/dudao_qu"):
+        assert admin.get(url).status_code == 404, url
+    assert admin.post("/admin/users/dudao_b/active", data={"active": ""}).status_code == 404
+    assert admin.post("/admin/users/dudao_b/password", data={"pw-password": "Another-long-passw0rd!",
+                                                             "pw-confirm": "Another-long-passw0rd!"}).status_code == 404
+    assert admin.get("/admin/users/wangge_a").status_code == 200
+    people = app.extensions["casegrid.people"]
+    made = people.create_account("dudao_a2", "甲街道督办二", "supervisor", "Another-long-passw0rd!", by="admin_a")
+    assert made.unit_path == people.find_account("admin_a").unit_path
+    # the default street's admin, as before, administers the default street's accounts and none of the new streets'
+    default_admin = login_as("admin")
+    assert default_admin.get("/admin/users/dudao").status_code == 200
+    assert default_admin.get("/admin/users/dudao_a").status_code == 404

@@ -11,7 +11,7 @@ from engine.errors import ValidationError
 from engine.people.accounts import Account
 from engine.people.roles import is_integration
 from web import services
-from web.access import roles
+from web.access import current_actor, roles
 from web.admin.blueprint import bp
 from web.admin.forms import ActiveForm, NewUserForm, PasswordForm, UserForm
 from web.admin.support import admin_name, show_errors
@@ -36,7 +36,7 @@ def _choices(account: Account | None = None) -> dict[str, Any]:
 def users() -> ResponseReturnValue:
     people = services.people()
     org = people.organisation()
-    return render_template("admin/users.html", accounts=people.accounts(),
+    return render_template("admin/users.html", accounts=people.accounts(under=current_actor().unit_path),
                            departments={d.code: d.name for d in org.departments},
                            grids={g.code: f"{g.community} / {g.name}" for g in org.grids})
 
@@ -74,7 +74,7 @@ def _edit_page(account: Account, *, form: UserForm | None = None, password_form:
 @bp.route("/users/<username>", methods=["GET", "POST"])
 @roles("admin")
 def edit_user(username: str) -> ResponseReturnValue:
-    account = services.people().find_account(username)
+    account = services.people().find_account(username, by=admin_name())
     form = UserForm(**_choices(account))
     if not form.is_submitted():
         return _edit_page(account)
@@ -94,7 +94,7 @@ def edit_user(username: str) -> ResponseReturnValue:
 @bp.route("/users/<username>/password", methods=["POST"])
 @roles("admin")
 def reset_password(username: str) -> ResponseReturnValue:
-    account = services.people().find_account(username)
+    account = services.people().find_account(username, by=admin_name())
     form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
@@ -110,7 +110,7 @@ def reset_password(username: str) -> ResponseReturnValue:
 @bp.route("/users/<username>/active", methods=["POST"])
 @roles("admin")
 def set_user_active(username: str) -> ResponseReturnValue:
-    account = services.people().find_account(username)
+    account = services.people().find_account(username, by=admin_name())
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
