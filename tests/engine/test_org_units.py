@@ -13,6 +13,7 @@ from engine.db import Database
 from engine.demo.driver import Driver
 from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.org.models import Unit
+from engine.org.scope import is_root_path
 from engine.org.service import add_unit, units
 from engine.people.accounts import account_by_id
 from engine.people.actor import Actor
@@ -159,3 +160,22 @@ def seed_two_streets_on(db: Database) -> None:
     with db.transaction() as s:
         seed_categories(s, CATEGORIES)
     seed_two_streets(db)
+
+
+def test_a_district_department_serves_both_its_streets_and_no_other(db: Database, service: CaseService,
+                                                                     clock) -> None:  # type: ignore[no-untyped-def]
+    """A department held at the district (区城管局) gets the work of either street routed to it; a street's own
+    department keeps seeing only what was routed to it."""
+    seed_two_streets(db)
+    driver = Driver(service, clock, [*ACTORS, Actor("qu_chengguan", "department", "qu_chengguan")])
+    cases = [driver.report(text, grid_code=grid) for text, grid in (("甲街道违章搭建", "JA-01"),
+                                                                     ("乙街道违章搭建", "YI-01"))]
+    for case in cases:
+        driver.do(case, "triage", triage_decision="dispatch", triage_note="派区城管", department="qu_chengguan",
+                  dispatch_reason="区级执法")
+    district_department = _actor(db, "qu_chengguan")
+    assert district_department.unit_path is not None and is_root_path(district_department.unit_path) is False
+    assert {service.case(i.case_id).tracking_code for i in service.inbox(district_department)} == \
+        {c.tracking_code for c in cases}
+    assert _codes(service, district_department) == {c.tracking_code for c in cases}
+    assert _codes(service, _actor(db, "chengguan")) == set()
