@@ -100,3 +100,9 @@ def due_case_ids(session: Session, now: datetime, limit: int = 500) -> list[int]
     return list(session.scalars(
         select(Case.id).where(Case.next_timer_at < to_db(now)).order_by(Case.next_timer_at, Case.id).limit(limit)
     ))
+
+
+def held_work_items(session: Session, username: str) -> int:
+    """Open work items ``username`` has claimed: nobody else can act on them until a supervisor reassigns."""
+    return session.scalar(select(func.count(WorkItem.id)).where(
+        WorkItem.assignee == username, WorkItem.state.in_(WorkItem.OPEN_STATES))) or 0

@@ -170,6 +170,11 @@ class CaseService:
 
     # -- reading -----------------------------------------------------------------
 
+    def held_work_items(self, username: str) -> int:
+        """How many open work items the user has claimed (they wait for them, or for a reassignment)."""
+        with self.db.reading() as s:
+            return queries.held_work_items(s, username)
+
     def inbox(self, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[WorkItem]:
         with self.db.reading() as s:
             return queries.inbox(s, actor, limit=limit, offset=offset)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.models import WorkItem
 from engine.errors import NotFound, ValidationError
 from engine.org.models import Unit
 from engine.org.scope import path_contains, unit_path
@@ -255,12 +254,6 @@ def set_account_active(session: Session, username: str, active: bool, *, by: str
     session.flush()
     log.info("%s %s user %s", by, "enabled" if active else "disabled", username)
     return Account.of(user)
-
-
-def held_work_items(session: Session, username: str) -> int:
-    """Open work items ``username`` has claimed: nobody else can act on them until a supervisor reassigns."""
-    return session.scalar(select(func.count(WorkItem.id)).where(
-        WorkItem.assignee == username, WorkItem.state.in_(WorkItem.OPEN_STATES))) or 0
 
 
 def reset_password(session: Session, username: str, password: str, *, by: str) -> Account:

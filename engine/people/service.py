@@ -136,11 +136,6 @@ class PeopleService:
             lockout.clear_failures(s, username)
             return account
 
-    def held_work_items(self, username: str) -> int:
-        """How many open work items the user has claimed (they wait for them, or for a reassignment)."""
-        with self.db.reading() as s:
-            return directory.held_work_items(s, username)
-
     def add_department(self, code: str, name: str, *, name_en: str | None = None,
                        by: str) -> directory.DepartmentEntry:
         with self.db.transaction() as s:

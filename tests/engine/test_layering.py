@@ -46,7 +46,6 @@ UPWARD = {
     ("audit.cli", "bootstrap"), ("audit.log_cli", "bootstrap"), ("people.tokens_cli", "bootstrap"),
     ("simulate.cli", "bootstrap"), ("specs.cli", "bootstrap"), ("privacy.cli", "bootstrap"),
     ("bpmn.forms", "evidence"),
-    ("people.directory", "cases"),
     # the cases know their domains (issue 27, step 3: they register through the hook registry instead)
     ("cases.access", "civic"), ("cases.read_models", "civic"),
     ("cases.access", "mediation"),

@@ -68,7 +68,7 @@ def _edit_page(account: Account, *, form: UserForm | None = None, password_form:
     return render_template("admin/edit_user.html", account=account, form=form, password_form=password_form,
                            active_form=ActiveForm(formdata=None), active_error=active_error,
                            integration=is_integration(account.role),
-                           held=services.people().held_work_items(account.username)), 400 if failed else 200
+                           held=services.cases().held_work_items(account.username)), 400 if failed else 200
 
 
 @bp.route("/users/<username>", methods=["GET", "POST"])
