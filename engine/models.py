@@ -72,6 +72,7 @@ from engine.people.models import Department, Grid, User
 from engine.people.resident_identity import ResidentCode, ResidentIdentity, ResidentSession
 from engine.people.sso import SsoIdentity, SsoRule
 from engine.people.tokens import ApiToken
+from engine.privacy.household_keys import HouseholdDataKey
 from engine.privacy.keys import CaseDataKey
 from engine.projects.models import (
     Project,
@@ -104,7 +105,7 @@ __all__ = [
     "DueVisit", "FieldMeeting", "FieldNeed", "FieldReport", "FieldVisit", "HouseholdFlag", "HouseholdMember", "HouseholdNote", "VisitPhoto", "VisitPlan",
     "Volunteer", "VolunteerLedgerEntry", "VolunteerService",
     "DeadlineWatch", "Delivery", "NotificationPreference", "NotificationTemplate", "ResidentSubscription",
-    "DecisionVersion", "ExtensionRequest", "CaseDataKey",
+    "DecisionVersion", "ExtensionRequest", "CaseDataKey", "HouseholdDataKey",
     "CaseAddressRef", "ResidentCode", "ResidentIdentity", "ResidentSession", "SsoIdentity", "SsoRule",
     "HotlineCallback", "HotlineCaller", "HotlineOrder",
 ]

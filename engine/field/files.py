@@ -27,6 +27,7 @@ from engine.field import access
 from engine.field.models import FieldNeed, FieldVisit, HouseholdMember, HouseholdNote
 from engine.people.actor import Actor
 from engine.people.roles import Role
+from engine.privacy.household_keys import open_for_household, seal_for_household
 
 RELATIONS = ("户主", "配偶", "子女", "父母", "孙辈", "兄弟姐妹", "其他")
 MAX_MEMBERS = 20
@@ -120,7 +121,8 @@ def add_note(session: Session, household_id: int, *, text: str, sensitive: bool,
     text = (text or "").strip()
     if not text or len(text) > 4000 or _CONTROL.search(text):
         raise ValidationError("备注有误", {"text": "请填写备注（最多 4000 字，不含控制字符）"})
-    note = HouseholdNote(household_id=home.id, text=text, sensitive=bool(sensitive), written_by=actor.username,
+    stored = seal_for_household(session, home.id, text, at=at) if sensitive else text
+    note = HouseholdNote(household_id=home.id, text=stored, sensitive=bool(sensitive), written_by=actor.username,
                          written_at=to_db(at))
     session.add(note)
     session.flush()
@@ -157,6 +159,7 @@ def read_note(session: Session, note_id: int, *, actor: Actor, at: datetime) -> 
         subject = note_subject(home.id, note.id)
         grant = core_access.granted(session, actor, subject, at)
         record_access(session, actor, kind="unmask", case=None, what=subject, reason=grant.reason, at=at)
+        return open_for_household(session, home.id, note.text)
     return note.text
 
 

@@ -73,7 +73,8 @@ CATALOGUE: tuple[Field, ...] = (
     Field("delivery.address", "通知发送地址", SENSITIVE, False, "反映人、工作人员", "发送通知并留存发送记录", _CASE),
     Field("household_note.text", "住户备注中标为敏感的（健康、家庭状况、收入等）", CORE, False, "住户及其家庭成员",
           "走访、帮扶", "随住户档案", "查看须说明目的并经街道督办（社区书记）批准，批准限时有效（默认 24 小时）；"
-          "申请、审批、查看均记入数据使用记录；尚未加密存储（住户不是案件，没有案件数据密钥）"),
+          "申请、审批、查看均记入数据使用记录；加密存储于该住户自己的数据密钥下（住户不是案件，"
+          "不随案件删除；见 engine/privacy/household_keys.py）"),
     Field("household.head_name", "户主姓名", SENSITIVE, False, "户主", "户主表决计票", "随户籍变动更新"),
     Field("case.description", "问题描述", GENERAL, False, "反映人及所涉他人", "办理案件",
           "随案件；哈希链保存其原文（公开页面经脱敏处理）", "自由文本，可能含个人信息：公开时自动遮盖姓名、电话、证件号"),

@@ -138,17 +138,22 @@ def _wrapping(profile: str, master: MasterKey) -> bytes:
 
 def unwrap(row: CaseDataKey, case_uuid: str) -> _DataKey:
     """The data key of ``row`` (whose case has ``case_uuid``), unwrapped with the master key."""
-    aad = _aad(case_uuid)
-    if row.wrapped is None:
-        return _DataKey(row.profile, None, aad)
+    return unwrap_stored(row.profile, row.master_id, row.wrapped, _aad(case_uuid), f"案件 {row.case_id}")
+
+
+def unwrap_stored(profile: str, master_id: str, wrapped: str | None, aad: bytes, owner: str) -> _DataKey:
+    """A stored data key (of a case, or of another holder of personal data bound by ``aad``), unwrapped with the
+    master key; one without ``wrapped`` was shredded. ``owner`` names the holder in errors."""
+    if wrapped is None:
+        return _DataKey(profile, None, aad)
     master = master_key(create=False)
-    if row.master_id != master.key_id:
-        raise MasterKeyError(f"数据主密钥（{master.key_id}）与本数据库使用的（{row.master_id}）不一致：无法读取个人信息")
+    if master_id != master.key_id:
+        raise MasterKeyError(f"数据主密钥（{master.key_id}）与本数据库使用的（{master_id}）不一致：无法读取个人信息")
     try:
-        key = _open(row.profile, _wrapping(row.profile, master), base64.b64decode(row.wrapped), aad)
+        key = _open(profile, _wrapping(profile, master), base64.b64decode(wrapped), aad)
     except (InvalidTag, binascii.Error, ValueError):
-        raise DataKeyError(f"案件 {row.case_id} 的数据密钥无法解开（被改动过？）") from None
-    return _DataKey(row.profile, key, aad)
+        raise DataKeyError(f"{owner} 的数据密钥无法解开（被改动过？）") from None
+    return _DataKey(profile, key, aad)
 
 
 def _cache(session: Session) -> dict[int, _DataKey]:
@@ -173,12 +178,17 @@ def data_key(session: Session, case: Case, *, create: bool = False) -> _DataKey 
 def new_key_row(case: Any, *, at: datetime, profile: str | None = None) -> CaseDataKey:
     """A fresh data key for ``case`` (anything with ``id`` and ``uuid``), wrapped by the master key (the caller
     adds the row)."""
+    profile, master_id, wrapped = wrap_new_key(_aad(case.uuid), profile)
+    return CaseDataKey(case_id=case.id, profile=profile, master_id=master_id, wrapped=wrapped, created_at=to_db(at))
+
+
+def wrap_new_key(aad: bytes, profile: str | None = None) -> tuple[str, str, str]:
+    """(profile, master key id, wrapped key) of a fresh random data key bound to ``aad``."""
     profile = profile or configured_profile()
     master = master_key(create=True)
     key = os.urandom(32 if profile == AES else 16)
-    wrapped = _seal(profile, _wrapping(profile, master), key, _aad(case.uuid))
-    return CaseDataKey(case_id=case.id, profile=profile, master_id=master.key_id,
-                       wrapped=base64.b64encode(wrapped).decode("ascii"), created_at=to_db(at))
+    wrapped = _seal(profile, _wrapping(profile, master), key, aad)
+    return profile, master.key_id, base64.b64encode(wrapped).decode("ascii")
 
 
 def load_keys(session: Session, case_ids: Iterable[int]) -> None:

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from engine.audit.access_log import AccessLogEntry
 from engine.audit.core_access import HOURS_ENV, Access, approval_hours
@@ -18,6 +18,9 @@ from engine.errors import ConflictError, NotFound, PermissionDenied, ValidationE
 from engine.field.service import FieldService
 from engine.field.visits import VisitInput
 from engine.people.actor import Actor
+from engine.privacy.household_keys import open_for_household
+from engine.privacy.keys import DataKeyError, is_token
+from engine.schema import alembic_config
 from engine import CaseService
 from tests.fixtures.field import AUDITOR, COUNCIL, GRID_WORKER, OTHER_GRID_WORKER, SUPERVISOR, register
 
@@ -185,3 +188,44 @@ def test_an_export_comes_back_in_unchanged_as_csv_and_xlsx_and_formulas_stay_tex
     assert (back.added, back.updated) == (0, 1)
     assert [h.head_name for h in field.households(GRID_WORKER)] == ['=HYPERLINK("x")']
     assert "陈明" in field.export_households(SUPERVISOR, "csv").decode("utf-8-sig")
+
+
+def _stored_notes(db: Database) -> list[tuple[int, str, bool]]:
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(  # type: ignore[misc]
+            "SELECT household_id, text, sensitive FROM household_note ORDER BY id"))]
+
+
+def test_a_sensitive_note_is_ciphertext_under_its_households_own_key(field: FieldService, db: Database) -> None:
+    first, second = register(field, "XF-01", "3号楼,101,张建国\n3号楼,102,李桂兰")
+    field.add_note(first, text="患阿尔茨海默病，需每日服药", sensitive=True, actor=GRID_WORKER)
+    field.add_note(first, text="女儿每周末回来", sensitive=False, actor=GRID_WORKER)
+    field.add_note(second, text="家庭年收入约两万元", sensitive=True, actor=GRID_WORKER)
+    (_, sealed, _), (_, plain, _), (_, other, _) = _stored_notes(db)
+    assert is_token(sealed) and "阿尔茨海默" not in sealed and plain == "女儿每周末回来" and is_token(other)
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT household_id, wrapped FROM household_data_key ORDER BY household_id")).all()
+    assert [h for h, _ in keys] == sorted([first, second]) and keys[0][1] != keys[1][1]
+    with db.reading() as s:
+        assert open_for_household(s, first, sealed) == "患阿尔茨海默病，需每日服药"
+        with pytest.raises(DataKeyError):  # a token copied to another household's file does not open there
+            open_for_household(s, second, sealed)
+
+
+def test_migration_0044_seals_the_sensitive_notes_kept_in_clear_and_its_downgrade_opens_them(
+        field: FieldService, db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic import command
+
+    [home] = register(field, "XF-01", "3号楼,101,张建国")
+    field.add_note(home, text="患阿尔茨海默病，需每日服药", sensitive=True, actor=GRID_WORKER)
+    config = alembic_config(db.engine)
+    command.downgrade(config, "0043")  # as the database stood before: the note in clear
+    assert _stored_notes(db) == [(home, "患阿尔茨海默病，需每日服药", True)]
+    command.upgrade(config, "head")
+    [(_, sealed, _)] = _stored_notes(db)
+    assert is_token(sealed)
+    monkeypatch.setenv(HOURS_ENV, "24")
+    [note] = field.household_file(home, GRID_WORKER).notes
+    asked = field.request_note(note.note_id, "revisit", "安排助老服务需了解用药", GRID_WORKER)
+    AuditService(field.db, clock).decide_core_request(asked, SUPERVISOR, approve=True, note=None)
+    assert field.read_note(note.note_id, GRID_WORKER) == "患阿尔茨海默病，需每日服药"
