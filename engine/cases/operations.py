@@ -30,7 +30,7 @@ from engine.people.queries import option_values, user_by_name
 from engine.people.roles import Role
 from engine.specs.decisions import pin_for
 from engine.specs.queries import current_version
-from engine.specs.registry import process_of
+from engine.specs.registry import parsed_version, process_of
 
 
 def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, hooks: HookRegistry,
@@ -44,7 +44,7 @@ def open_case(session: Session, intake: Intake, *, actor: Actor, at: datetime, h
     """
     grid = check_intake(session, intake)
     version = current_version(session, process_key)
-    process = process_of(session, version.id)
+    process = parsed_version(version)
     pinned = pin_for(session, process.decision_refs)
     case = Case(
         tracking_code=new_tracking_code(session, at), uuid=str(uuid.uuid4()), process_key=version.key,

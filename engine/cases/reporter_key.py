@@ -63,7 +63,8 @@ def issue(session: Session, case: Case, *, at: datetime, by: str, new: bool = Fa
     else:
         row.key_hash, row.issued_at, row.issued_by = hash_token(key), to_db(at), by
         log.info("%s replaced the reporter key of case %s", by, case.tracking_code)
-    session.flush()
+    if not new:  # a new case's key goes out with the transaction's next flush, with the rows after it
+        session.flush()
     return key
 
 

@@ -30,7 +30,7 @@ from engine.people.queries import option_values
 from engine.people.roles import ROLE_LABELS, Role
 from engine.specs.decisions import pin_for
 from engine.specs.queries import current_version
-from engine.specs.registry import process_of
+from engine.specs.registry import parsed_version
 
 #: Roles that start cases from the "新建案件" page (the process's start lane narrows it further).
 STARTERS = frozenset({Role.GRID_WORKER, Role.COUNCIL, Role.DEPARTMENT, Role.MEDIATOR, Role.SUPERVISOR})
@@ -91,7 +91,7 @@ def start_case(session: Session, process_key: str, form: Mapping[str, Any], *, a
     if process_key in hooks.intake_owners:
         raise ConflictError(f"流程 {process_key} 的案件有专门的登记页面，请从那里登记")
     version = current_version(session, process_key)
-    process = process_of(session, version.id)
+    process = parsed_version(version)
     check_may_start(actor, process)
     form_spec = start_form(process)
     needs_options = any(f.options_source for f in form_spec.fields)

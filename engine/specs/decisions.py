@@ -16,7 +16,7 @@ from threading import Lock
 
 from lxml import etree
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine.bpmn.context import DecisionLookup
 from engine.bpmn.decisions import DecisionDocument, parse_decisions
@@ -39,6 +39,11 @@ Checker = Callable[[Session, str, DecisionDocument], list[str]]
 _cache: OrderedDict[str, DecisionDocument] = OrderedDict()
 _lock = Lock()
 CACHE_SIZE = 32
+
+
+def _in_memory(digest: str) -> DecisionDocument | None:
+    with _lock:
+        return _cache.get(digest)
 
 
 def parsed_document(xml: str, digest: str | None = None) -> DecisionDocument:
@@ -65,11 +70,15 @@ def decision_lookup(session: Session, version_id: int | None) -> DecisionLookup 
 
     def lookup(decision_id: str) -> object:
         if not loaded:
-            row = session.execute(select(DecisionVersion.xml, DecisionVersion.sha256)
-                                  .where(DecisionVersion.id == version_id)).first()
-            if row is None:
-                raise NotFound(f"决策表版本 {version_id} 不存在")
-            loaded.append(parsed_document(row.xml, row.sha256))
+            digest = session.scalar(select(DecisionVersion.sha256).where(DecisionVersion.id == version_id))
+            document = _in_memory(digest) if digest is not None else None
+            if document is None:  # the XML is read only to parse the version the first time
+                row = session.execute(select(DecisionVersion.xml, DecisionVersion.sha256)
+                                      .where(DecisionVersion.id == version_id)).first()
+                if row is None:
+                    raise NotFound(f"决策表版本 {version_id} 不存在")
+                document = parsed_document(row.xml, row.sha256)
+            loaded.append(document)
         return loaded[0].tables.get(decision_id)
     return lookup
 
@@ -116,10 +125,17 @@ def pin_for(session: Session, decision_ids: Iterable[str]) -> DecisionVersion | 
     wanted = set(decision_ids)
     if not wanted:
         return None
-    keys = session.scalars(select(DecisionVersion.key).where(DecisionVersion.status == "published").distinct())
-    for key in sorted(keys):
-        version = current_decision(session, key)
-        if version is not None and wanted <= set(parsed_document(version.xml, version.sha256).tables):
+    # One query for the newest published version of every document, without their XML (read only to parse a
+    # version the first time: the parsed tables are kept by content hash).
+    newest: dict[str, DecisionVersion] = {}
+    for version in session.scalars(select(DecisionVersion).options(defer(DecisionVersion.xml))
+                                   .where(DecisionVersion.status == "published")
+                                   .order_by(DecisionVersion.key, DecisionVersion.version.desc())):
+        newest.setdefault(version.key, version)
+    for key in sorted(newest):
+        version = newest[key]
+        document = _in_memory(version.sha256) or parsed_document(version.xml, version.sha256)
+        if wanted <= set(document.tables):
             return version
     raise NotFound(f"没有包含决策 {'、'.join(sorted(wanted))} 的已发布决策表")
 

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine.errors import NotFound
 from engine.specs.models import ProcessVersion
 
 
 def current_version(session: Session, key: str) -> ProcessVersion:
-    """The newest published version of a process: what new cases start on."""
+    """The newest published version of a process: what new cases start on. Its XML is read only if used
+    (:func:`engine.specs.registry.parsed_version` takes the parsed spec from memory without it)."""
     version = session.scalar(
         select(ProcessVersion)
+        .options(defer(ProcessVersion.xml))
         .where(ProcessVersion.key == key, ProcessVersion.status == "published")
         .order_by(ProcessVersion.version.desc())
         .limit(1)

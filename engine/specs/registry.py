@@ -30,6 +30,18 @@ def parsed(version: ProcessVersion) -> ParsedProcess:
     return parsed_xml(version.xml, version.key, version.sha256)
 
 
+def _in_memory(key: str, digest: str) -> ParsedProcess | None:
+    with _lock:
+        return _cache.get(f"{key}:{digest}")
+
+
+def parsed_version(version: ProcessVersion) -> ParsedProcess:
+    """:func:`parsed`, without reading the version's XML when its spec is in memory: the cache is keyed by
+    the content's hash, so a version published later (another row, another hash) is never served stale."""
+    hit = _in_memory(version.key, version.sha256)
+    return hit if hit is not None else parsed(version)
+
+
 def english_task_names(session: Session) -> dict[str, str]:
     """bpmn id → the English name its diagram gives the task (``name_en``), over the versions in use.
 
@@ -67,9 +79,7 @@ def process_of(session: Session, version_id: int) -> ParsedProcess:
     if row is None:
         raise NotFound(f"流程版本 {version_id} 不存在")
     key, digest = row
-    with _lock:
-        hit = _cache.get(f"{key}:{digest}")
-    if hit is not None:
+    if (hit := _in_memory(key, digest)) is not None:
         return hit
     xml = session.scalar(select(ProcessVersion.xml).where(ProcessVersion.id == version_id))
     return parsed_xml(xml, key, digest)
