@@ -83,7 +83,7 @@ def _args(name: str, a: argparse.Namespace, out: Path) -> list[str] | None:
                 *(["--db", a.pg_scratch] if a.pg_scratch and not smoke else [])]
     if name == "hotline":
         return ["hotline_orders.py", "--json", str(out), "--orders", "50" if smoke else "1000",
-                *(["--db", a.pg_scratch] if a.pg_scratch and not smoke else [])]
+                *(["--db", "sqlite", "--db", a.pg_scratch] if a.pg_scratch and not smoke else [])]
     if name == "sweep":
         if smoke:
             return ["sla_sweep.py", "--smoke", "--json", str(out)]

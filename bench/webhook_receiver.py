@@ -1,5 +1,6 @@
 """A webhook receiver for the outbox benchmark, run in its own process: it checks every signature (HMAC-SHA256
-over timestamp + "." + body), accepts each idempotency key once, and answers ``GET /stats`` with its counts.
+over timestamp + "." + body), accepts each idempotency key once, counts a callback that arrives after a later one
+of the same work order (``order_no`` and ``seq`` in a JSON body, as 12345 callbacks carry) as out of order, and answers ``GET /stats`` with its counts.
 
     python bench/webhook_receiver.py --secret S      # prints the port it listens on (127.0.0.1), then serves
 """
@@ -15,10 +16,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+def _sequence(body: bytes) -> tuple[str | None, int]:
+    """A 12345 callback's work order and sequence number; (None, 0) for another webhook's body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None, 0
+    if isinstance(data, dict) and isinstance(data.get("order_no"), str) and isinstance(data.get("seq"), int):
+        return data["order_no"], data["seq"]
+    return None, 0
+
+
 def serve(secret: bytes) -> None:
     lock = threading.Lock()
-    stats = {"requests": 0, "accepted": 0, "duplicates": 0, "refused": 0}
+    stats = {"requests": 0, "accepted": 0, "duplicates": 0, "refused": 0, "out_of_order": 0}
     seen: set[str] = set()
+    last_seq: dict[str, int] = {}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -52,6 +65,11 @@ def serve(secret: bytes) -> None:
                 else:
                     seen.add(key)
                     stats["accepted"] += 1
+                    order, seq = _sequence(body)
+                    if order is not None:
+                        if seq <= last_seq.get(order, 0):
+                            stats["out_of_order"] += 1
+                        last_seq[order] = max(seq, last_seq.get(order, 0))
             self._answer(200 if ok else 401, b"ok" if ok else b"bad signature")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
