@@ -108,7 +108,7 @@ def test_only_supervisors_see_the_pages_and_english_reads_english(app: Flask, lo
     client = login_as("dudao")
     client.post("/lang/en")
     page = client.get("/hotline").get_data(as_text=True)
-    assert "12345 hotline work orders" in page and "To accept" in page and "Urgent" in page
+    assert "12345 hotline" in page and "To accept" in page and "Urgent" in page
     assert "Callbacks to the hotline platform" in client.get(f"/hotline/orders/{number}").get_data(as_text=True)
 
 

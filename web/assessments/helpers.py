@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, lazy_pgettext
+from flask_babel import lazy_gettext as _l
 
 from engine.assessments.formatting import KIND_LABELS, STATUS_LABELS, TREND_ARROWS, format_target, format_value
 from engine.assessments.indicators import INDICATORS, UNIT_TYPE_LABELS
@@ -13,7 +14,8 @@ from web.assessments.blueprint import bp
 
 TRIGGERED = {"cli": "命令行", "prefect": "定时任务", "test": "测试", "web": "网页发起", "demo": "演示数据"}
 #: A run asked for in the UI (engine/assessments/requests.py).
-JOB_STATES = {"queued": "排队中", "running": "正在计算", "done": "已完成", "failed": "未完成"}
+JOB_STATES = {"queued": _l("排队中"), "running": _l("正在计算"), "done": _l("已完成"),
+              "failed": lazy_pgettext("job", "未完成")}
 
 
 def fmt(result: ResultView | None) -> str:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: Dispute types are data in Chinese (they are the cases' category); these give them their English.
 DISPUTE_TYPE = {"邻里纠纷": _l("邻里纠纷"), "物业纠纷": _l("物业纠纷"), "婚姻家庭": _l("婚姻家庭"), "劳资": _l("劳资"),
                 "其他": _l("其他")}
-PARTY_ROLE = {"applicant": _l("申请人"), "respondent": _l("被申请人"), "third_party": _l("第三人")}
+PARTY_ROLE = {"applicant": lazy_pgettext("party", "申请人"), "respondent": _l("被申请人"), "third_party": _l("第三人")}
 CONSENT = {"agreed": _l("同意调解"), "refused": _l("不同意调解")}
 OUTCOME = {"resolved": _l("调解成功"), "referred": _l("已移交"), "withdrawn": _l("已撤回")}
 REFERRAL = {"litigation": _l("诉讼（诉调对接）"), "arbitration": _l("仲裁"), "administrative": _l("行政调处或信访等行政渠道")}

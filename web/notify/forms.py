@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -39,5 +40,5 @@ class PreferencesForm(FlaskForm):
 
 
 class TemplateForm(FlaskForm):
-    subject = StringField(_l("标题"), validators=[Length(max=200)])
+    subject = StringField(lazy_pgettext("message", "标题"), validators=[Length(max=200)])
     body = TextAreaField(_l("正文"), validators=[Length(max=5000)], render_kw={"rows": 8})

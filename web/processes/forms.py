@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -19,7 +20,7 @@ from engine.specs.service import VersionRow
 
 
 def version_label(v: VersionRow) -> str:
-    statuses = {"draft": _("草稿"), "published": _("已发布"), "retired": _("已停用")}
+    statuses = {"draft": _("草稿"), "published": _("已发布"), "retired": pgettext("version", "已停用")}
     return f"v{v.version} · {statuses.get(v.status, v.status)}"
 
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
-STATUS = {"draft": _l("草稿"), "published": _l("已发布"), "retired": _l("已停用")}
+STATUS = {"draft": _l("草稿"), "published": _l("已发布"), "retired": lazy_pgettext("version", "已停用")}
 
-CHANGE = {"added": _l("新增"), "removed": _l("删除"), "changed": _l("修改")}
+CHANGE = {"added": _l("新增"), "removed": _l("删除"), "changed": lazy_pgettext("change", "修改")}
 
 ELEMENT = {
     "process": _l("流程"), "participant": _l("参与方"), "lane": _l("泳道"),
@@ -23,7 +24,7 @@ DETAIL = {
     "type": _l("类型"), "name": _l("名称"), "condition": _l("条件"), "timer": _l("定时器"), "lane": _l("泳道"),
     "members": _l("泳道中的元素"), "script": _l("脚本"), "source": _l("起点"), "target": _l("终点"),
     "attached_to": _l("附着于"), "cancel_activity": _l("中断任务"), "default_flow": _l("默认连线"),
-    "called_element": _l("调用的流程"), "form_key": _l("表单"), "documentation": _l("说明"),
+    "called_element": _l("调用的流程"), "form_key": _l("表单"), "documentation": lazy_pgettext("bpmn", "说明"),
     "executable": _l("可执行"),
     "field_added": _l("新增表单字段"), "field_removed": _l("删除表单字段"), "field_label": _l("字段标签"),
     "field_type": _l("字段类型"), "field_validation": _l("字段校验"), "field_options": _l("字段选项"),

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, pgettext
 
 from engine.public import PublicCase, Step
 
@@ -16,7 +17,7 @@ OUTCOMES = {
 }
 
 #: The five stages of the progress bar, by the case's phase.
-STAGES = [("collect", _l("受理")), ("negotiate", _l("协商")), ("assign", _l("办理")),
+STAGES = [("collect", _l("受理")), ("negotiate", _l("协商")), ("assign", lazy_pgettext("stage", "办理")),
           ("evaluate", _l("评价")), ("closed", _l("结案"))]
 
 
@@ -41,7 +42,7 @@ def _household_vote_counted(step: Step, department: str) -> str:
 
 def step_text(step: Step) -> str:
     """One timeline line in plain words."""
-    department = step.department or _("职能部门")
+    department = step.department or pgettext("unnamed", "职能部门")
     if step.kind == "household_vote_counted":
         return _household_vote_counted(step, department)
     texts = {
@@ -76,7 +77,7 @@ def step_text(step: Step) -> str:
 
 def stage_text(case: PublicCase) -> str:
     """What the case waits for now."""
-    department = case.stage_department or _("职能部门")
+    department = case.stage_department or pgettext("unnamed", "职能部门")
     texts = {
         "triage": _("网格员正在核实处理"),
         "negotiating": _("居民议事会正在协商"),
