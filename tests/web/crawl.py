@@ -28,7 +28,10 @@ HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{12,}(?![0-9a-f])")
 #: (its 存储位置 column names where each personal field is kept: ``mediation.summary``), and the audit
 #: pages, which may show hashes.
 USERNAME_PAGES = ("/admin/users", "/admin/tokens", "/admin/organisation", "/admin/departments", "/admin/grids",
-                  "/login")
+                  "/admin/sso", "/login")
+#: The single sign-on rules name the identity provider's claims (``department``, ``groups``), which are words the
+#: diagrams use as variables too.
+CLAIM_PAGES = ("/admin/sso",)
 TEMPLATE_PAGES = ("/admin/message-templates", "/admin/data-catalogue")
 HASH_PAGES = ("/audit",)
 #: BPMN ids that are also ordinary words of the pages (in English product names, abbreviations).
@@ -95,7 +98,7 @@ class Crawler:
         ]
         if not english:  # in English, ids such as ``rate`` and codes such as ``rating`` are also words
             self.checks += [
-                ("element id / variable", vocabulary.pattern(vocabulary.element_ids), TEMPLATE_PAGES),
+                ("element id / variable", vocabulary.pattern(vocabulary.element_ids), TEMPLATE_PAGES + CLAIM_PAGES),
                 ("event type", vocabulary.pattern(vocabulary.event_types), TEMPLATE_PAGES),
             ]
         self.leaks: list[Leak] = []
