@@ -126,6 +126,10 @@ PUBLIC_ENDPOINTS: Mapping[str, tuple[Rule, ...]] = {
     "auth.home": (READ,),
     "auth.language": (READ,),
     "auth.login": (READ, per_login_name, per_address("login-address", "LOGIN_ADDRESS_LIMIT", POST)),
+    # Single sign-on: going to the identity provider and coming back with its code (each callback makes the
+    # server call the provider) count with the public pages' reads of the address.
+    "sso.start": (READ,),
+    "sso.callback": (READ,),
     "api.openapi": (READ,),
     "open311.openapi": (READ,),
     "open311.discovery": (READ,),

@@ -139,14 +139,17 @@ def test_a_report_carries_the_phones_position_and_logging_out_forgets_the_offlin
         expect(phone.locator("#queue li.others")).to_contain_text("另有 1 条其他账号的记录")
         expect(phone.locator("#queue-count")).to_have_text("0")
         phone.get_by_role("button", name="立即上传").click()
+        expect(phone.locator("#net-status")).to_have_text("已联网")  # a pass that sent nothing says only this
         expect(phone.locator("#queue li.others")).to_be_visible()
+        phone.wait_for_load_state("networkidle")
         assert cases(db) == []
 
         phone.evaluate("document.getElementById('logout').requestSubmit()")
         expect(phone.get_by_role("link", name="工作人员登录")).to_be_visible()
         log_in(phone, "wangge")
         phone.goto("/field/m")
-        expect(phone.locator("#queue-count")).to_have_text("0")
+        expect(phone.locator("#net-status")).to_contain_text("已上传 1 条")
+        expect(phone.locator("#queue li")).to_have_count(0)
         [(description, channel, _files)] = cases(db)
         assert (description, channel) == ("5号楼旁井盖缺失", "grid_visit")
         with db.reading() as s:
