@@ -82,6 +82,14 @@ def demo(ctx: click.Context, db_url: str | None, rounds: int, no_serve: bool, po
     """Seed a demo street office, drive cases through every path of the civic loop, then serve the UI
     (sweeping due deadlines every minute in the background)."""
     db = _database(db_url)
+    held = _cases_held(db)
+    if held:
+        # Run again in the same folder (the README's first command, twice): the demo's one-off seeds (the joint
+        # committee, the operator its failing project disqualified) stand already, so it serves what is there.
+        click.echo(f"demo: {db.url} already holds {held} cases; serving them as they are "
+                   "(remove the instance folder, or pass another --db, for a fresh demo)")
+        _serve_demo(ctx, db, no_serve, port, no_sweep, clock_offset)
+        return
     with tqdm(total=rounds * (len(SCENARIOS) + len(MEDIATION_SCENARIOS)), desc="demo cases", unit="case",
               file=sys.stderr) as bar:
         summary = run_demo(db, rounds=rounds, progress=bar.update)
@@ -99,6 +107,20 @@ def demo(ctx: click.Context, db_url: str | None, rounds: int, no_serve: bool, po
     click.echo(f"  assessed:   the latest month and quarter with data (runs {', '.join(map(str, summary.assessments))}; "
                "/assessments in the web UI)")
     click.echo("next: casegrid cases | casegrid show CODE | casegrid verify")
+    _serve_demo(ctx, db, no_serve, port, no_sweep, clock_offset)
+
+
+def _cases_held(db: Database) -> int:
+    from sqlalchemy import func, select
+
+    from engine.cases.models import Case
+
+    with db.reading() as s:
+        return s.scalar(select(func.count()).select_from(Case)) or 0
+
+
+def _serve_demo(ctx: click.Context, db: Database, no_serve: bool, port: int, no_sweep: bool,
+                clock_offset: timedelta | None) -> None:
     serve = ctx.find_root().command.get_command(ctx, "serve")  # type: ignore[attr-defined]
     if no_serve or serve is None:
         return

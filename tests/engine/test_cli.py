@@ -90,6 +90,14 @@ def test_an_unusable_database_url_is_a_clear_error() -> None:
     assert code != 0 and "错误" in out and "Traceback" not in out
 
 
+def test_the_demo_run_again_on_its_database_serves_what_is_there(demo_db: str) -> None:
+    """The README's first command run twice in the same folder: the second finds the demo and seeds nothing."""
+    before = run("cases", "--db", demo_db)[1]
+    code, out = run("demo", "--no-serve", "--rounds", "1", "--db", demo_db)
+    assert code == 0 and "already holds" in out and "Traceback" not in out, out
+    assert run("cases", "--db", demo_db)[1] == before
+
+
 def test_tick_reports_what_it_fired(demo_db: str) -> None:
     code, out = run("tick", "--db", demo_db)
     assert code == 0 and out.startswith("fired ")
