@@ -29,8 +29,12 @@ def department_unit(session: Session, actor: Actor) -> str | None:
     """The responsible-unit name a department user acts for (None: not a department user, or no department)."""
     if actor.role != Role.DEPARTMENT.value or not actor.department_code:
         return None
-    name: str | None = session.scalar(select(Department.name).where(Department.code == actor.department_code))
-    return name
+    # One lookup per transaction: an item page asks it for the scope, the item and the report form.
+    known: dict[str, str | None] = session.info.setdefault("casegrid_department_units", {})
+    if actor.department_code not in known:
+        known[actor.department_code] = session.scalar(
+            select(Department.name).where(Department.code == actor.department_code))
+    return known[actor.department_code]
 
 
 def reading_scope(session: Session, actor: Actor) -> list[Any]:
