@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import CHINA_TZ
 from engine.cases.access import visible_cases
 from engine.cases.models import Case, WorkItem
-from engine.cases.read_models import CASE_STATUSES, CaseSearchPage, case_search_page
+from engine.cases.search import CASE_STATUSES, CaseSearchPage, case_search_page
 from engine.civic.models import Assignment
 from engine.clock import to_db
 from engine.errors import ValidationError

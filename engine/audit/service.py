@@ -34,7 +34,7 @@ from engine.audit.read_models import CaseReplay, case_replay
 from engine.cases.models import Case
 from engine.evidence.bundle import evidence_section
 from engine.evidence.store import Store
-from engine.cases.read_models import CaseSearchPage
+from engine.cases.search import CaseSearchPage
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.people.actor import Actor

@@ -15,7 +15,7 @@ from engine.cases.events import CaseEvent
 from engine.audit.replay import Replayed, replay_events, stored_calendars
 from engine.audit.verify import CaseCheck, verify_case, verify_cases
 from engine.calendar.store import load_calendar
-from engine.cases import inbox_query, messages, operations, queries, start, read_models
+from engine.cases import inbox_query, messages, operations, queries, read_models, search, start
 from engine.cases.deadlines import Deadline, item_deadline
 from engine.cases.hooks import HookRegistry
 from engine.cases.intake import Intake
@@ -250,7 +250,7 @@ class CaseService:
             return read_models.case_diagram_xml(s, ref, actor)
 
     def search_cases(self, actor: Actor, *, text: str | None = None, status: str = "all", page: int = 1,
-                     page_size: int = 25) -> read_models.CaseSearchPage:
+                     page_size: int = 25) -> search.CaseSearchPage:
         """Cases ``actor`` may see, by tracking code or title, newest first."""
         with self.db.reading() as s:
-            return read_models.search_cases(s, actor, text=text, status=status, page=page, page_size=page_size)
+            return search.search_cases(s, actor, text=text, status=status, page=page, page_size=page_size)
